@@ -1,0 +1,39 @@
+#pragma once
+// Checkpoints: EmberVLM models in safetensors with MODEL.md's metadata. Internal (torch).
+#include "model.h"
+#include "safetensors.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ember {
+
+using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
+
+// Raw tensor I/O, dtype preserved (F32, F16, BF16, I64): write then read is bit-exact.
+NamedTensors readTensors(const SafetensorsFile& file);
+void writeTensors(const std::string& path, const NamedTensors& tensors,
+                  const std::map<std::string, std::string>& metadata);
+torch::Tensor toTensor(const TensorView& v);
+
+struct CheckpointMeta {
+    ModelConfig config;
+    std::map<std::string, std::string> raw;   // every metadata entry
+    bool trained = false;
+};
+
+// Reads metadata["config"]; a file without format "embervlm" is refused with a message.
+CheckpointMeta readCheckpointMeta(const SafetensorsFile& file);
+// Copies every tensor into the model, strictly: a missing or unexpected tensor or a wrong shape
+// throws std::runtime_error naming the tensor, the shape found and the shape expected.
+void loadState(EmberVLMImpl& model, const SafetensorsFile& file);
+// Builds the model the checkpoint describes and loads it.
+EmberVLM loadCheckpointFile(const std::string& path, CheckpointMeta* meta = nullptr);
+// Writes the model's state dict (tied head omitted) with format, config and robot labels.
+void saveCheckpointFile(const std::string& path, const EmberVLMImpl& model,
+                        std::map<std::string, std::string> extraMeta = {}, DType floatType = DType::F32);
+
+std::string shapeString(const std::vector<int64_t>& shape);
+
+} // namespace ember

@@ -1,0 +1,38 @@
+#pragma once
+// Image decoding and preprocessing (MODEL.md "Preprocessing") with OpenCV. No torch, no Qt.
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ember {
+
+enum class ResizeMode {
+    Resize,       // stretch to size×size (the contract's default)
+    CenterCrop,   // scale the short side to size, crop the centre
+    Pad           // scale the long side to size, pad with the ImageNet mean (zeros after normalising)
+};
+ResizeMode resizeModeFromString(const std::string& s);   // "resize" | "crop" | "pad"
+
+struct ImageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// A normalised image ready for the vision encoder: CHW float32, RGB, ImageNet mean/std.
+struct PreparedImage {
+    int size = 0;
+    int originalWidth = 0, originalHeight = 0;
+    std::vector<float> chw;   // 3 * size * size
+    bool empty() const { return chw.empty(); }
+};
+
+// Largest image accepted, in pixels; larger ones are refused with a message, never decoded.
+constexpr int64_t kMaxImagePixels = 100'000'000;
+
+PreparedImage prepareImageFile(const std::string& path, int size, ResizeMode mode = ResizeMode::Resize);
+PreparedImage prepareImageBytes(const void* data, size_t bytes, int size, ResizeMode mode = ResizeMode::Resize);
+// Packed RGB888 rows of `stride` bytes.
+PreparedImage prepareImageRGB(const uint8_t* rgb, int width, int height, int stride, int size,
+                              ResizeMode mode = ResizeMode::Resize);
+
+} // namespace ember

@@ -1,0 +1,16 @@
+#pragma once
+// Process start-up for every EmberVLM program: fast thread behaviour without the user's help.
+
+namespace ember {
+
+// Call first in main(). LibTorch's OpenMP workers spin and starve OpenBLAS's threads unless
+// OMP_WAIT_POLICY=PASSIVE is set before the OpenMP runtime loads, which happens before main();
+// so when it is missing (or differs) this sets it and re-executes the program once.
+// It also caps OpenCV's decoder at kMaxImagePixels. Returns normally in the final process.
+void ensureFastRuntime(int argc, char** argv);
+
+// Intra-op threads for LibTorch; 0 means one per core.
+void setComputeThreads(int n = 0);
+int computeThreads();
+
+} // namespace ember

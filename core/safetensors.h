@@ -1,0 +1,63 @@
+#pragma once
+// safetensors files (8-byte little-endian header length, JSON header, raw little-endian data).
+// Torch-free: the checkpoint layer turns views into tensors.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ember {
+
+enum class DType { F32, F16, BF16, I64 };
+const char* dtypeName(DType t);
+size_t dtypeSize(DType t);
+
+struct TensorView {
+    std::string name;
+    DType dtype = DType::F32;
+    std::vector<int64_t> shape;
+    const uint8_t* data = nullptr;
+    size_t nbytes = 0;
+    int64_t numel() const;
+};
+
+class SafetensorsFile {
+public:
+    // Maps the file and validates the whole header; throws std::runtime_error with one clear
+    // sentence (naming the tensor where one is at fault) for any malformed input.
+    static std::unique_ptr<SafetensorsFile> open(const std::string& path);
+    ~SafetensorsFile();
+
+    const std::map<std::string, std::string>& metadata() const { return metadata_; }
+    const std::vector<TensorView>& tensors() const { return tensors_; }   // in file order
+    const TensorView* find(const std::string& name) const;
+    const std::string& path() const { return path_; }
+
+private:
+    SafetensorsFile() = default;
+    std::string path_;
+    void* map_ = nullptr;
+    size_t mapSize_ = 0;
+    std::map<std::string, std::string> metadata_;
+    std::vector<TensorView> tensors_;
+    std::map<std::string, size_t> index_;
+};
+
+struct TensorToWrite {
+    std::string name;
+    DType dtype = DType::F32;
+    std::vector<int64_t> shape;
+    const void* data = nullptr;
+    size_t nbytes = 0;
+};
+
+// Writes to "<path>.tmp", flushes, then renames over path, so a crash or a full disk never
+// leaves a half-written file under the real name. Tensors are written sorted by name.
+void writeSafetensors(const std::string& path, std::vector<TensorToWrite> tensors,
+                      const std::map<std::string, std::string>& metadata);
+
+// Largest header accepted (the real ones are ~100 KB); larger ones are rejected unread.
+constexpr uint64_t kMaxSafetensorsHeader = 64ull << 20;
+
+} // namespace ember
