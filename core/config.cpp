@@ -82,6 +82,14 @@ void ModelConfig::applyOverrides(const std::string& text)
     for (auto it = j.begin(); it != j.end(); ++it)
         if (std::find(known.begin(), known.end(), it.key()) == known.end())
             throw std::invalid_argument("unknown config field '" + it.key() + "'");
+    // All or nothing: a failed override leaves this config as it was.
+    ModelConfig c = *this;
+    c.applyParsed(j);
+    *this = std::move(c);
+}
+
+void ModelConfig::applyParsed(const nlohmann::json& j)
+{
     take(j, "preset", preset);
     take(j, "vision_widths", vision_widths);
     take(j, "vision_depths", vision_depths);

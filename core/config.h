@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace ember {
 
 // Robot label order is fixed by MODEL.md and travels inside every checkpoint.
@@ -46,6 +48,8 @@ struct ModelConfig {
     std::string toJson() const;
     // Throws std::invalid_argument when fields are inconsistent (e.g. n_embd % n_head != 0).
     void validate() const;
+
+    void applyParsed(const nlohmann::json& j);
 
     int64_t visualTokens() const { return visual_grid[0] * visual_grid[1]; }
     int64_t visionDim() const { return vision_widths.back(); }

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/tokenizer.h"
+#include "tokenizer.h"
 
 #ifndef EMBERVLM_BUILD_DATA_DIR
 #error "EMBERVLM_BUILD_DATA_DIR must name the folder with encoder.json and vocab.bpe"

@@ -21,8 +21,11 @@ const SPECIALS = [
   ['<|image|>', 50261],
 ];
 
-// Strings where the JS port disagrees with OpenAI's encoder.py; excluded (see the "excluded"
-// entries written to the fixture). Filled in after comparing against the Python semantics.
+// Strings where the JS port disagrees with OpenAI's encoder.py (its merge ranks are keyed by
+// "a,b" strings, so pairs around commas can collide); such strings are written as
+// {"text", "excluded": true, "comment"} and skipped by the test. Checked against a Python
+// encoder.py on this corpus and on every string of up to 5 characters over ,"{}[]().' : —
+// no disagreement, so the list is empty.
 const JS_QUIRKS = {};
 
 function encodeWithSpecials(text) {

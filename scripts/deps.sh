@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the build, the studio and the tests need, when missing.
+set -euo pipefail
+pkgs=(cmake ninja-build g++ pkg-config npm
+      libtorch-dev libopenblas0-pthread libopencv-dev nlohmann-json3-dev libicu-dev libsqlite3-dev
+      qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite libqcustomplot-dev libqcustomplot2.1-qt6
+      libgl-dev)
+if [ "${1:-}" = "--tests" ]; then
+  # The independent PyTorch reference the parity tests and benchmarks compare against.
+  pkgs+=(python3-torch python3-numpy python3-opencv)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+# OpenBLAS must be LibTorch's BLAS (Debian's default reference BLAS is ~12x slower).
+if command -v update-alternatives >/dev/null; then
+  lib=/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
+  if [ -e "$lib" ] && [ "$(readlink -f /etc/alternatives/libblas.so.3-x86_64-linux-gnu 2>/dev/null)" != "$lib" ]; then
+    sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo update-alternatives --set libblas.so.3-x86_64-linux-gnu "$lib" || true
+  fi
+fi
+"$(dirname "$0")/fetch-gpt2-vocab.sh"

@@ -1,0 +1,334 @@
+// The LibTorch model against the independent PyTorch reference, number by number, plus the
+// re-parameterised vision form, the KV cache, padding and the presets.
+#include "checkpoint.h"
+#include "describe.h"
+#include "engine.h"
+#include "model.h"
+#include "reparam.h"
+#include "runtime.h"
+#include "python_ref.h"
+
+#include <QFile>
+#include <QImage>
+#include <QJsonArray>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <thread>
+
+using namespace ember;
+
+namespace {
+
+const char* kSmallConfig =
+    R"({"vision_widths":[16,32,48,64],"vision_depths":[1,2,3,1],"visual_grid":[2,4],"n_embd":64,"n_head":4,)"
+    R"("n_layer":2,"n_inner":128,"proj_hidden":96,"reasoning_hidden":96,"validator_hidden":48,"answer_hidden":32,)"
+    R"("max_reasoning_steps":5,"consistency_threshold":0.9})";
+
+// A test image with structure in every channel (gradients and a disc), saved as PNG.
+QString writeImage(const QString& dir, int w, int h)
+{
+    QImage img(w, h, QImage::Format_RGB888);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            const int dx = x - w / 3, dy = y - h / 2;
+            const bool disc = dx * dx + dy * dy < (h / 4) * (h / 4);
+            img.setPixel(x, y, qRgb((x * 255) / w, disc ? 240 : (y * 255) / h, (x * y) % 256));
+        }
+    const QString path = dir + "/scene.png";
+    img.save(path);
+    return path;
+}
+
+QString idsArg(const std::vector<int>& ids)
+{
+    QStringList s;
+    for (int id : ids)
+        s << QString::number(id);
+    return s.join(',');
+}
+
+} // namespace
+
+class TestModel final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        setComputeThreads(0);
+        QVERIFY(dir_.isValid());
+        image_ = writeImage(dir_.path(), 301, 197);
+    }
+
+    void parity_data()
+    {
+        QTest::addColumn<QString>("config");
+        QTest::addColumn<bool>("withImage");
+        QTest::addColumn<QString>("prompt");
+        QTest::newRow("base+image") << QString(R"({"consistency_threshold":0.3})") << true
+                                    << QString("Task: inspect the roof of a tall building for cracks.");
+        QTest::newRow("base-no-image") << QString(R"({"consistency_threshold":0.5})") << false
+                                       << QString("Hello <|robot_selection|> world");
+        QTest::newRow("small-grid2x4") << QString(kSmallConfig) << true << QString("Explore the reef");
+        QTest::newRow("small-no-image") << QString(kSmallConfig) << false << QString("a b c");
+    }
+
+    // Vision map statistics, the ten best next-token logits and the whole reasoning trace agree
+    // with the reference implementation.
+    void parity()
+    {
+        QFETCH(QString, config);
+        QFETCH(bool, withImage);
+        QFETCH(QString, prompt);
+        const QString ckpt = dir_.path() + "/ref-" + QString::number(qHash(config)) + ".safetensors";
+        QByteArray out;
+        if (!QFile::exists(ckpt))
+            QVERIFY(runReference({"init", "--config-json", config, "--seed", "11", "--nonzero-bias", "-o", ckpt}, &out));
+
+        Engine engine("cpu");
+        engine.loadCheckpoint(ckpt.toStdString());
+        if (withImage)
+            engine.setImage(engine.loadImage(image_.toStdString()));
+        const auto ids = engine.tokenize(prompt.toStdString());
+        QStringList args{"forward", "--checkpoint", ckpt, "--ids", idsArg(ids)};
+        args << (withImage ? QStringList{"--image", image_} : QStringList{"--no-image"});
+        QVERIFY(runReference(args, &out));
+        const auto ref = QJsonDocument::fromJson(out).object();
+        const auto probe = engine.forward(prompt.toStdString());
+
+        QCOMPARE(probe.hasVision, withImage);
+        if (withImage) {
+            const double m = ref["vision_mean"].toDouble(), s = ref["vision_std"].toDouble();
+            QVERIFY2(std::abs(probe.visionMean - m) <= 1e-4 * std::max(1.0, std::abs(m)),
+                     qPrintable(QString("vision_mean %1 vs %2").arg(probe.visionMean).arg(m)));
+            QVERIFY2(std::abs(probe.visionStd - s) <= 1e-4 * std::max(1.0, s),
+                     qPrintable(QString("vision_std %1 vs %2").arg(probe.visionStd).arg(s)));
+        }
+        const auto top = ref["top10"].toArray();
+        QCOMPARE(top.size(), 10);
+        for (int i = 0; i < 10; ++i) {
+            const auto pair = top[i].toArray();
+            QCOMPARE(probe.top10[i].first, pair[0].toInt());
+            QVERIFY(std::abs(probe.top10[i].second - pair[1].toDouble()) < 1e-4);
+        }
+        const auto trace = ref["trace"].toObject();
+        const auto steps = trace["steps"].toArray();
+        QCOMPARE(static_cast<int>(probe.selection.trace.steps.size()), steps.size());
+        for (int i = 0; i < steps.size(); ++i) {
+            const auto s = steps[i].toObject();
+            const auto& mine = probe.selection.trace.steps[i];
+            QCOMPARE(mine.hasScore, !s["score"].isNull());
+            if (mine.hasScore)
+                QVERIFY(std::abs(mine.score - s["score"].toDouble()) < 1e-5);
+            QCOMPARE(mine.accepted, s["accepted"].toBool());
+            const auto probs = s["answer_probs"].toArray();
+            for (int r = 0; r < probs.size(); ++r)
+                QVERIFY(std::abs(mine.answerProbs[r] - probs[r].toDouble()) < 1e-5);
+        }
+        QCOMPARE(probe.selection.trace.answer, trace["answer"].toInt());
+    }
+
+    // The folded inference form of RepViT gives the training form's outputs within 1e-4.
+    void reparameterisationMatches()
+    {
+        for (const char* cfgJson : {"{}", kSmallConfig}) {
+            ModelConfig cfg;
+            cfg.applyOverrides(cfgJson);
+            torch::manual_seed(5);
+            RepVit vision(cfg);
+            {
+                torch::NoGradGuard ng;
+                for (auto& [name, t] : stateDict(*vision)) {
+                    if (name.find("running_var") != std::string::npos) t.uniform_(0.5, 1.5);
+                    else if (name.find("running_mean") != std::string::npos) t.normal_(0, 0.1);
+                    else if (name.find("num_batches") != std::string::npos) t.zero_();
+                    else if (name.find("bn.weight") != std::string::npos) t.uniform_(0.5, 1.5);
+                    else if (t.dim() == 4) t.normal_(0, 0.5 / std::sqrt(static_cast<double>(t[0].numel())));
+                    else t.normal_(0, 0.1);
+                }
+            }
+            vision->eval();
+            torch::NoGradGuard ng;
+            auto x = torch::randn({2, 3, cfg.image_size, cfg.image_size});
+            auto a = vision->forward(x);
+            FusedRepVit fused(*vision);
+            auto b = fused.forward(x);
+            QCOMPARE(a.sizes().vec(), b.sizes().vec());
+            const double diff = (a - b).abs().max().item<double>();
+            qInfo() << "config" << cfgJson << "max |training - fused| =" << diff << "output std" << a.std().item<double>();
+            QVERIFY2(diff < 1e-4, qPrintable(QString::number(diff)));
+        }
+    }
+
+    // Incremental decoding with the KV cache equals a full forward at every position.
+    void kvCacheMatchesFullForward()
+    {
+        ModelConfig cfg;
+        cfg.applyOverrides(kSmallConfig);
+        EmberVLM m(cfg);
+        initWeights(*m, 3);
+        m->eval();
+        torch::NoGradGuard ng;
+        auto ids = torch::randint(0, 50000, {1, 12}, torch::kLong);
+        auto full = m->language_model->forward(m->language_model->embed(ids));
+        KVCache cache;
+        auto first = m->language_model->forward(m->language_model->embed(ids.narrow(1, 0, 5)), &cache);
+        QVERIFY((first - full.narrow(1, 0, 5)).abs().max().item<double>() < 1e-5);
+        for (int t = 5; t < 12; ++t) {
+            auto h = m->language_model->forward(m->language_model->embed(ids.narrow(1, t, 1)), &cache);
+            QVERIFY((h[0][0] - full[0][t]).abs().max().item<double>() < 1e-4);
+        }
+        QCOMPARE(cache.length, 12);
+    }
+
+    // A right-padded batch gives each sample the hidden states it has alone.
+    void paddingMaskIsolatesSamples()
+    {
+        ModelConfig cfg;
+        cfg.applyOverrides(kSmallConfig);
+        EmberVLM m(cfg);
+        initWeights(*m, 4);
+        m->eval();
+        torch::NoGradGuard ng;
+        auto a = torch::randint(0, 50000, {1, 7}, torch::kLong);
+        auto b = torch::randint(0, 50000, {1, 4}, torch::kLong);
+        auto padded = torch::cat({b, torch::full({1, 3}, 50256, torch::kLong)}, 1);
+        auto batch = torch::cat({a, padded}, 0);
+        auto mask = torch::ones({2, 7}, torch::kLong);
+        mask[1].narrow(0, 4, 3).zero_();
+        auto hb = m->language_model->forward(m->language_model->embed(batch), nullptr, mask);
+        auto ha = m->language_model->forward(m->language_model->embed(a));
+        auto hs = m->language_model->forward(m->language_model->embed(b));
+        QVERIFY((hb[0] - ha[0]).abs().max().item<double>() < 1e-5);
+        QVERIFY((hb[1].narrow(0, 0, 4) - hs[0]).abs().max().item<double>() < 1e-5);
+    }
+
+    void baseMatchesParameterSpec()
+    {
+        QFile f(EMBERVLM_SHARED_DIR "/spec/parameters-base.txt");
+        QVERIFY2(f.open(QIODevice::ReadOnly), "shared/spec/parameters-base.txt not found");
+        QStringList expected;
+        for (const auto& line : QString::fromUtf8(f.readAll()).split('\n'))
+            if (!line.isEmpty() && !line.startsWith('#'))
+                expected << line;
+        QStringList mine;
+        for (const auto& line : parameterListing(ModelConfig::preset_named("base")))
+            mine << QString::fromStdString(line);
+        QCOMPARE(mine.size(), expected.size());
+        for (int i = 0; i < mine.size(); ++i)
+            QCOMPARE(mine[i], expected[i]);
+    }
+
+    void presets()
+    {
+        auto total = [](const ModelConfig& c) {
+            int64_t n = 0;
+            for (auto& p : componentParameters(c))
+                n += p.second;
+            return n;
+        };
+        const auto base = total(ModelConfig::preset_named("base"));
+        const auto lite = total(ModelConfig::preset_named("lite"));
+        QCOMPARE(base, int64_t(36611686));
+        const double ratio = double(lite) / double(base);
+        QVERIFY2(ratio > 0.6 && ratio < 0.72, qPrintable(QString::number(ratio)));
+        const auto r = ModelConfig::preset_named("reasoning");
+        QCOMPARE(r.visualTokens(), int64_t(4));
+        QVERIFY(r.max_reasoning_steps > 4);
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, ModelConfig::preset_named("huge"));
+        ModelConfig c;
+        c.applyOverrides(R"({"visual_grid":[2,4],"n_layer":3})");
+        QCOMPARE(c.visualTokens(), int64_t(8));
+        QCOMPARE(c.n_layer, int64_t(3));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, c.applyOverrides(R"({"n_layers":3})"));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, c.applyOverrides(R"({"n_head":5})"));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, c.applyOverrides(R"({"n_layer":"six"})"));
+        const auto round = ModelConfig::fromJson(c.toJson());
+        QCOMPARE(QString::fromStdString(round.toJson()), QString::fromStdString(c.toJson()));
+    }
+
+    void generationStreamsAndCancels()
+    {
+        ModelConfig cfg;
+        cfg.applyOverrides(kSmallConfig);
+        Engine engine("cpu");
+        engine.initRandom(cfg, 9);
+        engine.setImage(engine.loadImage(image_.toStdString()));
+        GenerationOptions g;
+        g.maxNewTokens = 20;
+        g.stopAtEndOfText = false;
+        int streamed = 0;
+        auto r1 = engine.generate("Question: what is here?\nAnswer:", g, [&](const StreamedToken& t) {
+            QCOMPARE(t.index, streamed);
+            QCOMPARE(static_cast<int>(t.alternatives.size()), 5);
+            QVERIFY(t.alternatives[0].p >= t.alternatives[4].p);
+            QCOMPARE(t.id, t.alternatives[0].id);   // greedy picks the best
+            ++streamed;
+        });
+        QCOMPARE(streamed, 20);
+        QCOMPARE(QString::fromStdString(r1.stopReason), QString("max_tokens"));
+        auto r2 = engine.generate("Question: what is here?\nAnswer:", g);
+        QCOMPARE(r1.text, r2.text);   // greedy is deterministic
+        g.temperature = 1.0f;
+        g.topK = 50;
+        g.topP = 0.9f;
+        g.seed = 42;
+        auto s1 = engine.generate("Hello", g);
+        auto s2 = engine.generate("Hello", g);
+        QCOMPARE(s1.text, s2.text);   // same seed, same sample
+        // Cancel from another thread while generating a long answer.
+        g.maxNewTokens = 500;
+        std::atomic<int> seen{0};
+        std::thread stopper([&] {
+            while (seen.load() < 3)
+                std::this_thread::yield();
+            engine.requestCancel();
+        });
+        auto c = engine.generate("Hello", g, [&](const StreamedToken&) { seen.fetch_add(1); });
+        stopper.join();
+        QCOMPARE(QString::fromStdString(c.stopReason), QString("cancelled"));
+        QVERIFY(c.tokens.size() < 50);
+    }
+
+    void robotSelectionThresholdReplay()
+    {
+        ModelConfig cfg;
+        cfg.applyOverrides(kSmallConfig);
+        Engine engine("cpu");
+        engine.initRandom(cfg, 2);
+        auto sel = engine.selectRobot("Survey a coral reef");
+        QCOMPARE(static_cast<int>(sel.chain.size()), 5);
+        // At threshold 0 every step is accepted; at 1.0 (scores are < 1) step 1 is rejected.
+        auto all = applyThreshold(sel.chain, 0.0, 5);
+        QCOMPARE(static_cast<int>(all.steps.size()), 5);
+        QCOMPARE(all.lastAccepted, 4);
+        auto none = applyThreshold(sel.chain, 1.0, 5);
+        QCOMPARE(static_cast<int>(none.steps.size()), 2);
+        QVERIFY(!none.steps[1].accepted);
+        QCOMPARE(none.lastAccepted, 0);
+    }
+
+    void gradCamIsNormalisedMap()
+    {
+        ModelConfig cfg;
+        cfg.applyOverrides(kSmallConfig);
+        Engine engine("cpu");
+        engine.initRandom(cfg, 2);
+        engine.setImage(engine.loadImage(image_.toStdString()));
+        int rows = 0, cols = 0;
+        auto cam = engine.gradCam("Survey a coral reef", 1, &rows, &cols);
+        QCOMPARE(rows, 7);
+        QCOMPARE(cols, 7);
+        QCOMPARE(static_cast<int>(cam.size()), 49);
+        for (float v : cam)
+            QVERIFY(v >= 0.f && v <= 1.f);
+    }
+
+private:
+    QTemporaryDir dir_;
+    QString image_;
+};
+
+QTEST_APPLESS_MAIN(TestModel)
+#include "test_model.moc"
