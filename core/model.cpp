@@ -386,7 +386,9 @@ void initWeights(EmberVLMImpl& m, uint64_t seed)
         else if (ends("running_var")) t.fill_(1.0);
         else if (name.find("bn.") != std::string::npos && ends(".weight")) {
             // timm starts the second conv of each residual MLP at zero so blocks begin as identity.
-            t.fill_(name.find("conv2.bn") != std::string::npos ? 0.0 : 1.0);
+            const bool mlpOut = name.find("channel_mixer.conv2.bn") != std::string::npos ||
+                                name.find("ffn.conv2.bn") != std::string::npos;
+            t.fill_(mlpOut ? 0.0 : 1.0);
         } else if (name.find("bn.") != std::string::npos && ends(".bias")) t.zero_();
         else if (name.find("ln_") != std::string::npos) t.fill_(ends(".weight") ? 1.0 : 0.0);
         else if (name.rfind("vision.", 0) == 0) {

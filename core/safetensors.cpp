@@ -95,7 +95,7 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path)
         headerLen = (headerLen << 8) | bytes[i];
     if (headerLen > kMaxSafetensorsHeader)
         fail(path, "header length " + std::to_string(headerLen) + " exceeds the " +
-                       std::to_string(kMaxSafetensorsHeader >> 20) + " MiB limit");
+                       std::to_string(kMaxSafetensorsHeader >> 20) + " MiB limit (not a safetensors file?)");
     if (headerLen > size - 8)
         fail(path, "truncated: header length " + std::to_string(headerLen) + " runs past the end of the " +
                        std::to_string(size) + "-byte file");

@@ -1,0 +1,82 @@
+#pragma once
+// One annotated example as the Annotate, Train and Evaluate views see it. Plain data, no I/O.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ember::data {
+
+enum class Split { None, Train, Val, Test };
+enum class Status { Draft, Reviewed };
+
+std::string toString(Split s);        // "" | "train" | "val" | "test"
+std::string toString(Status s);       // "draft" | "reviewed"
+// Throw std::invalid_argument naming the bad value.
+Split splitFromString(const std::string& s);
+Status statusFromString(const std::string& s);
+
+struct Subtask {
+    std::string text;
+    int robot = 0;    // index into MODEL.md's label order
+    int order = 1;    // execution order; equal numbers may run in parallel
+    bool operator==(const Subtask& o) const { return text == o.text && robot == o.robot && order == o.order; }
+};
+
+struct QaPair {
+    std::string question;
+    std::string answer;
+    bool operator==(const QaPair& o) const { return question == o.question && answer == o.answer; }
+};
+
+struct ImageInfo {
+    int64_t id = 0;          // 0: none
+    std::string hash;        // content hash (hex), also the file's stem
+    std::string path;        // relative to the workspace folder
+    int width = 0, height = 0;
+    int64_t bytes = 0;
+};
+
+struct Sample {
+    int64_t id = 0;              // 0 until stored
+    std::string uid;             // portable identity (survives export/import); generated when empty
+    ImageInfo image;             // image.id == 0: text-only sample
+    std::string task;            // without the "Task: " prefix
+    std::string instruction;     // e.g. the upstream robot catalogue
+    std::vector<int> robots;     // label indices, ascending (MODEL.md order), no duplicates
+    std::vector<std::string> reasoning;   // ordered steps, without "Step N:" prefixes
+    std::vector<Subtask> subtasks;
+    std::string caption;
+    std::vector<QaPair> qa;
+    Split split = Split::None;
+    Status status = Status::Draft;
+    std::string source;          // e.g. "upstream-single:single_robot_selection.json", "demo:seed=1"
+    std::string author;
+    int64_t created = 0;         // ms since the Unix epoch; set on insert when 0
+    int64_t modified = 0;
+    std::string derivedFrom;     // uid of the sample this one was augmented from ("" if original)
+    std::string augmentation;    // what was done to derive it (e.g. "paraphrase,flip")
+};
+
+// "Step 1: … Step 2: …" (the text the model is trained to produce).
+std::string formatReasoning(const std::vector<std::string>& steps);
+// Splits "Step 1: a Step 2: b" back into steps; text without markers gives one step.
+std::vector<std::string> parseReasoning(const std::string& text);
+
+// Label order of MODEL.md (ember::defaultRobotLabels()).
+int robotCount();
+const std::string& robotName(int index);   // throws std::out_of_range
+// Case-insensitive exact name; -1 when unknown.
+int robotIndex(const std::string& name);
+// "Drone, Robot with Legs" → {0, 4} (sorted, unique). Throws std::invalid_argument naming an
+// unknown name.
+std::vector<int> parseRobotList(const std::string& commaSeparated);
+std::string joinRobots(const std::vector<int>& robots);   // "Drone, Robot with Legs"
+// Sorted, unique; throws std::invalid_argument for an out-of-range index.
+std::vector<int> normalizeRobots(std::vector<int> robots);
+uint32_t robotMask(const std::vector<int>& robots);
+std::vector<int> robotsFromMask(uint32_t mask);
+
+int64_t nowMs();
+
+} // namespace ember::data

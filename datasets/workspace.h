@@ -1,0 +1,173 @@
+#pragma once
+// A workspace: <dir>/workspace.db (SQLite, WAL) plus the image files under <dir>/images/.
+// The store the Annotate, Train and Evaluate views read and write. Several processes may open
+// one workspace at once (the studio and a training run): writes take SQLite's write lock for
+// one short transaction, readers never block. One Workspace object per thread.
+#include "progress.h"
+#include "sample.h"
+#include "sqlite_db.h"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ember::data {
+
+struct ImageError;
+
+// A page of the sample list: every filter is optional; nothing outside [offset, offset+limit)
+// is read from disk.
+struct SampleQuery {
+    enum class Sort { Id, Created, Modified, Task };
+    std::optional<Split> split;
+    std::optional<Status> status;
+    int robot = -1;                  // samples whose labels include this robot; -1: any
+    std::string text;                // case-insensitive substring of task, caption or source
+    std::optional<bool> hasImage;
+    std::optional<bool> derived;     // false: originals only; true: augmented copies only
+    std::string source;              // prefix of the source field ("demo", "upstream-single", ...)
+    Sort sort = Sort::Id;
+    bool descending = false;
+    int64_t offset = 0;
+    int64_t limit = -1;              // -1: no limit
+};
+
+// What a list view shows: no child rows, no instruction text, no thumbnail.
+struct SampleRow {
+    int64_t id = 0;
+    std::string uid;
+    std::string task;
+    std::string caption;
+    std::vector<int> robots;
+    Split split = Split::None;
+    Status status = Status::Draft;
+    std::string source;
+    int64_t imageId = 0;
+    std::string imagePath;   // relative to the workspace
+    int64_t modified = 0;
+    std::string derivedFrom;
+};
+
+struct RunInfo {
+    int64_t id = 0;
+    std::string name;
+    int stage = 0;
+    std::string config = "{}";
+    int64_t seed = 0;
+    std::string status = "created";   // created | running | paused | finished | failed | cancelled
+    int64_t created = 0, started = 0, finished = 0;
+    std::string notes;
+};
+
+struct MetricPoint {
+    int64_t step = 0;
+    double value = 0;
+    int64_t time = 0;
+};
+
+struct CheckpointInfo {
+    int64_t id = 0;
+    int64_t runId = 0;
+    int64_t step = 0;
+    std::string path;
+    std::string metrics = "{}";
+    bool isBest = false;
+    int64_t created = 0;
+};
+
+struct StoredImage {
+    ImageInfo info;
+    bool newFile = false;   // this call wrote the file (so a rolled-back import removes it)
+};
+
+class Workspace {
+public:
+    static constexpr const char* kDbName = "workspace.db";
+    static constexpr const char* kImagesDir = "images";
+
+    // Creates <dir>, <dir>/images and the database when missing; migrates an older schema.
+    // Throws DbError / std::runtime_error with the path on failure.
+    static Workspace open(const std::string& dir);
+    Workspace(Workspace&&) noexcept;
+    Workspace& operator=(Workspace&&) noexcept;
+    ~Workspace();
+
+    const std::string& dir() const { return dir_; }
+    std::string absolutePath(const std::string& relative) const;   // dir()/relative
+
+    // --- samples ---------------------------------------------------------------------------
+    // Sets id, uid (when empty), created/modified (when 0). Child rows are written in the
+    // same transaction. Throws std::invalid_argument for an invalid sample.
+    int64_t insert(Sample& s);
+    // All in one transaction; the whole batch or nothing.
+    void insertMany(std::vector<Sample>& samples, const Progress& progress = {});
+    // Replaces every field of the stored sample s.id (modified is set to now).
+    void update(Sample& s);
+    bool remove(int64_t id);   // derived copies go with their source
+    std::optional<Sample> get(int64_t id) const;
+    std::optional<Sample> getByUid(const std::string& uid) const;
+    void setSplit(const std::vector<int64_t>& ids, Split split);
+    void setStatus(const std::vector<int64_t>& ids, Status status);
+
+    std::vector<SampleRow> query(const SampleQuery& q) const;
+    int64_t count(const SampleQuery& q = {}) const;
+    std::vector<int64_t> ids(const SampleQuery& q) const;
+    // Per robot label (MODEL.md order): how many matching samples name it.
+    std::vector<int64_t> labelHistogram(const SampleQuery& q = {}) const;
+    // Samples per split: [none, train, val, test].
+    std::array<int64_t, 4> splitCounts() const;
+
+    // --- images ----------------------------------------------------------------------------
+    // Decodes (throws ImageError for a corrupt or unreadable image), stores the bytes as
+    // images/<hash[0..2]>/<hash>.<ext>, makes a thumbnail. An image already stored (same
+    // hash) is returned as is.
+    StoredImage storeImageBytes(const std::vector<uint8_t>& bytes, const std::string& ext);
+    StoredImage storeImageFile(const std::string& path);
+    std::optional<ImageInfo> image(int64_t imageId) const;
+    std::optional<ImageInfo> imageByHash(const std::string& hash) const;
+    std::vector<uint8_t> thumbnail(int64_t imageId) const;   // JPEG bytes; empty when none
+    int64_t imageCount() const;
+
+    // --- training runs ---------------------------------------------------------------------
+    int64_t createRun(RunInfo& run);
+    void updateRun(const RunInfo& run);
+    std::optional<RunInfo> run(int64_t id) const;
+    std::vector<RunInfo> runs() const;
+    // (run, name, step) is unique: a resumed run overwrites the points it repeats.
+    void addMetric(int64_t runId, const std::string& name, int64_t step, double value);
+    void addMetrics(int64_t runId, int64_t step, const std::vector<std::pair<std::string, double>>& values);
+    std::vector<MetricPoint> metrics(int64_t runId, const std::string& name, int64_t fromStep = 0) const;
+    std::vector<std::string> metricNames(int64_t runId) const;
+    int64_t addCheckpoint(CheckpointInfo& c);
+    std::vector<CheckpointInfo> checkpoints(int64_t runId) const;
+
+    // The raw connection, for the importers' transactions and for tests.
+    Database& database() const { return *db_; }
+    // The insert used inside an open transaction (importers batch many of them).
+    int64_t insertInTransaction(Sample& s);
+
+private:
+    Workspace() = default;
+    void loadChildren(Sample& s) const;
+    void writeChildren(const Sample& s);
+    int64_t instructionId(const std::string& text);
+    Sample readSampleRow(Statement& st) const;
+
+    std::string dir_;
+    std::unique_ptr<Database> db_;
+    struct Cache;
+    std::unique_ptr<Cache> cache_;   // prepared statements reused across inserts
+};
+
+// A new uid: 16 random hex digits.
+std::string newUid();
+
+// Opens (creating) a workspace and fills it with the demo world when it is empty: what the
+// studio does on first start.
+void createDefaultWorkspace(const std::string& dir, int64_t demoCount = 2000, uint64_t seed = 1,
+                            const Progress& progress = {});
+
+} // namespace ember::data

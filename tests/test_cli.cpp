@@ -1,0 +1,155 @@
+// The `embervlm` command line: outputs and exit codes, run as a user would run it.
+#include "tokenizer.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+namespace {
+
+struct Run {
+    int code = -1;
+    QByteArray out, err;
+};
+
+Run embervlm(const QStringList& args)
+{
+    QProcess p;
+    p.start(QStringLiteral(EMBERVLM_BIN_DIR "/embervlm"), args);
+    Run r;
+    if (!p.waitForFinished(300000)) {
+        p.kill();
+        return r;
+    }
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+const char* kTiny =
+    R"({"vision_widths":[8,16,24,32],"vision_depths":[1,1,2,1],"n_embd":32,"n_head":2,"n_layer":2,"n_inner":64,)"
+    R"("proj_hidden":48,"reasoning_hidden":48,"validator_hidden":24,"answer_hidden":16})";
+
+} // namespace
+
+class TestCli final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(dir_.isValid());
+        ckpt_ = dir_.path() + "/tiny.safetensors";
+        auto r = embervlm({"init", "--preset", "base", "--config", kTiny, "--seed", "3", "-o", ckpt_});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY(QFile::exists(ckpt_));
+        QFile bad(dir_.path() + "/bad.png");
+        QVERIFY(bad.open(QIODevice::WriteOnly));
+        bad.write("this is not a png");
+        bad.close();
+    }
+
+    void errorsExitOneWithOneLine_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("mentions");
+        QTest::newRow("no command") << QStringList{} << "usage";
+        QTest::newRow("unknown command") << QStringList{"frobnicate"} << "unknown command";
+        QTest::newRow("unknown option") << QStringList{"info", "--bogus"} << "unknown option --bogus";
+        QTest::newRow("missing value") << QStringList{"init", "--preset"} << "needs a value";
+        QTest::newRow("missing output") << QStringList{"init", "--preset", "base"} << "-o";
+        QTest::newRow("bad preset") << QStringList{"info", "--preset", "giant"} << "unknown preset";
+        QTest::newRow("bad config json") << QStringList{"info", "--config", "{oops"} << "not valid JSON";
+        QTest::newRow("missing checkpoint") << QStringList{"select", "--checkpoint", "/nonexistent.safetensors", "--task", "x"}
+                                            << "/nonexistent.safetensors";
+        QTest::newRow("bad number") << QStringList{"ask", "--checkpoint", "CKPT", "--prompt", "hi", "--max-tokens", "lots"}
+                                    << "needs an integer";
+        QTest::newRow("bad image") << QStringList{"select", "--checkpoint", "CKPT", "--image", "BADIMG", "--task", "x"}
+                                   << "not a readable image";
+        QTest::newRow("missing image") << QStringList{"forward", "--checkpoint", "CKPT", "--image", "/no/such.png"}
+                                       << "no such file";
+        QTest::newRow("checkpoint is garbage") << QStringList{"select", "--checkpoint", "BADIMG", "--task", "x"}
+                                               << "not a safetensors file";
+        QTest::newRow("tokenize without text") << QStringList{"tokenize"} << "TEXT";
+    }
+
+    void errorsExitOneWithOneLine()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, mentions);
+        for (auto& a : args) {
+            a.replace("CKPT", ckpt_);
+            a.replace("BADIMG", dir_.path() + "/bad.png");
+        }
+        auto r = embervlm(args);
+        QCOMPARE(r.code, 1);
+        const QString err = QString::fromUtf8(r.err).trimmed();
+        QVERIFY2(err.contains(mentions, Qt::CaseInsensitive), qPrintable(err));
+        if (!args.isEmpty())   // the usage text is several lines; errors are one
+            QVERIFY2(!err.contains('\n'), qPrintable(err));
+    }
+
+    void tokenizeMatchesLibrary()
+    {
+        const QString text = "Step 1: the roof is high.<|reasoning_end|> 🚁 無人機";
+        auto r = embervlm({"tokenize", text});
+        QCOMPARE(r.code, 0);
+        const auto arr = QJsonDocument::fromJson(r.out).array();
+        const auto ids = ember::Tokenizer::shared()->encode(text.toStdString());
+        QCOMPARE(arr.size(), static_cast<int>(ids.size()));
+        for (int i = 0; i < arr.size(); ++i)
+            QCOMPARE(arr[i].toInt(), ids[i]);
+    }
+
+    void selectAndForwardJson()
+    {
+        QImage img(64, 48, QImage::Format_RGB888);
+        img.fill(QColor(30, 90, 200));
+        const QString imgPath = dir_.path() + "/sea.png";
+        QVERIFY(img.save(imgPath));
+        auto s = embervlm({"select", "--checkpoint", ckpt_, "--image", imgPath, "--task", "Inspect a ship hull", "--json"});
+        QVERIFY2(s.code == 0, s.err.constData());
+        const auto sel = QJsonDocument::fromJson(s.out).object();
+        QVERIFY(!sel["steps"].toArray().isEmpty());
+        QCOMPARE(sel["answer_probs"].toArray().size(), 5);
+        QCOMPARE(sel["labels"].toArray().size(), 5);
+        auto f = embervlm({"forward", "--json", "--checkpoint", ckpt_, "--image", imgPath, "--prompt", "Task: dive"});
+        QVERIFY2(f.code == 0, f.err.constData());
+        const auto fw = QJsonDocument::fromJson(f.out).object();
+        QVERIFY(fw["vision_mean"].isDouble());
+        QVERIFY(fw["vision_std"].toDouble() > 0);
+        QCOMPARE(fw["top10"].toArray().size(), 10);
+        QVERIFY(fw["trace"].toObject()["steps"].isArray());
+        auto table = embervlm({"select", "--checkpoint", ckpt_, "--task", "Carry boxes", "--threshold", "0"});
+        QCOMPARE(table.code, 0);
+        QVERIFY(table.out.contains("answer:"));
+    }
+
+    void askStreams()
+    {
+        auto r = embervlm({"ask", "--checkpoint", ckpt_, "--prompt", "What is here?", "--max-tokens", "8"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY(r.err.contains("tokens/s"));
+    }
+
+    void infoReportsComponents()
+    {
+        auto r = embervlm({"info", "--preset", "base", "--json"});
+        QCOMPARE(r.code, 0);
+        const auto j = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(j["total"].toObject()["parameters"].toInteger(), qint64(36611686));
+        QVERIFY(j["components"].toObject()["vision"].toObject()["flops"].toDouble() > 1e9);
+    }
+
+private:
+    QTemporaryDir dir_;
+    QString ckpt_;
+};
+
+QTEST_APPLESS_MAIN(TestCli)
+#include "test_cli.moc"
