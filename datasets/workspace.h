@@ -16,8 +16,6 @@
 
 namespace ember::data {
 
-struct ImageError;
-
 // A page of the sample list: every filter is optional; nothing outside [offset, offset+limit)
 // is read from disk.
 struct SampleQuery {
@@ -121,7 +119,7 @@ public:
     std::array<int64_t, 4> splitCounts() const;
 
     // --- images ----------------------------------------------------------------------------
-    // Decodes (throws ImageError for a corrupt or unreadable image), stores the bytes as
+    // Decodes (throws ember::ImageError for a corrupt or unreadable image), stores the bytes as
     // images/<hash[0..2]>/<hash>.<ext>, makes a thumbnail. An image already stored (same
     // hash) is returned as is.
     StoredImage storeImageBytes(const std::vector<uint8_t>& bytes, const std::string& ext);

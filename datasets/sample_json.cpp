@@ -1,0 +1,162 @@
+#include "sample_json.h"
+
+namespace ember::data {
+
+using nlohmann::json;
+
+json sampleToJson(const Sample& s, const std::string& imageRef)
+{
+    json robots = json::array();
+    for (int r : s.robots) robots.push_back(robotName(r));
+    json subtasks = json::array();
+    for (const auto& t : s.subtasks)
+        subtasks.push_back({{"subtask", t.text}, {"assigned_robot", robotName(t.robot)}, {"execution_order", t.order}});
+    json qa = json::array();
+    for (const auto& p : s.qa) qa.push_back({{"question", p.question}, {"answer", p.answer}});
+    // nlohmann's json keeps keys sorted, which makes the line byte-stable.
+    json j = {{"uid", s.uid},
+              {"task", s.task},
+              {"instruction", s.instruction},
+              {"robots", robots},
+              {"reasoning", s.reasoning},
+              {"subtasks", subtasks},
+              {"caption", s.caption},
+              {"qa", qa},
+              {"split", toString(s.split)},
+              {"status", toString(s.status)},
+              {"source", s.source},
+              {"author", s.author},
+              {"created", s.created},
+              {"modified", s.modified}};
+    if (!imageRef.empty()) j["image"] = {{"path", imageRef}, {"sha256", s.image.hash}};
+    if (!s.derivedFrom.empty()) j["derived_from"] = s.derivedFrom;
+    if (!s.augmentation.empty()) j["augmentation"] = s.augmentation;
+    return j;
+}
+
+namespace {
+
+const json* member(const json& j, const char* key) { return j.contains(key) ? &j.at(key) : nullptr; }
+
+std::string str(const json& j, const char* key, bool required = false)
+{
+    const json* v = member(j, key);
+    if (!v || v->is_null()) {
+        if (required) throw FieldError(key, "missing");
+        return "";
+    }
+    if (!v->is_string()) throw FieldError(key, "must be a string");
+    return v->get<std::string>();
+}
+
+int64_t integer(const json& j, const char* key)
+{
+    const json* v = member(j, key);
+    if (!v || v->is_null()) return 0;
+    if (!v->is_number_integer()) throw FieldError(key, "must be an integer");
+    return v->get<int64_t>();
+}
+
+const json& array(const json& j, const char* key, const json& empty)
+{
+    const json* v = member(j, key);
+    if (!v || v->is_null()) return empty;
+    if (!v->is_array()) throw FieldError(key, "must be an array");
+    return *v;
+}
+
+int robotField(const json& v, const std::string& field)
+{
+    if (v.is_number_integer()) {
+        const int r = v.get<int>();
+        if (r < 0 || r >= robotCount()) throw FieldError(field, "robot index out of range");
+        return r;
+    }
+    if (!v.is_string()) throw FieldError(field, "must be a robot name");
+    const int r = robotIndex(v.get<std::string>());
+    if (r < 0) throw FieldError(field, "unknown robot '" + v.get<std::string>() + "'");
+    return r;
+}
+
+} // namespace
+
+Sample sampleFromJson(const json& j, std::string* imageRef)
+{
+    if (!j.is_object()) throw FieldError("", "record must be a JSON object");
+    Sample s;
+    const json empty = json::array();
+    s.uid = str(j, "uid");
+    s.task = str(j, "task");
+    s.instruction = str(j, "instruction");
+    const auto& robots = array(j, "robots", empty);
+    for (size_t i = 0; i < robots.size(); ++i)
+        s.robots.push_back(robotField(robots[i], "robots[" + std::to_string(i) + "]"));
+    s.robots = normalizeRobots(s.robots);
+    const auto& steps = array(j, "reasoning", empty);
+    for (size_t i = 0; i < steps.size(); ++i) {
+        if (!steps[i].is_string()) throw FieldError("reasoning[" + std::to_string(i) + "]", "must be a string");
+        s.reasoning.push_back(steps[i].get<std::string>());
+    }
+    const auto& subtasks = array(j, "subtasks", empty);
+    for (size_t i = 0; i < subtasks.size(); ++i) {
+        const std::string f = "subtasks[" + std::to_string(i) + "]";
+        const auto& t = subtasks[i];
+        if (!t.is_object()) throw FieldError(f, "must be an object");
+        Subtask st;
+        try {
+            st.text = str(t, "subtask", true);
+            if (!t.contains("assigned_robot")) throw FieldError("assigned_robot", "missing");
+            st.robot = robotField(t.at("assigned_robot"), "assigned_robot");
+            st.order = static_cast<int>(integer(t, "execution_order"));
+        } catch (const FieldError& e) {
+            throw FieldError(f + "." + e.field, e.what());
+        }
+        s.subtasks.push_back(st);
+    }
+    s.caption = str(j, "caption");
+    const auto& qa = array(j, "qa", empty);
+    for (size_t i = 0; i < qa.size(); ++i) {
+        const std::string f = "qa[" + std::to_string(i) + "]";
+        if (!qa[i].is_object()) throw FieldError(f, "must be an object");
+        try {
+            s.qa.push_back({str(qa[i], "question", true), str(qa[i], "answer", true)});
+        } catch (const FieldError& e) {
+            throw FieldError(f + "." + e.field, e.what());
+        }
+    }
+    try {
+        s.split = splitFromString(str(j, "split"));
+    } catch (const std::invalid_argument& e) {
+        throw FieldError("split", e.what());
+    }
+    try {
+        s.status = statusFromString(str(j, "status"));
+    } catch (const std::invalid_argument& e) {
+        throw FieldError("status", e.what());
+    }
+    s.source = str(j, "source");
+    s.author = str(j, "author");
+    s.created = integer(j, "created");
+    s.modified = integer(j, "modified");
+    s.derivedFrom = str(j, "derived_from");
+    s.augmentation = str(j, "augmentation");
+    if (imageRef) {
+        imageRef->clear();
+        if (const json* img = member(j, "image"); img && !img->is_null()) {
+            if (img->is_string()) *imageRef = img->get<std::string>();
+            else if (img->is_object()) {
+                try {
+                    *imageRef = str(*img, "path", true);
+                } catch (const FieldError& e) {
+                    throw FieldError("image." + e.field, e.what());
+                }
+            } else
+                throw FieldError("image", "must be a path or an object with \"path\"");
+        }
+    }
+    if (s.task.empty() && s.caption.empty() && s.qa.empty() && (!imageRef || imageRef->empty()))
+        throw FieldError("task", "record has no task, caption, question or image");
+    return s;
+}
+
+} // namespace ember::data

@@ -1,0 +1,24 @@
+#pragma once
+// The project's own JSONL record (docs/schema.md, "JSONL format"): one Sample per line,
+// lossless: exporting, importing into another workspace and exporting again gives the same bytes.
+#include "sample.h"
+
+#include <nlohmann/json.hpp>
+
+#include <stdexcept>
+#include <string>
+
+namespace ember::data {
+
+// A record that does not fit the format; `field` is its JSON path ("robots[2]", "qa[0].answer").
+struct FieldError : std::runtime_error {
+    FieldError(std::string f, const std::string& msg) : std::runtime_error(msg), field(std::move(f)) {}
+    std::string field;
+};
+
+// imageRef: the image file as the record names it (relative to the JSONL file), "" for none.
+nlohmann::json sampleToJson(const Sample& s, const std::string& imageRef);
+// Fills everything except the image; *imageRef receives the "image" field ("" if absent).
+Sample sampleFromJson(const nlohmann::json& j, std::string* imageRef);
+
+} // namespace ember::data
