@@ -1,5 +1,6 @@
 // `embervlm`: the command line over the same engine as the studio.
 #include "cli_args.h"
+#include "data_commands.h"
 #include "convert.h"
 #include "describe.h"
 #include "engine.h"
@@ -33,6 +34,7 @@ const char* kUsage =
     "  select    --checkpoint C [--image I] --task T [--json] [--threshold X] [--max-steps N]\n"
     "  tokenize  TEXT | --text TEXT                               token ids as a JSON array\n"
     "  forward   --json --checkpoint C [--image I] --prompt P      numbers for cross-implementation checks\n"
+    "  data      demo|import|export|split|augment|stats -w DIR   workspace data (embervlm data --help)\n"
     "common: --threads N  --device cpu|cuda  --resize resize|crop|pad\n";
 
 ModelConfig configFrom(const Args& a)
@@ -284,6 +286,7 @@ int main(int argc, char** argv)
             return cmdSelect(Args(rest, with({"--checkpoint", "--image", "--task", "--threshold", "--max-steps"}), {"--json"}));
         if (cmd == "tokenize")
             return cmdTokenize(Args(rest, {"--text"}, {}));
+        if (cmd == "data") return runDataCommand(rest);
         if (cmd == "forward")
             return cmdForward(Args(rest, with({"--checkpoint", "--image", "--prompt"}), {"--json"}));
         std::cerr << "embervlm: unknown command '" << cmd << "' (try embervlm --help)\n";

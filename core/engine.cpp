@@ -1,6 +1,7 @@
 #include "engine.h"
 
 #include "checkpoint.h"
+#include "decoder.h"
 #include "model.h"
 #include "reparam.h"
 #include "runtime.h"
@@ -73,6 +74,8 @@ struct Engine::Impl {
     std::shared_ptr<const Tokenizer> tokenizer;
     EmberVLM model{nullptr};
     FusedRepVit fusedVision;
+    std::unique_ptr<FastDecoder> decoder;   // CPU one-token path; null on other devices
+    WeightFormat weightFormat = WeightFormat::F32;
     ModelInfo info;
     mutable std::mutex mutex;   // one model call at a time
     std::atomic<bool> cancel{false};
@@ -86,6 +89,9 @@ struct Engine::Impl {
         FusedRepVit fused(*m->vision);
         model = m;
         fusedVision = std::move(fused);
+        decoder.reset();
+        if (device.is_cpu())
+            decoder = std::make_unique<FastDecoder>(*m->language_model, weightFormat);
         visualCache = torch::Tensor();
         info = ModelInfo{};
         info.name = name;
@@ -292,14 +298,19 @@ GenerationResult Engine::generate(const std::string& prompt, const GenerationOpt
     Clock::time_point tFirst;
 
     auto h = lm.forward(x, &cache);
-    auto last = h.select(1, h.size(1) - 1);
+    torch::Tensor last = h.select(1, h.size(1) - 1);   // [1, C]
+    auto nextLogits = [&]() -> torch::Tensor {
+        if (d->decoder)
+            return d->decoder->logits(last);
+        return lm.logits(last)[0].to(torch::kCPU).contiguous();
+    };
     res.stopReason = "max_tokens";
     for (int step = 0; step < opt.maxNewTokens; ++step) {
         if (d->cancel.load()) {
             res.stopReason = "cancelled";
             break;
         }
-        auto logitsT = lm.logits(last)[0].to(torch::kCPU).contiguous();
+        auto logitsT = nextLogits();
         std::vector<float> logits(logitsT.data_ptr<float>(), logitsT.data_ptr<float>() + logitsT.numel());
         const int id = sampleToken(logits, sp, rng);
         if (opt.stopAtEndOfText && id == Tokenizer::kEndOfText) {
@@ -349,9 +360,13 @@ GenerationResult Engine::generate(const std::string& prompt, const GenerationOpt
         }
         if (step + 1 == opt.maxNewTokens)
             break;   // no need to run the model for a token nobody will read
-        h = lm.forward(lm.embed(torch::tensor({static_cast<int64_t>(id)}, torch::kLong).view({1, 1}).to(d->device)),
-                       &cache);
-        last = h.select(1, 0);
+        if (d->decoder) {
+            last = d->decoder->step(lm.wte->weight[id], cache);
+        } else {
+            h = lm.forward(lm.embed(torch::tensor({static_cast<int64_t>(id)}, torch::kLong).view({1, 1}).to(d->device)),
+                           &cache);
+            last = h.select(1, 0);
+        }
     }
     res.text += pending;
     res.totalMs = msSince(t0);

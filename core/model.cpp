@@ -212,25 +212,8 @@ torch::Tensor LanguageModelImpl::forward(torch::Tensor x, KVCache* cache, const 
     const int64_t H = L0->n_head, D = L0->head_dim;
     const double scale = 1.0 / std::sqrt(static_cast<double>(D));
 
-    if (cache && (cache->k.size() != static_cast<size_t>(cfg.n_layer) || cache->capacity < total ||
-                  cache->k[0].size(0) != B)) {
-        // (Re)allocate, keeping what is there; capacity grows geometrically to the position limit.
-        const int64_t cap = std::min<int64_t>(cfg.n_positions, std::max<int64_t>(total, cache->capacity * 2));
-        std::vector<torch::Tensor> nk, nv;
-        for (int64_t l = 0; l < cfg.n_layer; ++l) {
-            auto k = torch::zeros({B, H, cap, D}, x.options());
-            auto v = torch::zeros({B, H, cap, D}, x.options());
-            if (past > 0 && l < static_cast<int64_t>(cache->k.size())) {
-                k.narrow(2, 0, past).copy_(cache->k[l].narrow(2, 0, past));
-                v.narrow(2, 0, past).copy_(cache->v[l].narrow(2, 0, past));
-            }
-            nk.push_back(k);
-            nv.push_back(v);
-        }
-        cache->k = std::move(nk);
-        cache->v = std::move(nv);
-        cache->capacity = cap;
-    }
+    if (cache)
+        cache->reserve(cfg.n_layer, B, H, D, total, cfg.n_positions, x.options());
 
     // Additive mask [B or 1, 1, T, total]: causal plus key padding.
     torch::Tensor mask;
@@ -272,6 +255,29 @@ torch::Tensor LanguageModelImpl::forward(torch::Tensor x, KVCache* cache, const 
     if (cache)
         cache->length = total;
     return ln_f(x);
+}
+
+void KVCache::reserve(int64_t layers, int64_t batch, int64_t heads, int64_t headDim, int64_t total,
+                      int64_t maxPositions, const torch::TensorOptions& options)
+{
+    if (k.size() == static_cast<size_t>(layers) && capacity >= total && k[0].size(0) == batch)
+        return;
+    const int64_t cap = std::min<int64_t>(maxPositions, std::max<int64_t>({total, capacity * 2, 64}));
+    const int64_t keep = k.empty() || k[0].size(0) != batch ? 0 : length;
+    std::vector<torch::Tensor> nk, nv;
+    for (int64_t l = 0; l < layers; ++l) {
+        auto kk = torch::zeros({batch, heads, cap, headDim}, options);
+        auto vv = torch::zeros({batch, heads, cap, headDim}, options);
+        if (keep > 0 && l < static_cast<int64_t>(k.size())) {
+            kk.narrow(2, 0, keep).copy_(k[l].narrow(2, 0, keep));
+            vv.narrow(2, 0, keep).copy_(v[l].narrow(2, 0, keep));
+        }
+        nk.push_back(kk);
+        nv.push_back(vv);
+    }
+    k = std::move(nk);
+    v = std::move(nv);
+    capacity = cap;
 }
 
 ReasoningModuleImpl::ReasoningModuleImpl(const ModelConfig& cfg)

@@ -125,6 +125,10 @@ struct KVCache {
     int64_t length = 0;     // positions filled
     int64_t capacity = 0;
     void reset() { k.clear(); v.clear(); length = 0; capacity = 0; }
+    // Makes room for `total` positions (keeping what is there); capacity grows geometrically up
+    // to maxPositions so decoding reallocates O(log n) times.
+    void reserve(int64_t layers, int64_t batch, int64_t heads, int64_t headDim, int64_t total, int64_t maxPositions,
+                 const torch::TensorOptions& options);
 };
 
 struct LanguageModelImpl : torch::nn::Module {

@@ -1,6 +1,7 @@
 // The LibTorch model against the independent PyTorch reference, number by number, plus the
 // re-parameterised vision form, the KV cache, padding and the presets.
 #include "checkpoint.h"
+#include "decoder.h"
 #include "describe.h"
 #include "engine.h"
 #include "model.h"
@@ -180,6 +181,36 @@ private Q_SLOTS:
             QVERIFY((h[0][0] - full[0][t]).abs().max().item<double>() < 1e-4);
         }
         QCOMPARE(cache.length, 12);
+    }
+
+    // The packed one-token decoder gives the full forward's hidden states and logits (f32), and
+    // stays close in bf16 and int8.
+    void fastDecoderMatchesForward()
+    {
+        ModelConfig cfg;
+        cfg.applyOverrides(kSmallConfig);
+        EmberVLM m(cfg);
+        initWeights(*m, 8);
+        m->eval();
+        torch::NoGradGuard ng;
+        auto& lm = *m->language_model;
+        auto ids = torch::randint(0, 50000, {1, 10}, torch::kLong);
+        auto full = lm.forward(lm.embed(ids));
+        auto fullLogits = lm.logits(full[0]);
+        for (auto fmt : {WeightFormat::F32, WeightFormat::BF16, WeightFormat::I8}) {
+            FastDecoder dec(lm, fmt);
+            KVCache cache;
+            lm.forward(lm.embed(ids.narrow(1, 0, 4)), &cache);
+            double worst = 0, worstLogit = 0;
+            for (int t = 4; t < 10; ++t) {
+                auto h = dec.step(lm.wte->weight[ids[0][t].item<int64_t>()], cache);
+                worst = std::max(worst, (h - full[0][t]).abs().max().item<double>());
+                worstLogit = std::max(worstLogit, (dec.logits(h) - fullLogits[t]).abs().max().item<double>());
+            }
+            qInfo() << weightFormatName(fmt) << "max |hidden diff|" << worst << "max |logit diff|" << worstLogit;
+            const double tol = fmt == WeightFormat::F32 ? 1e-4 : 5e-2;
+            QVERIFY2(worst < tol && worstLogit < tol, weightFormatName(fmt));
+        }
     }
 
     // A right-padded batch gives each sample the hidden states it has alone.

@@ -28,7 +28,7 @@ ThresholdChart::ThresholdChart(QWidget* parent)
     auto* lay = new QVBoxLayout(this);
     lay->setContentsMargins(2, 2, 2, 2);
     lay->addWidget(plot_);
-    plot_->setOpenGl(false);
+    // OpenGL stays off (QCustomPlot's default): LibTorch has crashed Qt OpenGL on software renderers.
     plot_->setFocusPolicy(Qt::NoFocus);
     plot_->setInteractions(QCP::Interactions());
     plot_->setBackground(palette().color(QPalette::Base));
@@ -82,6 +82,18 @@ ThresholdChart::ThresholdChart(QWidget* parent)
     redraw();
 }
 
+void ThresholdChart::replot()
+{
+    if (plot_->isVisible())   // a hidden plot has no paint buffer; showEvent replots
+        plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ThresholdChart::showEvent(QShowEvent* e)
+{
+    QWidget::showEvent(e);
+    plot_->replot();
+}
+
 void ThresholdChart::setSteps(const std::vector<float>& scores, const std::vector<bool>& hasScore)
 {
     scores_ = scores;
@@ -115,7 +127,7 @@ void ThresholdChart::setCurrentStep(int step)
     current_->setVisible(step >= 0 && step < static_cast<int>(scores_.size()));
     current_->point1->setCoords(step, 0);
     current_->point2->setCoords(step, 1);
-    plot_->replot(QCustomPlot::rpQueuedReplot);
+    replot();
 }
 
 void ThresholdChart::redraw()
@@ -150,7 +162,7 @@ void ThresholdChart::redraw()
     beyond_->setVisible(stop_ >= 0 && stop_ < n - 1);
     beyond_->topLeft->setCoords(stop_ + 0.5, 1.0);
     beyond_->bottomRight->setCoords(n - 1 + 0.5, 0.0);
-    plot_->replot(QCustomPlot::rpQueuedReplot);
+    replot();
 }
 
 QPoint ThresholdChart::pixelFor(double step, double score) const
@@ -224,14 +236,14 @@ void ThresholdChart::focusInEvent(QFocusEvent* e)
 {
     QWidget::focusInEvent(e);
     line_->setPen(QPen(kThreshold, 3.5, Qt::DashLine));
-    plot_->replot(QCustomPlot::rpQueuedReplot);
+    replot();
 }
 
 void ThresholdChart::focusOutEvent(QFocusEvent* e)
 {
     QWidget::focusOutEvent(e);
     line_->setPen(QPen(kThreshold, 2.5, Qt::DashLine));
-    plot_->replot(QCustomPlot::rpQueuedReplot);
+    replot();
 }
 
 } // namespace ember::studio

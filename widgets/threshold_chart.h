@@ -44,6 +44,7 @@ protected:
     void keyPressEvent(QKeyEvent* e) override;
     void focusInEvent(QFocusEvent* e) override;
     void focusOutEvent(QFocusEvent* e) override;
+    void showEvent(QShowEvent* e) override;
 
 private:
     void onPress(QMouseEvent* e);
@@ -51,6 +52,7 @@ private:
     void onRelease(QMouseEvent* e);
     void moveThreshold(double t, bool finished);
     void redraw();
+    void replot();
 
     QCustomPlot* plot_;
     QCPItemStraightLine* line_ = nullptr;

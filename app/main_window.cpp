@@ -1,0 +1,435 @@
+#include "main_window.h"
+
+#include "ask_view.h"
+#include "engine_worker.h"
+#include "message_bar.h"
+#include "reasoning_view.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QStyle>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace ember::studio {
+
+namespace {
+
+constexpr int kMaxRecent = 8;
+const char* kViewNames[] = {"ask", "reasoning", "annotate", "train", "evaluate"};
+
+QWidget* comingView(const QString& title, const QString& text, QWidget* parent)
+{
+    auto* w = new QWidget(parent);
+    auto* lay = new QVBoxLayout(w);
+    lay->setContentsMargins(24, 24, 24, 24);
+    auto* h = new QLabel(title, w);
+    QFont f = h->font();
+    f.setPointSizeF(f.pointSizeF() * 1.4);
+    f.setBold(true);
+    h->setFont(f);
+    auto* t = new QLabel(text, w);
+    t->setWordWrap(true);
+    lay->addWidget(h);
+    lay->addWidget(t);
+    lay->addStretch();
+    return w;
+}
+
+QString humanCount(qint64 n)
+{
+    if (n >= 1000000)
+        return QString::number(n / 1e6, 'f', 1) + " M";
+    if (n >= 1000)
+        return QString::number(n / 1e3, 'f', 1) + " k";
+    return QString::number(n);
+}
+
+} // namespace
+
+MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
+    : QMainWindow(parent)
+    , options_(options)
+    , worker_(std::make_unique<EngineWorker>(options.device))
+{
+    setWindowTitle(tr("EmberVLM Studio"));
+    setObjectName("mainWindow");
+
+    auto* central = new QWidget(this);
+    auto* outer = new QVBoxLayout(central);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->setSpacing(0);
+    message_ = new MessageBar(central);
+    auto* msgWrap = new QHBoxLayout;
+    msgWrap->setContentsMargins(12, 8, 12, 0);
+    msgWrap->addWidget(message_);
+    outer->addLayout(msgWrap);
+    auto* body = new QHBoxLayout;
+    body->setContentsMargins(0, 0, 0, 0);
+    body->setSpacing(0);
+    outer->addLayout(body, 1);
+
+    nav_ = new QListWidget(central);
+    nav_->setObjectName("navigation");
+    nav_->setAccessibleName(tr("Views"));
+    nav_->setFrameShape(QFrame::NoFrame);
+    nav_->setIconSize(QSize(20, 20));
+    nav_->setSpacing(2);
+    nav_->setStyleSheet("#navigation { background: palette(window); border-right: 1px solid palette(mid); padding: 6px; }"
+                        "#navigation::item { padding: 8px 10px; border-radius: 4px; }"
+                        "#navigation::item:selected { background: palette(highlight); color: palette(highlighted-text); }");
+    const QStyle* st = style();
+    const struct {
+        QString name;
+        QStyle::StandardPixmap icon;
+        QString tip;
+    } items[] = {{tr("Ask"), QStyle::SP_MessageBoxQuestion, tr("Ask questions about an image (Ctrl+1)")},
+                 {tr("Reasoning"), QStyle::SP_FileDialogDetailedView, tr("Robot selection and its reasoning trace (Ctrl+2)")},
+                 {tr("Annotate"), QStyle::SP_FileDialogContentsView, tr("Coming soon (Ctrl+3)")},
+                 {tr("Train"), QStyle::SP_MediaPlay, tr("Coming soon (Ctrl+4)")},
+                 {tr("Evaluate"), QStyle::SP_DialogApplyButton, tr("Coming soon (Ctrl+5)")}};
+    for (const auto& it : items) {
+        auto* li = new QListWidgetItem(st->standardIcon(it.icon), it.name, nav_);
+        li->setToolTip(it.tip);
+    }
+    int navW = 0;
+    for (const auto& it : items)
+        navW = std::max(navW, nav_->fontMetrics().horizontalAdvance(it.name));
+    nav_->setFixedWidth(navW + 20 + 60);
+    body->addWidget(nav_);
+
+    stack_ = new QStackedWidget(central);
+    ask_ = new AskView(worker_.get(), stack_);
+    reasoning_ = new ReasoningView(worker_.get(), stack_);
+    stack_->addWidget(ask_);
+    stack_->addWidget(reasoning_);
+    stack_->addWidget(comingView(tr("Annotate"), tr("Coming: label images with tasks, robots and reasoning steps in the workspace's datasets."), stack_));
+    stack_->addWidget(comingView(tr("Train"), tr("Coming: fine-tune the model on the workspace's datasets with live loss curves."), stack_));
+    stack_->addWidget(comingView(tr("Evaluate"), tr("Coming: accuracy, calibration and confusion of robot selection on held-out samples."), stack_));
+    body->addWidget(stack_, 1);
+    setCentralWidget(central);
+    connect(nav_, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (row >= 0)
+            stack_->setCurrentIndex(row);
+        QSettings().setValue("window/view", row);
+    });
+
+    buildMenus();
+    buildStatusBar();
+
+    connect(ask_, &AskView::imageChanged, this, [this](const QString& path) {
+        if (!path.isEmpty() && ws_.isValid())
+            QSettings().setValue("workspaces/" + sha256Hex(ws_.dir().toUtf8()).left(16) + "/image", path);
+    });
+    connect(worker_.get(), &EngineWorker::modelLoaded, this, &MainWindow::onModelLoaded);
+    connect(worker_.get(), &EngineWorker::failed, this, &MainWindow::onFailed);
+
+    QSettings s;
+    const QSize size = options_.size.isValid() ? options_.size : QSize(1280, 800);
+    if (!options_.screenshot.isEmpty() || !restoreGeometry(s.value("window/geometry").toByteArray()))
+        resize(size);
+    if (options_.screenshot.isEmpty())
+        restoreState(s.value("window/state").toByteArray());
+    int view = s.value("window/view", 0).toInt();
+    for (int i = 0; i < 5; ++i)
+        if (options_.view.compare(kViewNames[i], Qt::CaseInsensitive) == 0)
+            view = i;
+    showView(view);
+
+    QString dir = options_.workspace;   // created when missing
+    if (dir.isEmpty()) {
+        dir = s.value("workspace/last").toString();
+        if (dir.isEmpty() || !QFileInfo(dir).isDir())
+            dir = StudioWorkspace::defaultLocation();
+    }
+    if (!openWorkspace(dir) && dir != StudioWorkspace::defaultLocation())
+        openWorkspace(StudioWorkspace::defaultLocation());
+    if (!options_.checkpoint.isEmpty())
+        openCheckpoint(options_.checkpoint);
+}
+
+MainWindow::~MainWindow()
+{
+    worker_->shutdown();
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    auto* newWs = file->addAction(tr("&New workspace…"), this, &MainWindow::newWorkspaceDialog);
+    newWs->setShortcut(QKeySequence::New);
+    auto* openWs = file->addAction(style()->standardIcon(QStyle::SP_DirOpenIcon), tr("&Open workspace…"), this,
+                                   &MainWindow::openWorkspaceDialog);
+    openWs->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    auto* openCk = file->addAction(tr("Open &checkpoint…"), this, &MainWindow::openCheckpointDialog);
+    openCk->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    recentMenu_ = file->addMenu(tr("&Recent"));
+    rebuildRecentMenu();
+    file->addSeparator();
+    auto* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* go = menuBar()->addMenu(tr("&View"));
+    for (int i = 0; i < nav_->count(); ++i) {
+        auto* a = go->addAction(nav_->item(i)->text(), this, [this, i] { showView(i); });
+        a->setShortcut(QKeySequence(Qt::CTRL | (Qt::Key_1 + i)));
+    }
+}
+
+void MainWindow::buildStatusBar()
+{
+    auto mk = [this](const QString& name) {
+        auto* l = new QLabel(this);
+        l->setAccessibleName(name);
+        l->setContentsMargins(6, 0, 6, 0);
+        statusBar()->addPermanentWidget(l);
+        return l;
+    };
+    workspaceLabel_ = new QLabel(this);
+    workspaceLabel_->setContentsMargins(6, 0, 6, 0);
+    statusBar()->addWidget(workspaceLabel_, 1);
+    modelLabel_ = mk(tr("Model"));
+    paramsLabel_ = mk(tr("Parameters"));
+    threadsLabel_ = mk(tr("Threads"));
+    weightsLabel_ = mk(tr("Weights"));
+    updateStatus();
+}
+
+void MainWindow::updateStatus()
+{
+    workspaceLabel_->setText(ws_.isValid() ? tr("Workspace: %1").arg(QDir::toNativeSeparators(ws_.dir())) : tr("No workspace"));
+    workspaceLabel_->setToolTip(ws_.dir());
+    if (!modelReady_) {
+        modelLabel_->setText(loadRequest_ ? tr("Loading %1…").arg(QFileInfo(loadingPath_).fileName()) : tr("No model"));
+        paramsLabel_->clear();
+        threadsLabel_->clear();
+        weightsLabel_->clear();
+        return;
+    }
+    modelLabel_->setText(tr("Model: %1").arg(QString::fromStdString(info_.name)));
+    modelLabel_->setToolTip(QString::fromStdString(info_.path));
+    paramsLabel_->setText(tr("%1 parameters").arg(humanCount(info_.parameters)));
+    paramsLabel_->setToolTip(tr("%L1 parameters").arg(info_.parameters));
+    threadsLabel_->setText(tr("%1 threads · %2").arg(info_.threads).arg(QString::fromStdString(info_.device)));
+    weightsLabel_->setText(info_.trained ? tr("trained weights") : tr("random weights"));
+    weightsLabel_->setStyleSheet(info_.trained ? QString() : QStringLiteral("color: #a15c00;"));
+}
+
+QString MainWindow::statusText() const
+{
+    return QStringList{modelLabel_->text(), paramsLabel_->text(), threadsLabel_->text(), weightsLabel_->text()}.join(" | ");
+}
+
+void MainWindow::showView(int view)
+{
+    view = std::clamp(view, 0, nav_->count() - 1);
+    nav_->setCurrentRow(view);
+    stack_->setCurrentIndex(view);
+}
+
+int MainWindow::currentView() const { return stack_->currentIndex(); }
+
+bool MainWindow::openWorkspace(const QString& dir)
+{
+    StudioWorkspace ws(dir);
+    QString err;
+    if (!ws.ensureLayout(&err)) {
+        message_->showError(tr("Could not open the workspace %1: %2").arg(dir, err));
+        return false;
+    }
+    ws_ = ws;
+    QSettings s;
+    s.setValue("workspace/last", ws_.dir());
+    addRecent("recent/workspaces", ws_.dir());
+    ask_->setWorkspace(ws_);
+    reasoning_->setWorkspace(ws_);
+    const QString wsKey = "workspaces/" + sha256Hex(ws_.dir().toUtf8()).left(16);
+    QString image = s.value(wsKey + "/image").toString();
+    if (image.isEmpty() || !QFileInfo::exists(image))
+        image = ws_.firstImage();
+    if (!image.isEmpty()) {
+        ask_->openImageFile(image);
+        reasoning_->openImageFile(image);
+    }
+    updateStatus();
+    if (options_.checkpoint.isEmpty()) {
+        QString ck = s.value(wsKey + "/checkpoint").toString();
+        if (ck.isEmpty() || !QFileInfo::exists(ck))
+            ck = ws_.firstCheckpoint();
+        if (!ck.isEmpty()) {
+            openCheckpoint(ck);
+        } else {
+            // First start: a randomly initialised base model, made and saved on the worker.
+            loadingPath_ = ws_.defaultCheckpointPath();
+            loadRequest_ = worker_->initRandom(QStringLiteral("base"), 0, loadingPath_);
+            statusBar()->showMessage(tr("Creating a base model with random weights in %1…").arg(ws_.modelsDir()));
+            updateStatus();
+        }
+    }
+    return true;
+}
+
+void MainWindow::openCheckpoint(const QString& path)
+{
+    loadingPath_ = QFileInfo(path).absoluteFilePath();
+    loadRequest_ = worker_->loadCheckpoint(loadingPath_);
+    statusBar()->showMessage(tr("Loading %1…").arg(loadingPath_));
+    updateStatus();
+}
+
+void MainWindow::onModelLoaded(int request, const ember::ModelInfo& info)
+{
+    if (request != loadRequest_)
+        return;
+    loadRequest_ = 0;
+    info_ = info;
+    modelReady_ = true;
+    statusBar()->clearMessage();
+    message_->dismiss();
+    if (!info.path.empty()) {
+        const QString p = QString::fromStdString(info.path);
+        addRecent("recent/checkpoints", p);
+        if (ws_.isValid())
+            QSettings().setValue("workspaces/" + sha256Hex(ws_.dir().toUtf8()).left(16) + "/checkpoint", p);
+    }
+    ask_->setModelReady(true);
+    reasoning_->setModelReady(true);
+    updateStatus();
+    Q_EMIT modelChanged(info_);
+    if (!options_.screenshot.isEmpty() && !screenshotStarted_)
+        startScreenshot();
+}
+
+void MainWindow::onFailed(int request, const QString& msg)
+{
+    if (request != loadRequest_)
+        return;
+    loadRequest_ = 0;
+    statusBar()->clearMessage();
+    message_->showError(tr("Could not open the checkpoint %1: %2%3")
+                            .arg(QFileInfo(loadingPath_).fileName(), msg,
+                                 modelReady_ ? tr(" — still using %1.").arg(QString::fromStdString(info_.name)) : QString()));
+    updateStatus();
+    Q_EMIT modelLoadFailed(msg);
+    if (!options_.screenshot.isEmpty())
+        QTimer::singleShot(0, this, [this] { takeScreenshot(); });
+}
+
+void MainWindow::addRecent(const QString& key, const QString& path)
+{
+    QSettings s;
+    QStringList l = s.value(key).toStringList();
+    l.removeAll(path);
+    l.prepend(path);
+    while (l.size() > kMaxRecent)
+        l.removeLast();
+    s.setValue(key, l);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    recentMenu_->clear();
+    QSettings s;
+    const QStringList ws = s.value("recent/workspaces").toStringList();
+    const QStringList ck = s.value("recent/checkpoints").toStringList();
+    if (!ws.isEmpty())
+        recentMenu_->addSection(tr("Workspaces"));
+    for (const QString& p : ws)
+        recentMenu_->addAction(QDir::toNativeSeparators(p), this, [this, p] { openWorkspace(p); });
+    if (!ck.isEmpty())
+        recentMenu_->addSection(tr("Checkpoints"));
+    for (const QString& p : ck)
+        recentMenu_->addAction(QDir::toNativeSeparators(p), this, [this, p] { openCheckpoint(p); });
+    recentMenu_->setEnabled(!ws.isEmpty() || !ck.isEmpty());
+}
+
+void MainWindow::newWorkspaceDialog()
+{
+    const QString d = QFileDialog::getExistingDirectory(this, tr("New workspace: choose an empty folder"), QDir::homePath());
+    if (!d.isEmpty())
+        openWorkspace(d);
+}
+
+void MainWindow::openWorkspaceDialog()
+{
+    const QString d = QFileDialog::getExistingDirectory(this, tr("Open workspace"), ws_.isValid() ? ws_.dir() : QDir::homePath());
+    if (!d.isEmpty())
+        openWorkspace(d);
+}
+
+void MainWindow::openCheckpointDialog()
+{
+    const QString f = QFileDialog::getOpenFileName(this, tr("Open checkpoint"), ws_.isValid() ? ws_.modelsDir() : QDir::homePath(),
+                                                   tr("EmberVLM checkpoints (*.safetensors);;All files (*)"));
+    if (!f.isEmpty())
+        openCheckpoint(f);
+}
+
+void MainWindow::startScreenshot()
+{
+    screenshotStarted_ = true;
+    // Give the views real content before the picture: an answer, or a trace with its heat map.
+    QTimer::singleShot(8 * 60 * 1000, this, [this] { takeScreenshot(); });   // safety net
+    if (currentView() == Ask) {
+        if (ask_->conversation()->turns().isEmpty()) {
+            connect(ask_, &AskView::answerFinished, this, [this] { QTimer::singleShot(300, this, &MainWindow::takeScreenshot); });
+            ask_->ask(tr("What is on the roof of the tall building?"));
+            return;
+        }
+    } else if (currentView() == Reasoning) {
+        connect(reasoning_, &ReasoningView::runningChanged, this, [this](bool running) {
+            if (!running)
+                QTimer::singleShot(300, this, &MainWindow::takeScreenshot);
+        });
+        reasoning_->run();
+        if (reasoning_->isRunning())
+            return;
+    }
+    QTimer::singleShot(300, this, &MainWindow::takeScreenshot);
+}
+
+void MainWindow::takeScreenshot()
+{
+    static bool done = false;
+    if (done)
+        return;
+    done = true;
+    const QString path = options_.screenshot;
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    const bool ok = grab().save(path, "PNG");
+    Q_EMIT screenshotSaved(path, ok);
+    if (!ok)
+        qWarning("could not write %s", qPrintable(path));
+    QTimer::singleShot(0, this, &QWidget::close);
+}
+
+void MainWindow::saveLayout()
+{
+    QSettings s;
+    s.setValue("window/geometry", saveGeometry());
+    s.setValue("window/state", saveState());
+    s.setValue("window/view", currentView());
+}
+
+void MainWindow::closeEvent(QCloseEvent* e)
+{
+    if (options_.screenshot.isEmpty())
+        saveLayout();
+    // Stop any generation at once and join the worker: closing never waits on a long answer.
+    worker_->shutdown();
+    e->accept();
+}
+
+} // namespace ember::studio

@@ -1,0 +1,100 @@
+#pragma once
+// The studio's window: navigation between views, the File menu, the status bar with the model,
+// and the workspace (a folder) the views work in. All model work goes through EngineWorker.
+#include "engine.h"
+#include "studio_workspace.h"
+
+#include <QMainWindow>
+
+#include <memory>
+
+class QLabel;
+class QListWidget;
+class QMenu;
+class QStackedWidget;
+
+namespace ember::studio {
+
+class AskView;
+class EngineWorker;
+class MessageBar;
+class ReasoningView;
+
+struct StudioOptions {
+    QString workspace;    // empty: the last one used, else the default workspace
+    QString checkpoint;   // empty: the workspace's (created with random weights when it has none)
+    QString screenshot;   // render the window after loading and exit
+    QString view;         // ask | reasoning | annotate | train | evaluate
+    QSize size;           // window size for screenshots (default 1280×800)
+    QString device = QStringLiteral("cpu");
+};
+
+class MainWindow final : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(const StudioOptions& options, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    enum View { Ask, Reasoning, Annotate, Train, Evaluate };
+    void showView(int view);
+    int currentView() const;
+
+    bool openWorkspace(const QString& dir);
+    void openCheckpoint(const QString& path);
+
+    // For tests.
+    AskView* askView() const { return ask_; }
+    ReasoningView* reasoningView() const { return reasoning_; }
+    EngineWorker* worker() const { return worker_.get(); }
+    MessageBar* messageBar() const { return message_; }
+    const StudioWorkspace& workspace() const { return ws_; }
+    bool modelReady() const { return modelReady_; }
+    const ember::ModelInfo& modelInfo() const { return info_; }
+    QString statusText() const;   // the status bar's permanent labels, joined
+
+Q_SIGNALS:
+    void modelChanged(const ember::ModelInfo& info);
+    void modelLoadFailed(const QString& message);
+    void screenshotSaved(const QString& path, bool ok);
+
+protected:
+    void closeEvent(QCloseEvent* e) override;
+
+private:
+    void buildMenus();
+    void buildStatusBar();
+    void onModelLoaded(int request, const ember::ModelInfo& info);
+    void onFailed(int request, const QString& message);
+    void updateStatus();
+    void addRecent(const QString& key, const QString& path);
+    void rebuildRecentMenu();
+    void newWorkspaceDialog();
+    void openWorkspaceDialog();
+    void openCheckpointDialog();
+    void startScreenshot();
+    void takeScreenshot();
+    void saveLayout();
+
+    StudioOptions options_;
+    std::unique_ptr<EngineWorker> worker_;
+    StudioWorkspace ws_;
+    ember::ModelInfo info_;
+    bool modelReady_ = false;
+    int loadRequest_ = 0;
+    QString loadingPath_;
+    bool screenshotStarted_ = false;
+
+    QListWidget* nav_;
+    QStackedWidget* stack_;
+    AskView* ask_;
+    ReasoningView* reasoning_;
+    MessageBar* message_;
+    QMenu* recentMenu_;
+    QLabel* modelLabel_;
+    QLabel* paramsLabel_;
+    QLabel* threadsLabel_;
+    QLabel* weightsLabel_;
+    QLabel* workspaceLabel_;
+};
+
+} // namespace ember::studio

@@ -1,0 +1,48 @@
+#pragma once
+// One-token decoding without per-op overhead where it matters: weights packed once (q/k/v fused),
+// every linear a streaming matrix-vector product (kernels.h), attention over the KV cache.
+// CPU only; other devices use LanguageModelImpl::forward. Internal (torch).
+#include "model.h"
+
+namespace ember {
+
+enum class WeightFormat { F32, BF16, I8 };
+const char* weightFormatName(WeightFormat f);
+WeightFormat weightFormatFromString(const std::string& s);   // "f32" | "bf16" | "int8"
+
+struct PackedLinear {
+    int64_t out = 0, in = 0;
+    WeightFormat format = WeightFormat::F32;
+    torch::Tensor weight;   // [out, in] float32, int16 (bf16 bits) or int8
+    torch::Tensor scale;    // [out] per-row scale (int8 only)
+    torch::Tensor bias;     // [out]
+    static PackedLinear pack(const torch::Tensor& weight, const torch::Tensor& bias, WeightFormat format);
+    torch::Tensor operator()(const torch::Tensor& x) const;   // x [in] contiguous float -> [out]
+    torch::Tensor dequantized() const;                        // [out, in] float32
+    int64_t bytes() const;
+};
+
+class FastDecoder {
+public:
+    FastDecoder(LanguageModelImpl& lm, WeightFormat format);
+    // Appends one position (token embedding `x`, [C]) to the cache; returns the hidden state after
+    // ln_f, [C]. The cache must hold the earlier positions for batch size 1.
+    torch::Tensor step(const torch::Tensor& x, KVCache& cache) const;
+    torch::Tensor logits(const torch::Tensor& hidden) const;   // [vocab]
+    int64_t weightBytes() const;
+    WeightFormat format() const { return format_; }
+
+private:
+    struct Layer {
+        torch::Tensor ln1w, ln1b, ln2w, ln2b;
+        PackedLinear qkv, out, fc1, fc2;
+    };
+    std::vector<Layer> layers_;
+    torch::Tensor wpe_, lnfw_, lnfb_;
+    PackedLinear head_;
+    int64_t heads_ = 0, headDim_ = 0, positions_ = 0;
+    double eps_ = 1e-5;
+    WeightFormat format_;
+};
+
+} // namespace ember

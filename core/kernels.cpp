@@ -1,0 +1,176 @@
+#include "kernels.h"
+
+#include <ATen/Parallel.h>
+
+#include <immintrin.h>
+
+namespace ember::kernels {
+
+namespace {
+
+// Rows per parallel task: large enough that scheduling costs nothing next to the memory traffic.
+constexpr int64_t kGrainRows = 256;
+
+bool haveAvx2()
+{
+    static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return ok;
+}
+
+__attribute__((target("avx2,fma"))) inline float hsum(__m256 v)
+{
+    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
+    lo = _mm_add_ps(lo, hi);
+    lo = _mm_hadd_ps(lo, lo);
+    lo = _mm_hadd_ps(lo, lo);
+    return _mm_cvtss_f32(lo);
+}
+
+__attribute__((target("avx2,fma"))) void rowsF32Avx2(const float* W, const float* x, const float* bias, float* y,
+                                                     int64_t begin, int64_t end, int64_t K)
+{
+    const int64_t K8 = K & ~int64_t(7);
+    int64_t n = begin;
+    for (; n + 4 <= end; n += 4) {   // four rows share each load of x
+        const float* r0 = W + n * K;
+        const float* r1 = r0 + K;
+        const float* r2 = r1 + K;
+        const float* r3 = r2 + K;
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (int64_t k = 0; k < K8; k += 8) {
+            const __m256 xv = _mm256_loadu_ps(x + k);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + k), xv, a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + k), xv, a1);
+            a2 = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + k), xv, a2);
+            a3 = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + k), xv, a3);
+        }
+        float s[4] = {hsum(a0), hsum(a1), hsum(a2), hsum(a3)};
+        for (int64_t k = K8; k < K; ++k) {
+            s[0] += r0[k] * x[k];
+            s[1] += r1[k] * x[k];
+            s[2] += r2[k] * x[k];
+            s[3] += r3[k] * x[k];
+        }
+        for (int j = 0; j < 4; ++j)
+            y[n + j] = s[j] + (bias ? bias[n + j] : 0.f);
+    }
+    for (; n < end; ++n) {
+        const float* r = W + n * K;
+        __m256 a = _mm256_setzero_ps();
+        for (int64_t k = 0; k < K8; k += 8)
+            a = _mm256_fmadd_ps(_mm256_loadu_ps(r + k), _mm256_loadu_ps(x + k), a);
+        float s = hsum(a);
+        for (int64_t k = K8; k < K; ++k)
+            s += r[k] * x[k];
+        y[n] = s + (bias ? bias[n] : 0.f);
+    }
+}
+
+__attribute__((target("avx2,fma"))) inline __m256 loadBF16(const uint16_t* p)
+{
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+}
+
+__attribute__((target("avx2,fma"))) void rowsBF16Avx2(const uint16_t* W, const float* x, const float* bias, float* y,
+                                                      int64_t begin, int64_t end, int64_t K)
+{
+    const int64_t K8 = K & ~int64_t(7);
+    for (int64_t n = begin; n < end; ++n) {
+        const uint16_t* r = W + n * K;
+        __m256 a = _mm256_setzero_ps();
+        for (int64_t k = 0; k < K8; k += 8)
+            a = _mm256_fmadd_ps(loadBF16(r + k), _mm256_loadu_ps(x + k), a);
+        float s = hsum(a);
+        for (int64_t k = K8; k < K; ++k) {
+            uint32_t bits = static_cast<uint32_t>(r[k]) << 16;
+            float w;
+            __builtin_memcpy(&w, &bits, 4);
+            s += w * x[k];
+        }
+        y[n] = s + (bias ? bias[n] : 0.f);
+    }
+}
+
+__attribute__((target("avx2,fma"))) void rowsI8Avx2(const int8_t* W, const float* scale, const float* x,
+                                                    const float* bias, float* y, int64_t begin, int64_t end, int64_t K)
+{
+    const int64_t K8 = K & ~int64_t(7);
+    for (int64_t n = begin; n < end; ++n) {
+        const int8_t* r = W + n * K;
+        __m256 a = _mm256_setzero_ps();
+        for (int64_t k = 0; k < K8; k += 8) {
+            const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(r + k));
+            const __m256 w = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b));
+            a = _mm256_fmadd_ps(w, _mm256_loadu_ps(x + k), a);
+        }
+        float s = hsum(a);
+        for (int64_t k = K8; k < K; ++k)
+            s += static_cast<float>(r[k]) * x[k];
+        y[n] = s * scale[n] + (bias ? bias[n] : 0.f);
+    }
+}
+
+void rowsF32Plain(const float* W, const float* x, const float* bias, float* y, int64_t begin, int64_t end, int64_t K)
+{
+    for (int64_t n = begin; n < end; ++n) {
+        const float* r = W + n * K;
+        float s = 0.f;
+        for (int64_t k = 0; k < K; ++k)
+            s += r[k] * x[k];
+        y[n] = s + (bias ? bias[n] : 0.f);
+    }
+}
+
+} // namespace
+
+void gemvF32(const float* W, const float* x, const float* bias, float* y, int64_t N, int64_t K)
+{
+    const bool avx2 = haveAvx2();
+    at::parallel_for(0, N, kGrainRows, [&](int64_t b, int64_t e) {
+        if (avx2)
+            rowsF32Avx2(W, x, bias, y, b, e, K);
+        else
+            rowsF32Plain(W, x, bias, y, b, e, K);
+    });
+}
+
+void gemvBF16(const uint16_t* W, const float* x, const float* bias, float* y, int64_t N, int64_t K)
+{
+    const bool avx2 = haveAvx2();
+    at::parallel_for(0, N, kGrainRows, [&](int64_t b, int64_t e) {
+        if (avx2) {
+            rowsBF16Avx2(W, x, bias, y, b, e, K);
+            return;
+        }
+        for (int64_t n = b; n < e; ++n) {
+            float s = 0.f;
+            for (int64_t k = 0; k < K; ++k) {
+                uint32_t bits = static_cast<uint32_t>(W[n * K + k]) << 16;
+                float w;
+                __builtin_memcpy(&w, &bits, 4);
+                s += w * x[k];
+            }
+            y[n] = s + (bias ? bias[n] : 0.f);
+        }
+    });
+}
+
+void gemvI8(const int8_t* W, const float* scale, const float* x, const float* bias, float* y, int64_t N, int64_t K)
+{
+    const bool avx2 = haveAvx2();
+    at::parallel_for(0, N, kGrainRows, [&](int64_t b, int64_t e) {
+        if (avx2) {
+            rowsI8Avx2(W, scale, x, bias, y, b, e, K);
+            return;
+        }
+        for (int64_t n = b; n < e; ++n) {
+            float s = 0.f;
+            for (int64_t k = 0; k < K; ++k)
+                s += static_cast<float>(W[n * K + k]) * x[k];
+            y[n] = s * scale[n] + (bias ? bias[n] : 0.f);
+        }
+    });
+}
+
+} // namespace ember::kernels

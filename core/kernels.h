@@ -1,0 +1,18 @@
+#pragma once
+// Matrix-vector kernels for one-token decoding. BLAS's sgemv runs a one-row product at a third
+// of this machine's memory bandwidth; decoding is bound by reading weights, so these stream each
+// weight row once, in parallel over rows. Torch-free.
+#include <cstdint>
+
+namespace ember::kernels {
+
+// y[n] = dot(W[n, :], x) + (bias ? bias[n] : 0) for n in [0, N); W row-major [N, K].
+void gemvF32(const float* W, const float* x, const float* bias, float* y, int64_t N, int64_t K);
+
+// Same with bfloat16 weights (upper half of an IEEE float), accumulated in float.
+void gemvBF16(const uint16_t* W, const float* x, const float* bias, float* y, int64_t N, int64_t K);
+
+// Same with int8 weights and one float scale per row: y[n] = scale[n] * dot(W[n,:], x) + bias[n].
+void gemvI8(const int8_t* W, const float* scale, const float* x, const float* bias, float* y, int64_t N, int64_t K);
+
+} // namespace ember::kernels

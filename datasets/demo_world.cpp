@@ -1,0 +1,106 @@
+#include "demo_world.h"
+
+#include "content_hash.h"
+#include "demo_scenes.h"
+#include "demo_text.h"
+#include "splits.h"
+#include "workspace.h"
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <chrono>
+#include <filesystem>
+
+namespace ember::data {
+
+namespace {
+constexpr int kJpegQuality = 92;
+const char* kDemoInstruction =
+    "Look at the image and read the task. Choose the robot, or the robots, best suited to it: "
+    "Drone, Underwater Robot, Humanoid, Robot with Wheels or Robot with Legs.";
+} // namespace
+
+DemoReport generateDemoWorld(Workspace& ws, const DemoOptions& opts, const Progress& progress)
+{
+    if (opts.count < 0) throw std::invalid_argument("demo count must not be negative");
+    if (opts.imageSize < 32 || opts.imageSize > 2048) throw std::invalid_argument("demo image size must be in [32, 2048]");
+    const auto t0 = std::chrono::steady_clock::now();
+    DemoReport rep;
+    std::vector<std::string> written;   // image files to remove if the transaction rolls back
+    bool committed = false;
+    struct Cleanup {
+        std::vector<std::string>& files;
+        bool& committed;
+        ~Cleanup()
+        {
+            if (committed) return;
+            std::error_code ec;
+            for (const auto& f : files) std::filesystem::remove(f, ec);
+        }
+    } cleanup{written, committed};
+
+    const std::string source = "demo:seed=" + std::to_string(opts.seed);
+    auto exists = ws.database().prepare("SELECT 1 FROM samples WHERE uid=?");
+    {
+        Transaction tx(ws.database());
+        for (int64_t i = 0; i < opts.count; ++i) {
+            report(progress, i, opts.count);
+            const std::string uid = sha256Hex(source + ":" + std::to_string(i)).substr(0, 16);
+            exists.bind(1, uid);
+            const bool have = exists.step();
+            exists.reset();
+            if (have) {
+                ++rep.skipped;
+                continue;
+            }
+            // One generator per sample: sample i is the same whatever count was asked for.
+            demo::Rng rng(opts.seed * 0x100000001B3ull + static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull + 17);
+            const auto env = static_cast<demo::Environment>(rng.range(0, demo::kEnvironmentCount - 1));
+            const demo::SceneFacts facts = demo::randomFacts(env, rng);
+            const cv::Mat img = demo::renderScene(facts, rng, opts.imageSize);
+            std::vector<uint8_t> jpeg;
+            cv::imencode(".jpg", img, jpeg, {cv::IMWRITE_JPEG_QUALITY, kJpegQuality});
+            auto stored = ws.storeImageBytes(jpeg, "jpg");
+            if (stored.newFile) written.push_back(ws.absolutePath(stored.info.path));
+
+            const auto task = demo::selectionTask(facts, rng);
+            Sample s;
+            s.uid = uid;
+            s.image = stored.info;
+            s.task = task.task;
+            s.instruction = kDemoInstruction;
+            s.robots = task.robots;
+            s.reasoning = task.reasoning;
+            s.subtasks = task.subtasks;
+            s.caption = demo::caption(facts);
+            s.qa = demo::questions(facts, rng);
+            s.status = Status::Reviewed;   // generated with known ground truth
+            s.source = source;
+            s.author = "demo";
+            ws.insertInTransaction(s);
+            ++rep.generated;
+        }
+        tx.commit();
+        committed = true;
+    }
+    if (opts.assignSplits) {
+        SplitOptions so;
+        so.onlyUnassigned = true;
+        assignSplits(ws, so);
+    }
+    report(progress, opts.count, opts.count);
+    rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return rep;
+}
+
+void createDefaultWorkspace(const std::string& dir, int64_t demoCount, uint64_t seed, const Progress& progress)
+{
+    auto ws = Workspace::open(dir);
+    if (ws.count() > 0) return;
+    DemoOptions o;
+    o.count = demoCount;
+    o.seed = seed;
+    generateDemoWorld(ws, o, progress);
+}
+
+} // namespace ember::data

@@ -1,0 +1,156 @@
+#include "exporters.h"
+
+#include "sample_json.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace ember::data {
+
+namespace {
+
+constexpr int64_t kProgressEvery = 256;
+
+std::ofstream openOut(const std::string& path)
+{
+    const auto parent = fs::path(path).parent_path();
+    if (!parent.empty()) fs::create_directories(parent);
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write " + path);
+    return out;
+}
+
+// Calls fn for each matching sample, fully loaded, in the query's order, one at a time.
+template <typename Fn>
+void forEachSample(const Workspace& ws, const SampleQuery& q, const Progress& progress, Fn fn)
+{
+    const auto ids = ws.ids(q);
+    const auto total = static_cast<int64_t>(ids.size());
+    for (int64_t i = 0; i < total; ++i) {
+        if (i % kProgressEvery == 0) report(progress, i, total);
+        if (auto s = ws.get(ids[static_cast<size_t>(i)])) fn(*s);
+    }
+    report(progress, total, total);
+}
+
+void finish(std::ofstream& out, const std::string& path)
+{
+    out.flush();
+    if (!out) throw std::runtime_error("write error on " + path);
+}
+
+} // namespace
+
+ExportReport exportJsonl(const Workspace& ws, const std::string& path, const ExportOptions& opts,
+                         const Progress& progress)
+{
+    auto out = openOut(path);
+    const fs::path base = fs::path(path).parent_path();
+    ExportReport rep;
+    forEachSample(ws, opts.filter, progress, [&](const Sample& s) {
+        std::string ref;
+        if (s.image.id) {
+            const fs::path src = ws.absolutePath(s.image.path);
+            if (opts.copyImages) {
+                ref = "images/" + fs::path(s.image.path).filename().string();
+                const fs::path dst = base / ref;
+                std::error_code ec;
+                if (!fs::exists(dst)) {
+                    fs::create_directories(dst.parent_path());
+                    fs::copy_file(src, dst, ec);
+                    if (ec) rep.warnings.push_back("cannot copy " + src.string() + ": " + ec.message());
+                }
+            } else
+                ref = src.string();
+        }
+        out << sampleToJson(s, ref).dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+        ++rep.written;
+    });
+    finish(out, path);
+    return rep;
+}
+
+ExportReport exportUpstreamSingle(const Workspace& ws, const std::string& path, const ExportOptions& opts,
+                                  const Progress& progress)
+{
+    json arr = json::array();
+    ExportReport rep;
+    forEachSample(ws, opts.filter, progress, [&](const Sample& s) {
+        if (s.robots.empty() || s.task.empty()) {
+            ++rep.skipped;
+            return;
+        }
+        // Key order as upstream writes it.
+        json rec = json::object();
+        rec["instruction"] = s.instruction;
+        rec["input"] = "Task: " + s.task;
+        rec["output"] = joinRobots(s.robots);
+        arr.push_back(std::move(rec));
+        ++rep.written;
+    });
+    auto out = openOut(path);
+    out << arr.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+    finish(out, path);
+    return rep;
+}
+
+ExportReport exportUpstreamMulti(const Workspace& ws, const std::string& path, const ExportOptions& opts,
+                                 const Progress& progress)
+{
+    json arr = json::array();
+    ExportReport rep;
+    forEachSample(ws, opts.filter, progress, [&](const Sample& s) {
+        if (s.subtasks.empty() || s.task.empty()) {
+            ++rep.skipped;
+            return;
+        }
+        json subs = json::array();
+        for (const auto& t : s.subtasks)
+            subs.push_back({{"subtask", t.text}, {"assigned_robot", robotName(t.robot)}, {"execution_order", t.order}});
+        json rec;
+        rec["instruction"] = s.instruction;
+        rec["input"] = "Task: " + s.task;
+        rec["subtasks"] = subs;
+        rec["original_single_robot_output"] = joinRobots(s.robots);
+        arr.push_back(std::move(rec));
+        ++rep.written;
+    });
+    auto out = openOut(path);
+    out << arr.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+    finish(out, path);
+    return rep;
+}
+
+ExportReport exportSplits(const Workspace& ws, const std::string& dir, const std::string& format,
+                          const ExportOptions& opts, const Progress& progress)
+{
+    if (format != "jsonl" && format != "single" && format != "multi")
+        throw std::invalid_argument("unknown export format '" + format + "' (jsonl, single or multi)");
+    ExportReport total;
+    const std::string ext = format == "jsonl" ? ".jsonl" : ".json";
+    int part = 0;
+    for (Split sp : {Split::Train, Split::Val, Split::Test}) {
+        ExportOptions o = opts;
+        o.filter.split = sp;
+        // Progress over the three parts: each reports a third.
+        Progress sub;
+        if (progress)
+            sub = [&, part](int64_t d, int64_t t) { return progress(part * 1000 + (t ? d * 1000 / t : 1000), 3000); };
+        const std::string path = (fs::path(dir) / (toString(sp) + ext)).string();
+        ExportReport r = format == "jsonl" ? exportJsonl(ws, path, o, sub)
+                         : format == "single" ? exportUpstreamSingle(ws, path, o, sub)
+                                              : exportUpstreamMulti(ws, path, o, sub);
+        total.written += r.written;
+        total.skipped += r.skipped;
+        total.warnings.insert(total.warnings.end(), r.warnings.begin(), r.warnings.end());
+        ++part;
+    }
+    return total;
+}
+
+} // namespace ember::data

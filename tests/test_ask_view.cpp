@@ -1,0 +1,260 @@
+// The Ask view on real widgets and a small random model: streaming, Stop, Regenerate, token
+// alternatives on hover, colour by probability, conversation files, bad images, and the event
+// loop's longest stall while the worker generates and selects.
+#include "ask_view.h"
+#include "conversation_view.h"
+#include "image_pane.h"
+#include "message_bar.h"
+#include "studio_test_util.h"
+
+#include <QAbstractTextDocumentLayout>
+#include <QCheckBox>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QTemporaryDir>
+#include <QTextBlock>
+#include <QTimer>
+#include <QToolTip>
+
+using namespace ember::studio;
+
+class TestAskView final : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir dir_;
+    QString image_;
+    std::unique_ptr<EngineWorker> worker_;
+
+    std::unique_ptr<AskView> makeView(int maxTokens)
+    {
+        auto v = std::make_unique<AskView>(worker_.get());
+        v->setWorkspace(StudioWorkspace(dir_.path() + "/ws"));
+        v->setModelReady(true);
+        v->resize(1000, 700);
+        v->show();
+        if (!v->openImageFile(image_))
+            return nullptr;
+        ember::GenerationOptions o;
+        o.maxNewTokens = maxTokens;
+        o.temperature = 0.8f;
+        o.topK = 50;
+        o.topP = 0.95f;
+        o.seed = 3;
+        v->setOptions(o);
+        v->newConversation();
+        return v;
+    }
+
+    // Position (viewport coordinates) of the first generated token in the conversation.
+    static QPoint firstTokenPos(ConversationView* c)
+    {
+        for (QTextBlock b = c->document()->begin(); b.isValid(); b = b.next())
+            for (auto it = b.begin(); !it.atEnd(); ++it) {
+                const QTextFragment f = it.fragment();
+                if (f.charFormat().property(QTextFormat::UserProperty + 1).toInt() > 0 && f.length() > 0) {
+                    QTextCursor cur(c->document());
+                    cur.setPosition(f.position());
+                    const QRect r = c->cursorRect(cur);
+                    return QPoint(r.right() + 2, r.center().y());
+                }
+            }
+        return {-1, -1};
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        studio_test::isolateSettings();
+        QVERIFY(dir_.isValid());
+        image_ = studio_test::writeImage(dir_.path());
+        worker_ = std::make_unique<EngineWorker>();
+        QVERIFY(studio_test::loadSmallModel(*worker_));
+    }
+
+    void cleanupTestCase() { worker_->shutdown(); }
+
+    // Typing a question and pressing Enter streams tokens into the conversation.
+    void sendStreamsTokens()
+    {
+        auto v = makeView(24);
+        QVERIFY(v);
+        QSignalSpy tokens(worker_.get(), &EngineWorker::tokenStreamed);
+        QSignalSpy done(v.get(), &AskView::answerFinished);
+        QTest::keyClicks(v->questionBox(), "What is on the roof?");
+        QTest::keyClick(v->questionBox(), Qt::Key_Return);
+        QVERIFY(v->isGenerating());
+        QVERIFY(v->stopButton()->isEnabled());
+        QVERIFY(!v->sendButton()->isEnabled());
+        QVERIFY(v->questionBox()->text().isEmpty());
+        QVERIFY(done.wait(30000));
+        QVERIFY(!v->isGenerating());
+        const auto& turns = v->conversation()->turns();
+        QCOMPARE(turns.size(), 1);
+        QCOMPARE(turns[0].question, QString("What is on the roof?"));
+        QVERIFY(!turns[0].tokens.isEmpty());
+        QVERIFY(turns[0].tokens.size() <= 24);
+        QCOMPARE(tokens.count(), turns[0].tokens.size());   // every streamed token reached the view
+        const QString doc = v->conversation()->toPlainText();
+        QVERIFY(doc.contains("What is on the roof?"));
+        QVERIFY(doc.contains(turns[0].answer()));
+        QVERIFY2(doc.contains("tokens/s") && doc.contains("first token after"), qPrintable(doc));
+        QVERIFY(turns[0].tokensPerSecond >= 0);
+        // Saved in the workspace under the image's hash.
+        QFile f(dir_.path() + "/ws/conversations/" + v->imageSha256() + ".json");
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto saved = QJsonDocument::fromJson(f.readAll()).object();
+        QCOMPARE(saved.value("turns").toArray().size(), 1);
+        QCOMPARE(saved.value("image_sha256").toString(), v->imageSha256());
+        // Each token carries its top-5 alternatives; hovering shows them.
+        QCOMPARE(turns[0].tokens[0].alternatives.size(), 5);
+        const QPoint pos = firstTokenPos(v->conversation());
+        QVERIFY(pos.x() >= 0);
+        const auto hit = v->conversation()->tokenAt(pos);
+        QCOMPARE(hit.first, 0);
+        QCOMPARE(hit.second, 0);
+        QHelpEvent help(QEvent::ToolTip, pos, v->conversation()->viewport()->mapToGlobal(pos));
+        QCoreApplication::sendEvent(v->conversation()->viewport(), &help);
+        const QString tip = QToolTip::text();
+        QVERIFY2(tip.contains("p = "), qPrintable(tip));
+        QCOMPARE(tip.count("<tr>"), 5 + 5);   // five alternatives (each bar is a nested one-row table)
+        // Colouring by probability gives generated tokens a background.
+        auto* colour = v->findChild<QCheckBox*>();
+        QVERIFY(colour);
+        colour->setChecked(true);
+        QTextCursor cur = v->conversation()->cursorForPosition(firstTokenPos(v->conversation()));
+        cur.movePosition(QTextCursor::NextCharacter);
+        QVERIFY(cur.charFormat().hasProperty(QTextFormat::BackgroundBrush));
+        colour->setChecked(false);
+        // Reopening the image brings the conversation back from the workspace.
+        QVERIFY(v->openImageFile(image_));
+        QCOMPARE(v->conversation()->turns().size(), 1);
+    }
+
+    // Stop ends the answer at once, and no later token reaches the view.
+    void stopStops()
+    {
+        auto v = makeView(1000);
+        QVERIFY(v);
+        QSignalSpy finished(worker_.get(), &EngineWorker::generationFinished);
+        QTest::keyClicks(v->questionBox(), "Describe everything");
+        QTest::mouseClick(v->sendButton(), Qt::LeftButton);
+        QVERIFY(v->isGenerating());
+        QTRY_VERIFY_WITH_TIMEOUT(!v->conversation()->turns().isEmpty() && v->conversation()->turns().last().tokens.size() >= 3, 30000);
+        QTest::mouseClick(v->stopButton(), Qt::LeftButton);
+        QVERIFY(!v->isGenerating());
+        QCOMPARE(v->conversation()->turns().last().stopReason, QString("cancelled"));
+        const int shown = v->conversation()->turns().last().tokens.size();
+        QVERIFY(finished.wait(5000));
+        const auto res = finished.last().at(1).value<ember::GenerationResult>();
+        QCOMPARE(QString::fromStdString(res.stopReason), QString("cancelled"));
+        QVERIFY(res.tokens.size() < 1000);
+        QTest::qWait(100);
+        QCOMPARE(v->conversation()->turns().last().tokens.size(), shown);
+        QVERIFY(v->sendButton()->isEnabled() || v->questionBox()->text().isEmpty());
+        QVERIFY(v->regenerateButton()->isEnabled());
+        // Esc stops too.
+        v->setOptions([] { ember::GenerationOptions o; o.maxNewTokens = 1000; return o; }());
+        QTest::keyClicks(v->questionBox(), "Again");
+        QTest::keyClick(v->questionBox(), Qt::Key_Return);
+        QTRY_VERIFY_WITH_TIMEOUT(v->conversation()->turns().last().tokens.size() >= 1, 30000);
+        QTest::keyClick(v->questionBox(), Qt::Key_Escape);
+        QVERIFY(!v->isGenerating());
+        QTRY_VERIFY_WITH_TIMEOUT(!worker_->busy(), 5000);
+    }
+
+    void regenerateReplacesTheLastAnswer()
+    {
+        auto v = makeView(8);
+        QVERIFY(v);
+        QSignalSpy done(v.get(), &AskView::answerFinished);
+        v->ask("First?");
+        QVERIFY(done.wait(30000));
+        v->ask("Second?");
+        QVERIFY(done.wait(30000));
+        QCOMPARE(v->conversation()->turns().size(), 2);
+        QVERIFY(v->regenerateButton()->isEnabled());
+        QTest::mouseClick(v->regenerateButton(), Qt::LeftButton);
+        QVERIFY(v->isGenerating());
+        QVERIFY(done.wait(30000));
+        QCOMPARE(v->conversation()->turns().size(), 2);
+        QCOMPARE(v->conversation()->turns().last().question, QString("Second?"));
+        // Without a dataset store, "Add to dataset" is shown but disabled, with a reason.
+        QVERIFY(v->addToDatasetButton()->isVisible());
+        QVERIFY(!v->addToDatasetButton()->isEnabled());
+        QVERIFY(!v->addToDatasetButton()->toolTip().isEmpty());
+    }
+
+    void badImageKeepsThePreviousOne()
+    {
+        auto v = makeView(4);
+        QVERIFY(v);
+        const QString before = v->imagePath();
+        const QString sha = v->imageSha256();
+        QFile bad(dir_.path() + "/not-an-image.png");
+        QVERIFY(bad.open(QIODevice::WriteOnly));
+        bad.write("this is not a PNG at all");
+        bad.close();
+        QVERIFY(!v->openImageFile(bad.fileName()));
+        QVERIFY(v->messageBar()->isVisible());
+        QVERIFY2(v->messageBar()->text().contains("not-an-image.png"), qPrintable(v->messageBar()->text()));
+        QCOMPARE(v->imagePath(), before);
+        QCOMPARE(v->imageSha256(), sha);
+        QVERIFY(!v->imagePane()->image().isNull());
+        QVERIFY(!v->openImageFile(dir_.path() + "/missing.png"));
+        QCOMPARE(v->imagePath(), before);
+        // A pasted picture is accepted and hashed.
+        QImage pasted(64, 48, QImage::Format_RGB32);
+        pasted.fill(Qt::darkCyan);
+        QVERIFY(v->setPastedImage(pasted));
+        QVERIFY(v->imageSha256() != sha);
+    }
+
+    // The GUI thread keeps ticking while the worker generates 300 tokens and runs a selection.
+    void eventLoopNeverStalls()
+    {
+        auto v = makeView(300);
+        QVERIFY(v);
+        ember::GenerationOptions o = v->options();
+        o.stopIds.clear();
+        QElapsedTimer clock;
+        qint64 last = -1, worst = 0;
+        int ticks = 0;
+        QTimer timer;
+        timer.setTimerType(Qt::PreciseTimer);
+        timer.setInterval(5);
+        connect(&timer, &QTimer::timeout, [&] {
+            const qint64 now = clock.nsecsElapsed();
+            if (last >= 0)
+                worst = std::max(worst, now - last);
+            last = now;
+            ++ticks;
+        });
+        QSignalSpy done(v.get(), &AskView::answerFinished);
+        QSignalSpy selected(worker_.get(), &EngineWorker::selectionFinished);
+        clock.start();
+        timer.start();
+        v->ask("Tell me a long story about this picture");
+        ember::studio::ImageInput img;
+        QImage shown;
+        QString err;
+        QVERIFY(ember::studio::readImageFile(image_, &shown, &img, &err));
+        worker_->selectRobot(img, "inspect the roof");
+        QVERIFY(done.wait(120000));
+        QVERIFY(selected.count() == 1 || selected.wait(30000));
+        timer.stop();
+        const double worstMs = worst / 1e6;
+        const int n = v->conversation()->turns().last().tokens.size();
+        qInfo("event loop: longest stall %.1f ms over %d ticks (%.0f ms) while generating %d tokens and selecting",
+              worstMs, ticks, clock.nsecsElapsed() / 1e6, n);
+        QVERIFY(n > 50);
+        QVERIFY2(worstMs < 50.0, qPrintable(QString("longest stall %1 ms").arg(worstMs)));
+    }
+};
+
+QTEST_MAIN(TestAskView)
+#include "test_ask_view.moc"

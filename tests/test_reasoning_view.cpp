@@ -1,0 +1,178 @@
+// The Reasoning view on real widgets and a small random model: running selection, dragging the
+// threshold line (the predicted stop and answer follow without a model run), stepping with the
+// keyboard, the Grad-CAM overlay, JSON export and bad images.
+#include "image_pane.h"
+#include "message_bar.h"
+#include "qcustomplot_wrap.h"
+#include "reasoning_view.h"
+#include "studio_test_util.h"
+#include "threshold_chart.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QTemporaryDir>
+#include <QTreeWidget>
+
+using namespace ember::studio;
+
+class TestReasoningView final : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir dir_;
+    QString image_;
+    std::unique_ptr<EngineWorker> worker_;
+    std::unique_ptr<ReasoningView> view_;
+
+    // Drags the threshold line from where it is to `target` with the mouse.
+    void drag(double target)
+    {
+        ThresholdChart* c = view_->chart();
+        QWidget* plot = c->plot();
+        const QPoint from = c->pixelFor(1.0, c->threshold());
+        const QPoint to = c->pixelFor(1.0, target);
+        QTest::mousePress(plot, Qt::LeftButton, Qt::NoModifier, from);
+        for (int i = 1; i <= 4; ++i)
+            QTest::mouseMove(plot, from + (to - from) * i / 4);
+        QTest::mouseRelease(plot, Qt::LeftButton, Qt::NoModifier, to);
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        studio_test::isolateSettings();
+        QVERIFY(dir_.isValid());
+        image_ = studio_test::writeImage(dir_.path());
+        worker_ = std::make_unique<EngineWorker>();
+        QVERIFY(studio_test::loadSmallModel(*worker_, 5));
+        view_ = std::make_unique<ReasoningView>(worker_.get());
+        view_->setWorkspace(StudioWorkspace(dir_.path() + "/ws"));
+        view_->setModelReady(true);
+        view_->resize(1200, 760);
+        view_->show();
+        QVERIFY(QTest::qWaitForWindowExposed(view_.get()));
+        QVERIFY(view_->openImageFile(image_));
+    }
+
+    void cleanupTestCase()
+    {
+        view_.reset();
+        worker_->shutdown();
+    }
+
+    void runShowsTheTrace()
+    {
+        view_->taskBox()->clear();
+        QTest::keyClicks(view_->taskBox(), "Inspect the roof of a tall building for cracks");
+        QVERIFY(view_->runButton()->isEnabled());
+        QSignalSpy running(view_.get(), &ReasoningView::runningChanged);
+        QTest::mouseClick(view_->runButton(), Qt::LeftButton);
+        QVERIFY(view_->isRunning());
+        QTRY_VERIFY_WITH_TIMEOUT(!view_->isRunning(), 60000);
+        QVERIFY(view_->hasSelection());
+        QCOMPARE(static_cast<int>(view_->selection().chain.size()), 5);
+        QCOMPARE(view_->stepList()->topLevelItemCount(), 5);
+        QCOMPARE(view_->threshold(), 0.5);   // the model's configured threshold
+        QVERIFY(view_->predictionLabel()->text().contains("threshold"));
+        QVERIFY(!view_->reasoningText()->toPlainText().isEmpty());
+        QVERIFY(view_->imagePane()->hasHeatMap());   // Grad-CAM for the predicted robot
+        // The view's prediction is the engine's trace at the configured threshold.
+        QCOMPARE(view_->predicted().answer, view_->selection().trace.answer);
+        QCOMPARE(view_->predicted().steps.size(), view_->selection().trace.steps.size());
+    }
+
+    // Dragging the threshold line moves the predicted stop step (and answer) without a model run.
+    void draggingTheThresholdChangesThePrediction()
+    {
+        QVERIFY(view_->hasSelection());
+        const auto chain = view_->selection().chain;
+        QSignalSpy selections(worker_.get(), &EngineWorker::selectionFinished);
+        QSignalSpy prediction(view_.get(), &ReasoningView::predictionChanged);
+
+        drag(0.02);
+        const double low = view_->threshold();
+        QVERIFY2(std::abs(low - 0.02) < 0.02, qPrintable(QString::number(low)));
+        QCOMPARE(view_->chart()->threshold(), low);
+        const auto expectLow = ember::applyThreshold(chain, low, static_cast<int>(chain.size()));
+        QCOMPARE(view_->predictedStopStep(), static_cast<int>(expectLow.steps.size()) - 1);
+        QCOMPARE(view_->predicted().answer, expectLow.answer);
+        const QString lowLabel = view_->predictionLabel()->text();
+
+        drag(0.98);
+        const double high = view_->threshold();
+        QVERIFY2(std::abs(high - 0.98) < 0.02, qPrintable(QString::number(high)));
+        const auto expectHigh = ember::applyThreshold(chain, high, static_cast<int>(chain.size()));
+        QCOMPARE(view_->predictedStopStep(), static_cast<int>(expectHigh.steps.size()) - 1);
+        QCOMPARE(view_->predicted().answer, expectHigh.answer);
+        QVERIFY(view_->predictionLabel()->text() != lowLabel);
+        // A random model's scores lie strictly inside (0.02, 0.98): the two stops differ.
+        QVERIFY(expectLow.steps.size() != expectHigh.steps.size());
+        QVERIFY(prediction.count() >= 1);
+        QCOMPARE(view_->stepList()->topLevelItem(view_->predictedStopStep())->text(2),
+                 expectHigh.steps.back().accepted ? QString("accepted") : QString("rejected"));
+        if (expectLow.answer != expectHigh.answer)
+            QVERIFY(view_->predictionLabel()->text().contains(
+                QString::fromStdString(view_->selection().labels[expectHigh.answer])));
+        // Keyboard on the focused chart nudges the threshold.
+        view_->chart()->setFocus();
+        QTest::keyClick(view_->chart(), Qt::Key_PageDown);
+        QVERIFY(std::abs(view_->threshold() - (high - 0.1)) < 1e-6);
+        QCOMPARE(selections.count(), 0);   // no model run for any of this
+        QTest::qWait(50);
+        QCOMPARE(selections.count(), 0);
+    }
+
+    void stepsWithButtonsAndKeys()
+    {
+        view_->setCurrentStep(0);
+        QCOMPARE(view_->currentStep(), 0);
+        QVERIFY(!view_->previousButton()->isEnabled());
+        QTest::mouseClick(view_->nextButton(), Qt::LeftButton);
+        QCOMPARE(view_->currentStep(), 1);
+        view_->stepList()->setFocus();
+        QTest::keyClick(view_.get(), Qt::Key_Right, Qt::AltModifier);
+        QCOMPARE(view_->currentStep(), 2);
+        QTest::keyClick(view_.get(), Qt::Key_Left, Qt::AltModifier);
+        QCOMPARE(view_->currentStep(), 1);
+        view_->setCurrentStep(4);
+        QVERIFY(!view_->nextButton()->isEnabled());
+    }
+
+    void exportsJsonAndPng()
+    {
+        const QString json = dir_.path() + "/trace.json";
+        QVERIFY(view_->exportJson(json));
+        QFile f(json);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto o = QJsonDocument::fromJson(f.readAll()).object();
+        QCOMPARE(o.value("steps").toArray().size(), 5);
+        QCOMPARE(o.value("threshold").toDouble(), view_->threshold());
+        QCOMPARE(o.value("stop_step").toInt(), view_->predictedStopStep());
+        QCOMPARE(o.value("labels").toArray().size(), 5);
+        const QString png = dir_.path() + "/view.png";
+        QVERIFY(view_->exportPng(png));
+        QVERIFY(!QImage(png).isNull());
+    }
+
+    void badImageKeepsThePreviousOne()
+    {
+        const QString before = view_->imagePath();
+        QFile bad(dir_.path() + "/broken.jpg");
+        QVERIFY(bad.open(QIODevice::WriteOnly));
+        bad.write(QByteArray(100, '\x42'));
+        bad.close();
+        QVERIFY(!view_->openImageFile(bad.fileName()));
+        QVERIFY(view_->messageBar()->isVisible());
+        QVERIFY(view_->messageBar()->text().contains("broken.jpg"));
+        QCOMPARE(view_->imagePath(), before);
+        QVERIFY(view_->hasSelection());   // the trace stays
+    }
+};
+
+QTEST_MAIN(TestReasoningView)
+#include "test_reasoning_view.moc"

@@ -1,0 +1,716 @@
+#include "reasoning_view.h"
+
+#include "image_pane.h"
+#include "message_bar.h"
+#include "sample_hooks.h"
+#include "threshold_chart.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPainter>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSettings>
+#include <QShortcut>
+#include <QSplitter>
+#include <QStyle>
+#include <QStyledItemDelegate>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace ember::studio {
+
+namespace {
+
+constexpr int kReasoningEndId = 50258;   // <|reasoning_end|>
+constexpr int kReasoningMaxTokens = 80;
+constexpr int kProbsRole = Qt::UserRole + 1;
+
+QColor robotColour(int i)
+{
+    static const QColor c[] = {QColor(66, 133, 244), QColor(0, 150, 170), QColor(171, 71, 188), QColor(239, 108, 0),
+                               QColor(124, 179, 66)};
+    return c[((i % 5) + 5) % 5];
+}
+
+// Small vertical bars, one per robot, in a step list cell.
+class BarsDelegate final : public QStyledItemDelegate {
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+    void paint(QPainter* p, const QStyleOptionViewItem& opt, const QModelIndex& idx) const override
+    {
+        QStyledItemDelegate::paint(p, opt, idx);
+        const QVariantList probs = idx.data(kProbsRole).toList();
+        if (probs.isEmpty())
+            return;
+        p->save();
+        p->setRenderHint(QPainter::Antialiasing);
+        const QRect r = opt.rect.adjusted(6, 4, -6, -4);
+        const int n = probs.size();
+        const int gap = 3;
+        const int w = std::max(3, (std::min(r.width(), 22 * n) - gap * (n - 1)) / n);
+        for (int i = 0; i < n; ++i) {
+            const double v = probs[i].toDouble();
+            const int h = std::max(1, static_cast<int>(std::lround(v * r.height())));
+            QColor c = robotColour(i);
+            if (opt.state & QStyle::State_Selected)
+                c = c.lighter(130);
+            p->fillRect(QRect(r.left() + i * (w + gap), r.bottom() - h + 1, w, h), c);
+        }
+        p->restore();
+    }
+    QSize sizeHint(const QStyleOptionViewItem& opt, const QModelIndex& idx) const override
+    {
+        QSize s = QStyledItemDelegate::sizeHint(opt, idx);
+        s.setHeight(std::max(s.height(), opt.fontMetrics.height() + 12));
+        return s;
+    }
+};
+
+} // namespace
+
+// The answer distribution of one step: a labelled horizontal bar per robot.
+class DistributionBars final : public QWidget {
+public:
+    explicit DistributionBars(QWidget* parent)
+        : QWidget(parent)
+    {
+        setAccessibleName(tr("Answer distribution"));
+        setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    }
+    void set(const std::vector<float>& p, const std::vector<std::string>& labels, int highlight)
+    {
+        probs_ = p;
+        labels_ = labels;
+        highlight_ = highlight;
+        QString acc;
+        for (size_t i = 0; i < p.size() && i < labels.size(); ++i)
+            acc += QString("%1 %2; ").arg(QString::fromStdString(labels[i])).arg(p[i], 0, 'f', 3);
+        setAccessibleDescription(acc);
+        updateGeometry();
+        update();
+    }
+    QSize sizeHint() const override
+    {
+        const int rows = std::max<int>(5, static_cast<int>(labels_.size()));
+        return {300, rows * (fontMetrics().height() + 6) + 4};
+    }
+    QSize minimumSizeHint() const override { return {200, sizeHint().height()}; }
+
+protected:
+    void paintEvent(QPaintEvent*) override
+    {
+        QPainter p(this);
+        p.setRenderHint(QPainter::Antialiasing);
+        const QFontMetrics fm = fontMetrics();
+        const int rowH = fm.height() + 6;
+        int labelW = fm.horizontalAdvance(tr("Robot with Wheels")) + 12;
+        for (const auto& l : labels_)
+            labelW = std::max(labelW, fm.horizontalAdvance(QString::fromStdString(l)) + 12);
+        const int valueW = fm.horizontalAdvance("0.000") + 10;
+        const int barW = std::max(20, width() - labelW - valueW - 4);
+        for (size_t i = 0; i < labels_.size(); ++i) {
+            const int y = 2 + static_cast<int>(i) * rowH;
+            QFont f = font();
+            f.setBold(static_cast<int>(i) == highlight_);
+            p.setFont(f);
+            p.setPen(palette().color(QPalette::Text));
+            p.drawText(QRect(0, y, labelW - 8, rowH), Qt::AlignRight | Qt::AlignVCenter, QString::fromStdString(labels_[i]));
+            const double v = i < probs_.size() ? probs_[i] : 0.0;
+            p.fillRect(QRect(labelW, y + 3, barW, rowH - 6), palette().color(QPalette::AlternateBase));
+            p.fillRect(QRect(labelW, y + 3, static_cast<int>(barW * v), rowH - 6), robotColour(static_cast<int>(i)));
+            p.drawText(QRect(labelW + barW + 4, y, valueW, rowH), Qt::AlignLeft | Qt::AlignVCenter, QString::number(v, 'f', 3));
+        }
+    }
+
+private:
+    std::vector<float> probs_;
+    std::vector<std::string> labels_;
+    int highlight_ = -1;
+};
+
+ReasoningView::ReasoningView(EngineWorker* worker, QWidget* parent)
+    : QWidget(parent)
+    , worker_(worker)
+{
+    setObjectName("reasoningView");
+    auto* root = new QVBoxLayout(this);
+    root->setContentsMargins(12, 12, 12, 12);
+    root->setSpacing(8);
+
+    auto* top = new QHBoxLayout;
+    top->setSpacing(6);
+    auto* taskLabel = new QLabel(tr("T&ask:"), this);
+    task_ = new QLineEdit(this);
+    task_->setPlaceholderText(tr("Describe a task, e.g. inspect the roof of a tall building for cracks"));
+    task_->setClearButtonEnabled(true);
+    taskLabel->setBuddy(task_);
+    fromSample_ = new QPushButton(tr("From &sample…"), this);
+    auto* openImage = new QPushButton(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("&Image…"), this);
+    openImage->setToolTip(tr("Open an image file (or drop one on the image)"));
+    runButton_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), tr("&Run selection"), this);
+    runButton_->setToolTip(tr("Run robot selection on the image and task (Enter in the task box)"));
+    top->addWidget(taskLabel);
+    top->addWidget(task_, 1);
+    top->addWidget(fromSample_);
+    top->addWidget(openImage);
+    top->addWidget(runButton_);
+    root->addLayout(top);
+
+    message_ = new MessageBar(this);
+    root->addWidget(message_);
+
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    split->setObjectName("reasoningSplitter");
+    split->setChildrenCollapsible(false);
+    root->addWidget(split, 1);
+
+    // Left: image with the Grad-CAM overlay.
+    auto* left = new QWidget(split);
+    auto* lv = new QVBoxLayout(left);
+    lv->setContentsMargins(0, 0, 6, 0);
+    lv->setSpacing(6);
+    pane_ = new ImagePane(left);
+    lv->addWidget(pane_, 1);
+    auto* camRow = new QHBoxLayout;
+    camRow->setSpacing(6);
+    showCam_ = new QCheckBox(tr("&Heat map for"), left);
+    showCam_->setChecked(true);
+    showCam_->setToolTip(tr("Grad-CAM on the last RepViT stage for the chosen robot's answer"));
+    camRobot_Box_ = new QComboBox(left);
+    camRobot_Box_->setAccessibleName(tr("Heat map robot"));
+    camRobot_Box_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    camRow->addWidget(showCam_);
+    camRow->addWidget(camRobot_Box_, 1);
+    lv->addLayout(camRow);
+
+    // Middle: chart, prediction, steps.
+    auto* mid = new QWidget(split);
+    auto* mv = new QVBoxLayout(mid);
+    mv->setContentsMargins(6, 0, 6, 0);
+    mv->setSpacing(6);
+    chart_ = new ThresholdChart(mid);
+    mv->addWidget(chart_, 3);
+    auto* thRow = new QHBoxLayout;
+    thRow->setSpacing(6);
+    auto* thLabel = new QLabel(tr("&Threshold:"), mid);
+    thresholdBox_ = new QDoubleSpinBox(mid);
+    thresholdBox_->setRange(0.0, 1.0);
+    thresholdBox_->setSingleStep(0.01);
+    thresholdBox_->setDecimals(3);
+    thLabel->setBuddy(thresholdBox_);
+    thRow->addWidget(thLabel);
+    thRow->addWidget(thresholdBox_);
+    thRow->addStretch();
+    mv->addLayout(thRow);
+    prediction_ = new QLabel(mid);
+    prediction_->setWordWrap(true);
+    prediction_->setTextFormat(Qt::RichText);
+    prediction_->setAccessibleName(tr("Prediction at this threshold"));
+    prediction_->setMinimumHeight(prediction_->fontMetrics().height() * 2 + 4);
+    mv->addWidget(prediction_);
+    steps_ = new QTreeWidget(mid);
+    steps_->setRootIsDecorated(false);
+    steps_->setAllColumnsShowFocus(true);
+    steps_->setUniformRowHeights(true);
+    steps_->setHeaderLabels({tr("Step"), tr("Score"), tr("Status"), tr("Answer distribution")});
+    steps_->setItemDelegateForColumn(3, new BarsDelegate(steps_));
+    steps_->header()->setStretchLastSection(true);
+    steps_->setAccessibleName(tr("Reasoning steps"));
+    mv->addWidget(steps_, 2);
+    auto* nav = new QHBoxLayout;
+    nav->setSpacing(6);
+    prev_ = new QPushButton(style()->standardIcon(QStyle::SP_ArrowBack), tr("&Previous"), mid);
+    prev_->setToolTip(tr("Previous step (Alt+Left)"));
+    next_ = new QPushButton(style()->standardIcon(QStyle::SP_ArrowForward), tr("&Next"), mid);
+    next_->setToolTip(tr("Next step (Alt+Right)"));
+    stepTitle_ = new QLabel(mid);
+    nav->addWidget(prev_);
+    nav->addWidget(next_);
+    nav->addWidget(stepTitle_, 1);
+    mv->addLayout(nav);
+    bars_ = new DistributionBars(mid);
+    mv->addWidget(bars_);
+
+    // Right: the generated text reasoning and exports.
+    auto* right = new QWidget(split);
+    auto* rv = new QVBoxLayout(right);
+    rv->setContentsMargins(6, 0, 0, 0);
+    rv->setSpacing(6);
+    auto* textLabel = new QLabel(tr("Generated reasoning"), right);
+    QFont bold = textLabel->font();
+    bold.setBold(true);
+    textLabel->setFont(bold);
+    rv->addWidget(textLabel);
+    text_ = new QPlainTextEdit(right);
+    text_->setReadOnly(true);
+    text_->setAccessibleName(tr("Generated reasoning"));
+    text_->setPlaceholderText(tr("The model's text reasoning for the task appears here."));
+    rv->addWidget(text_, 1);
+    auto* exp = new QHBoxLayout;
+    exp->setSpacing(6);
+    exportJson_ = new QPushButton(tr("Export &JSON…"), right);
+    exportJson_->setToolTip(tr("Save the trace (every step, scores, distributions, threshold) as JSON"));
+    exportPng_ = new QPushButton(tr("Export P&NG…"), right);
+    exportPng_->setToolTip(tr("Save a picture of this view"));
+    exp->addWidget(exportJson_);
+    exp->addWidget(exportPng_);
+    exp->addStretch();
+    rv->addLayout(exp);
+
+    split->addWidget(left);
+    split->addWidget(mid);
+    split->addWidget(right);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 3);
+    split->setStretchFactor(2, 2);
+    split->setSizes({330, 520, 330});
+    QSettings s;
+    split->restoreState(s.value("reasoning/splitter").toByteArray());
+    connect(split, &QSplitter::splitterMoved, this, [split] { QSettings().setValue("reasoning/splitter", split->saveState()); });
+    task_->setText(s.value("reasoning/task", tr("Inspect the roof of a tall building for cracks")).toString());
+
+    camDebounce_.setSingleShot(true);
+    camDebounce_.setInterval(200);
+    connect(&camDebounce_, &QTimer::timeout, this, &ReasoningView::requestGradCam);
+
+    connect(task_, &QLineEdit::returnPressed, this, &ReasoningView::run);
+    connect(task_, &QLineEdit::textChanged, this, &ReasoningView::updateButtons);
+    connect(runButton_, &QPushButton::clicked, this, &ReasoningView::run);
+    connect(fromSample_, &QPushButton::clicked, this, &ReasoningView::pickSample);
+    connect(openImage, &QPushButton::clicked, this, &ReasoningView::openImageDialog);
+    connect(pane_, &ImagePane::fileDropped, this, &ReasoningView::openImageFile);
+    connect(pane_, &ImagePane::imagePasted, this, [this](const QImage& img) {
+        if (img.isNull())
+            return;
+        pane_->setImage(img);
+        image_ = encodeImage(img);
+        imagePath_.clear();
+        updateButtons();
+    });
+    connect(chart_, &ThresholdChart::thresholdChanged, this, &ReasoningView::setThreshold);
+    connect(thresholdBox_, qOverload<double>(&QDoubleSpinBox::valueChanged), this, [this](double v) {
+        if (std::abs(v - threshold_) > 1e-9)
+            setThreshold(v);
+    });
+    connect(steps_, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem* it) {
+        if (it)
+            setCurrentStep(steps_->indexOfTopLevelItem(it));
+    });
+    connect(prev_, &QPushButton::clicked, this, &ReasoningView::previousStep);
+    connect(next_, &QPushButton::clicked, this, &ReasoningView::nextStep);
+    auto* kPrev = new QShortcut(QKeySequence(Qt::ALT | Qt::Key_Left), this, nullptr, nullptr, Qt::WidgetWithChildrenShortcut);
+    auto* kNext = new QShortcut(QKeySequence(Qt::ALT | Qt::Key_Right), this, nullptr, nullptr, Qt::WidgetWithChildrenShortcut);
+    connect(kPrev, &QShortcut::activated, this, &ReasoningView::previousStep);
+    connect(kNext, &QShortcut::activated, this, &ReasoningView::nextStep);
+    connect(showCam_, &QCheckBox::toggled, pane_, &ImagePane::setHeatMapVisible);
+    connect(camRobot_Box_, qOverload<int>(&QComboBox::activated), this, [this](int) { camDebounce_.start(); });
+    connect(exportJson_, &QPushButton::clicked, this, &ReasoningView::exportJsonDialog);
+    connect(exportPng_, &QPushButton::clicked, this, &ReasoningView::exportPngDialog);
+
+    connect(worker_, &EngineWorker::selectionFinished, this, &ReasoningView::onSelection);
+    connect(worker_, &EngineWorker::tokenStreamed, this, &ReasoningView::onToken);
+    connect(worker_, &EngineWorker::generationFinished, this, &ReasoningView::onGenerationFinished);
+    connect(worker_, &EngineWorker::gradCamFinished, this, &ReasoningView::onGradCam);
+    connect(worker_, &EngineWorker::failed, this, &ReasoningView::onFailed);
+
+    setSampleSource(nullptr);
+    refresh();
+}
+
+void ReasoningView::setWorkspace(const StudioWorkspace& ws) { ws_ = ws; }
+
+void ReasoningView::setSampleSource(SampleSource* source)
+{
+    source_ = source;
+    fromSample_->setToolTip(source_ ? tr("Take the task and image from a dataset sample")
+                                    : tr("No dataset store is connected to this workspace yet: type a task instead."));
+    updateButtons();
+}
+
+void ReasoningView::setModelReady(bool ready)
+{
+    modelReady_ = ready;
+    updateButtons();
+}
+
+void ReasoningView::updateButtons()
+{
+    runButton_->setEnabled(modelReady_ && !isRunning() && !image_.empty() && !task_->text().trimmed().isEmpty());
+    fromSample_->setEnabled(source_ != nullptr);
+    const bool has = hasSelection();
+    prev_->setEnabled(has && current_ > 0);
+    next_->setEnabled(has && current_ + 1 < static_cast<int>(sel_.chain.size()));
+    exportJson_->setEnabled(has);
+    exportPng_->setEnabled(true);
+    camRobot_Box_->setEnabled(has && !image_.empty());
+}
+
+bool ReasoningView::openImageFile(const QString& path)
+{
+    QImage img;
+    ImageInput in;
+    QString err;
+    if (!readImageFile(path, &img, &in, &err)) {
+        message_->showError(err);
+        return false;
+    }
+    pane_->setImage(img);
+    image_ = in;
+    imagePath_ = QFileInfo(path).absoluteFilePath();
+    message_->dismiss();
+    updateButtons();
+    return true;
+}
+
+void ReasoningView::setTask(const QString& task) { task_->setText(task); }
+
+void ReasoningView::openImageDialog()
+{
+    const QString start = imagePath_.isEmpty() ? ws_.imagesDir() : QFileInfo(imagePath_).absolutePath();
+    const QString f = QFileDialog::getOpenFileName(this, tr("Open image"), start,
+                                                   tr("Images (*.png *.jpg *.jpeg *.bmp *.webp *.gif);;All files (*)"));
+    if (!f.isEmpty())
+        openImageFile(f);
+}
+
+void ReasoningView::pickSample()
+{
+    if (!source_)
+        return;
+    if (auto s = source_->pickTaskSample(this)) {
+        if (!s->imagePath.isEmpty() && !openImageFile(s->imagePath))
+            return;
+        setTask(s->task);
+    }
+}
+
+void ReasoningView::run()
+{
+    const QString task = task_->text().trimmed();
+    if (isRunning())
+        return;
+    if (!modelReady_) {
+        message_->showError(tr("No model is loaded yet."));
+        return;
+    }
+    if (image_.empty()) {
+        message_->showError(tr("Open an image first."));
+        return;
+    }
+    if (task.isEmpty()) {
+        message_->showError(tr("Type a task first."));
+        return;
+    }
+    QSettings().setValue("reasoning/task", task);
+    message_->dismiss();
+    runTask_ = task;
+    runImage_ = image_;
+    generated_.clear();
+    text_->clear();
+    pane_->clearHeatMap();
+    selReq_ = worker_->selectRobot(image_, task);
+    ember::GenerationOptions g;
+    g.maxNewTokens = kReasoningMaxTokens;
+    g.temperature = 0.f;
+    g.stopIds = {kReasoningEndId};
+    g.alternatives = 0;
+    textReq_ = worker_->generate(image_, QString::fromStdString(ember::reasoningPrompt(task.toStdString())), g);
+    updateButtons();
+    Q_EMIT runningChanged(true);
+}
+
+void ReasoningView::finishedOne()
+{
+    updateButtons();
+    if (!isRunning())
+        Q_EMIT runningChanged(false);
+}
+
+void ReasoningView::onSelection(int request, const ember::RobotSelection& s)
+{
+    if (request != selReq_)
+        return;
+    selReq_ = 0;
+    sel_ = s;
+    threshold_ = s.trace.threshold;
+    camRobot_Box_->clear();
+    for (const auto& l : sel_.labels)
+        camRobot_Box_->addItem(QString::fromStdString(l));
+    steps_->clear();
+    std::vector<float> scores;
+    std::vector<bool> has;
+    for (size_t i = 0; i < sel_.chain.size(); ++i) {
+        const auto& c = sel_.chain[i];
+        scores.push_back(c.score);
+        has.push_back(c.hasScore);
+        auto* it = new QTreeWidgetItem(steps_);
+        it->setText(0, QString::number(i));
+        it->setText(1, c.hasScore ? QString::number(c.score, 'f', 3) : QStringLiteral("—"));
+        QVariantList probs;
+        QString tip;
+        for (size_t k = 0; k < c.answerProbs.size(); ++k) {
+            probs << c.answerProbs[k];
+            tip += QString("%1: %2\n").arg(k < sel_.labels.size() ? QString::fromStdString(sel_.labels[k]) : QString::number(k))
+                       .arg(c.answerProbs[k], 0, 'f', 3);
+        }
+        it->setData(3, kProbsRole, probs);
+        it->setToolTip(3, tip.trimmed());
+    }
+    steps_->resizeColumnToContents(0);
+    steps_->resizeColumnToContents(1);
+    steps_->setColumnWidth(2, steps_->fontMetrics().horizontalAdvance(tr("not reached")) + 24);
+    chart_->setSteps(scores, has);
+    current_ = -1;
+    refresh();
+    setCurrentStep(trace_.lastAccepted);
+    camRobot_ = -1;
+    camRobot_Box_->setCurrentIndex(std::max(0, trace_.answer));
+    requestGradCam();
+    finishedOne();
+}
+
+void ReasoningView::onToken(int request, const ember::StreamedToken& t)
+{
+    if (request != textReq_)
+        return;
+    generated_ += QString::fromStdString(t.text);
+    text_->setPlainText(generated_);
+}
+
+void ReasoningView::onGenerationFinished(int request, const ember::GenerationResult& r)
+{
+    if (request != textReq_)
+        return;
+    textReq_ = 0;
+    if (r.tokens.empty())
+        text_->setPlainText(tr("(the model wrote no reasoning: %1)").arg(QString::fromStdString(r.stopReason)));
+    finishedOne();
+}
+
+void ReasoningView::onGradCam(int request, int robot, const QVector<float>& map, int rows, int cols)
+{
+    if (request != camReq_)
+        return;
+    camReq_ = 0;
+    camRobot_ = robot;
+    pane_->setHeatMap(map, rows, cols);
+    finishedOne();
+}
+
+void ReasoningView::onFailed(int request, const QString& msg)
+{
+    if (request != selReq_ && request != textReq_ && request != camReq_)
+        return;
+    if (request == selReq_)
+        selReq_ = 0;
+    if (request == textReq_)
+        textReq_ = 0;
+    if (request == camReq_)
+        camReq_ = 0;
+    message_->showError(tr("Reasoning failed: %1").arg(msg));
+    finishedOne();
+}
+
+void ReasoningView::requestGradCam()
+{
+    const int robot = camRobot_Box_->currentIndex();
+    if (!hasSelection() || runImage_.empty() || robot < 0 || robot == camRobot_ || camReq_)
+        return;
+    camReq_ = worker_->gradCam(runImage_, runTask_, robot);
+    updateButtons();
+}
+
+void ReasoningView::setThreshold(double t)
+{
+    threshold_ = std::clamp(t, 0.0, 1.0);
+    refresh();
+}
+
+int ReasoningView::predictedStopStep() const { return trace_.steps.empty() ? -1 : static_cast<int>(trace_.steps.size()) - 1; }
+
+void ReasoningView::refresh()
+{
+    if (std::abs(chart_->threshold() - threshold_) > 1e-9)
+        chart_->setThreshold(threshold_);
+    if (std::abs(thresholdBox_->value() - threshold_) > 5e-4) {
+        QSignalBlocker b(thresholdBox_);
+        thresholdBox_->setValue(threshold_);
+    }
+    if (!hasSelection()) {
+        trace_ = ember::ReasoningTrace{};
+        prediction_->setText(tr("Pick an image and a task, then run selection to see the reasoning trace."));
+        stepTitle_->clear();
+        bars_->set({}, {}, -1);
+        updateButtons();
+        return;
+    }
+    const int oldStop = predictedStopStep();
+    const int oldAnswer = trace_.answer;
+    trace_ = ember::applyThreshold(sel_.chain, threshold_, static_cast<int>(sel_.chain.size()));
+    const int stop = predictedStopStep();
+    const bool rejected = stop >= 0 && !trace_.steps[stop].accepted;
+    chart_->setStop(stop, rejected);
+    for (int i = 0; i < steps_->topLevelItemCount(); ++i) {
+        auto* it = steps_->topLevelItem(i);
+        QString status;
+        QColor colour;
+        if (i < static_cast<int>(trace_.steps.size())) {
+            status = trace_.steps[i].accepted ? tr("accepted") : tr("rejected");
+            colour = trace_.steps[i].accepted ? QColor(46, 139, 87) : QColor(200, 50, 40);
+        } else {
+            status = tr("not reached");
+            colour = palette().color(QPalette::PlaceholderText);
+        }
+        it->setText(2, status);
+        it->setForeground(2, colour);
+        it->setForeground(0, i < static_cast<int>(trace_.steps.size()) ? palette().color(QPalette::Text) : colour);
+    }
+    const QString answer = trace_.answer >= 0 && trace_.answer < static_cast<int>(sel_.labels.size())
+                               ? QString::fromStdString(sel_.labels[trace_.answer])
+                               : tr("none");
+    const double p = trace_.answer >= 0 ? trace_.answerProbs[trace_.answer] : 0.0;
+    const QString how = rejected ? tr("stops at step %1 (rejected)").arg(stop)
+                                 : tr("runs all %1 steps").arg(sel_.chain.size());
+    prediction_->setText(tr("At threshold <b>%1</b> the loop %2 and picks <b>%3</b> (p = %4) from step %5.")
+                             .arg(threshold_, 0, 'f', 3)
+                             .arg(how, answer.toHtmlEscaped())
+                             .arg(p, 0, 'f', 3)
+                             .arg(trace_.lastAccepted));
+    showStep();
+    updateButtons();
+    if (stop != oldStop || trace_.answer != oldAnswer) {
+        // Follow the predicted robot with the heat map.
+        if (trace_.answer >= 0 && camRobot_Box_->currentIndex() != trace_.answer) {
+            camRobot_Box_->setCurrentIndex(trace_.answer);
+            camDebounce_.start();
+        }
+        Q_EMIT predictionChanged(stop, trace_.answer);
+    }
+}
+
+void ReasoningView::setCurrentStep(int step)
+{
+    if (!hasSelection())
+        return;
+    step = std::clamp(step, 0, static_cast<int>(sel_.chain.size()) - 1);
+    if (step == current_)
+        return;
+    current_ = step;
+    if (steps_->currentItem() != steps_->topLevelItem(step))
+        steps_->setCurrentItem(steps_->topLevelItem(step));
+    chart_->setCurrentStep(step);
+    showStep();
+    updateButtons();
+}
+
+void ReasoningView::nextStep() { setCurrentStep(current_ + 1); }
+void ReasoningView::previousStep() { setCurrentStep(current_ - 1); }
+
+void ReasoningView::showStep()
+{
+    if (!hasSelection() || current_ < 0)
+        return;
+    const auto& c = sel_.chain[current_];
+    QString state = current_ < static_cast<int>(trace_.steps.size()) ? (trace_.steps[current_].accepted ? tr("accepted") : tr("rejected"))
+                                                                     : tr("not reached at this threshold");
+    stepTitle_->setText(c.hasScore ? tr("Step %1 of %2 · score %3 · %4").arg(current_).arg(sel_.chain.size() - 1).arg(c.score, 0, 'f', 3).arg(state)
+                                   : tr("Step %1 of %2 · no score (always accepted)").arg(current_).arg(sel_.chain.size() - 1));
+    const int best = static_cast<int>(std::max_element(c.answerProbs.begin(), c.answerProbs.end()) - c.answerProbs.begin());
+    bars_->set(c.answerProbs, sel_.labels, best);
+}
+
+bool ReasoningView::exportJson(const QString& path, QString* error) const
+{
+    QJsonArray chain;
+    for (size_t i = 0; i < sel_.chain.size(); ++i) {
+        const auto& c = sel_.chain[i];
+        QJsonArray probs;
+        for (float p : c.answerProbs)
+            probs.append(p);
+        QString status = i < trace_.steps.size() ? (trace_.steps[i].accepted ? "accepted" : "rejected") : "not_reached";
+        chain.append(QJsonObject{{"step", static_cast<int>(i)},
+                                 {"score", c.hasScore ? QJsonValue(c.score) : QJsonValue()},
+                                 {"status", status},
+                                 {"answer_probs", probs}});
+    }
+    QJsonArray labels;
+    for (const auto& l : sel_.labels)
+        labels.append(QString::fromStdString(l));
+    QJsonArray answerProbs;
+    for (float p : trace_.answerProbs)
+        answerProbs.append(p);
+    const QJsonObject o{{"task", runTask_},
+                        {"image_path", imagePath_},
+                        {"image_sha256", runImage_.sha256},
+                        {"labels", labels},
+                        {"threshold", threshold_},
+                        {"model_threshold", sel_.trace.threshold},
+                        {"stop_step", predictedStopStep()},
+                        {"last_accepted", trace_.lastAccepted},
+                        {"answer", trace_.answer},
+                        {"answer_label", trace_.answer >= 0 ? QString::fromStdString(sel_.labels[trace_.answer]) : QString()},
+                        {"answer_probs", answerProbs},
+                        {"steps", chain},
+                        {"reasoning_text", generated_},
+                        {"ms", sel_.ms}};
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly)) {
+        if (error)
+            *error = f.errorString();
+        return false;
+    }
+    f.write(QJsonDocument(o).toJson(QJsonDocument::Indented));
+    if (!f.commit()) {
+        if (error)
+            *error = f.errorString();
+        return false;
+    }
+    return true;
+}
+
+bool ReasoningView::exportPng(const QString& path) { return grab().save(path, "PNG"); }
+
+void ReasoningView::exportJsonDialog()
+{
+    const QString f = QFileDialog::getSaveFileName(this, tr("Export trace"), ws_.exportsDir() + "/trace.json", tr("JSON (*.json)"));
+    if (f.isEmpty())
+        return;
+    QDir().mkpath(QFileInfo(f).absolutePath());
+    QString err;
+    if (exportJson(f, &err))
+        message_->showInfo(tr("Saved the trace to %1").arg(f));
+    else
+        message_->showError(tr("Could not save %1: %2").arg(f, err));
+}
+
+void ReasoningView::exportPngDialog()
+{
+    const QString f = QFileDialog::getSaveFileName(this, tr("Export view"), ws_.exportsDir() + "/reasoning.png", tr("PNG (*.png)"));
+    if (f.isEmpty())
+        return;
+    QDir().mkpath(QFileInfo(f).absolutePath());
+    if (exportPng(f))
+        message_->showInfo(tr("Saved the view to %1").arg(f));
+    else
+        message_->showError(tr("Could not save %1").arg(f));
+}
+
+} // namespace ember::studio
