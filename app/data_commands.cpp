@@ -13,6 +13,10 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <memory>
+#include <set>
+
+#include <unistd.h>
 
 using namespace ember::data;
 using ember::cli::Args;
@@ -30,12 +34,21 @@ const char* kDataUsage =
     "  augment  [--factor N] [--seed S] [--no-images]       label-preserving copies of train samples\n"
     "  stats    [--json]                                    counts per split, status and robot\n";
 
-// Progress on stderr, redrawn at most every 100 ms, only when stderr is a terminal or the
-// work is long, so logs stay short.
+// Progress on stderr: redrawn in place (at most every 100 ms) on a terminal, one line per
+// tenth otherwise so that logs stay short.
 ember::data::Progress progressPrinter(const std::string& what)
 {
+    const bool tty = isatty(fileno(stderr));
     auto last = std::make_shared<std::chrono::steady_clock::time_point>();
-    return [what, last](int64_t done, int64_t total) {
+    auto lastTenth = std::make_shared<int64_t>(-1);
+    return [what, last, lastTenth, tty](int64_t done, int64_t total) {
+        const int64_t tenth = total > 0 ? done * 10 / total : 10;
+        if (!tty) {
+            if (tenth != *lastTenth)
+                std::fprintf(stderr, "%s %lld/%lld\n", what.c_str(), static_cast<long long>(done), static_cast<long long>(total));
+            *lastTenth = tenth;
+            return true;
+        }
         const auto now = std::chrono::steady_clock::now();
         if (done < total && now - *last < std::chrono::milliseconds(100)) return true;
         *last = now;

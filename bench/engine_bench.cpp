@@ -1,6 +1,9 @@
-// Engine benchmark: prints one JSON object of medians (issue "engine" point 9).
-//   embervlm-bench [--preset base] [--repeats N] [--threads N]
+// Engine benchmark. Runs the engine and, back to back on the same weights and inputs, the eager
+// PyTorch baseline (bench/eager_bench.py with Debian's python3-torch); checks that their outputs
+// agree, then prints one JSON object with each figure, the eager figure and the ratio.
+//   embervlm-bench [--preset base] [--repeats N] [--threads N] [--no-eager] [--format f32|bf16|int8]
 #include "checkpoint.h"
+#include "decoder.h"
 #include "engine.h"
 #include "model.h"
 #include "reparam.h"
@@ -10,11 +13,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <iostream>
+#include <unistd.h>
 
 using namespace ember;
 using Clock = std::chrono::steady_clock;
+using nlohmann::json;
 
 namespace {
 
@@ -35,9 +42,45 @@ double medianMs(int repeats, F&& f)
 PreparedImage syntheticImage(int size)
 {
     std::vector<uint8_t> rgb(static_cast<size_t>(size) * size * 3);
-    for (size_t i = 0; i < rgb.size(); ++i)
-        rgb[i] = static_cast<uint8_t>((i * 37) % 251);
+    for (int y = 0; y < size; ++y)
+        for (int x = 0; x < size; ++x) {
+            uint8_t* p = &rgb[(static_cast<size_t>(y) * size + x) * 3];
+            p[0] = static_cast<uint8_t>(x * 255 / size);
+            p[1] = static_cast<uint8_t>(y * 255 / size);
+            p[2] = static_cast<uint8_t>(((x / 16 + y / 16) % 2) * 200);
+        }
     return prepareImageRGB(rgb.data(), size, size, size * 3, size);
+}
+
+std::string joinIds(const std::vector<int>& ids)
+{
+    std::string s;
+    for (size_t i = 0; i < ids.size(); ++i)
+        s += (i ? "," : "") + std::to_string(ids[i]);
+    return s;
+}
+
+std::string runCapture(const std::string& cmd)
+{
+    std::string out;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p)
+        return out;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+        out.append(buf, n);
+    if (pclose(p) != 0)
+        out.clear();
+    return out;
+}
+
+std::string selfDir()
+{
+    char buf[4096];
+    const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    std::string s(buf, n > 0 ? static_cast<size_t>(n) : 0);
+    return s.substr(0, s.find_last_of('/'));
 }
 
 } // namespace
@@ -45,91 +88,187 @@ PreparedImage syntheticImage(int size)
 int main(int argc, char** argv)
 {
     ensureFastRuntime(argc, argv);
-    std::string preset = "base";
+    std::string preset = "base", format = "f32";
     int repeats = 10, threads = 0;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!std::strcmp(argv[i], "--preset")) preset = argv[i + 1];
-        else if (!std::strcmp(argv[i], "--repeats")) repeats = std::max(1, std::atoi(argv[i + 1]));
-        else if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
+    bool eager = true;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+        if (a == "--preset") preset = next();
+        else if (a == "--repeats") repeats = std::max(1, std::atoi(next().c_str()));
+        else if (a == "--threads") threads = std::atoi(next().c_str());
+        else if (a == "--format") format = next();
+        else if (a == "--no-eager") eager = false;
+        else {
+            std::cerr << "embervlm-bench: unknown option " << a << "\n";
+            return 1;
+        }
     }
     setComputeThreads(threads);
     const ModelConfig cfg = ModelConfig::preset_named(preset);
-    nlohmann::json out{{"preset", preset}, {"threads", computeThreads()}, {"repeats", repeats}};
+    const int S = static_cast<int>(cfg.image_size);
+    json engineFig, eagerFig, out{{"preset", preset}, {"threads", computeThreads()}, {"repeats", repeats}, {"format", format}};
 
-    EmberVLM model(cfg);
-    initWeights(*model, 0);
-    model->eval();
-    FusedRepVit fused(*model->vision);
+    char tmpl[] = "/tmp/embervlm-bench-XXXXXX";
+    const std::string dir = mkdtemp(tmpl);
+    const std::string ckpt = dir + "/bench.safetensors";
     {
+        Engine e("cpu");
+        e.initRandom(cfg, 0);
+        e.saveCheckpoint(ckpt);
+    }
+    Engine engine("cpu");
+    engine.setWeightFormat(format);
+    engine.loadCheckpoint(ckpt);
+    const auto image = syntheticImage(S);
+    {
+        std::ofstream f(dir + "/image.f32", std::ios::binary);
+        f.write(reinterpret_cast<const char*>(image.chw.data()), static_cast<std::streamsize>(image.chw.size() * 4));
+    }
+    engine.setImage(image);
+
+    // Prompt of 64 text tokens after the visual token.
+    std::string prompt = "Question: which robot should inspect the flooded basement of the old factory, and why";
+    auto ids = engine.tokenize(prompt);
+    while (ids.size() < 64) {
+        prompt += " please";
+        ids = engine.tokenize(prompt);
+    }
+    while (ids.size() > 64) {
+        prompt.pop_back();
+        ids = engine.tokenize(prompt);
+    }
+    const std::string task = "Inspect the exterior of a high-rise building for cracks";
+    const auto taskIds = engine.tokenize(selectionPrompt(task));
+
+    const auto probe = engine.forward(prompt);
+    GenerationOptions greedy;
+    greedy.maxNewTokens = 64;
+    greedy.stopAtEndOfText = false;
+    const auto gen = engine.generate(prompt, greedy);
+    std::vector<int> greedyIds;
+    for (const auto& t : gen.tokens)
+        greedyIds.push_back(t.id);
+
+    // Engine figures. Vision uses the engine's own folded encoder.
+    {
+        EmberVLM model = loadCheckpointFile(ckpt);
+        FusedRepVit fused(*model->vision);
         torch::NoGradGuard ng;
-        for (int b : {1, 8}) {
-            auto x = torch::randn({b, 3, cfg.image_size, cfg.image_size});
-            out["vision_projection_b" + std::to_string(b) + "_ms"] =
-                medianMs(repeats, [&] { model->visualTokens(fused.forward(x)); });
-        }
-        auto x1 = torch::randn({1, 3, cfg.image_size, cfg.image_size});
-        out["vision_training_form_b1_ms"] = medianMs(repeats, [&] { model->visualTokens(model->vision->forward(x1)); });
+        auto x1 = torch::from_blob(const_cast<float*>(image.chw.data()), {1, 3, S, S}).clone();
+        auto x8 = x1.repeat({8, 1, 1, 1});
+        engineFig["vision_projection_b1_ms"] = medianMs(repeats, [&] { model->visualTokens(fused.forward(x1)); });
+        engineFig["vision_projection_b8_ms"] = medianMs(repeats, [&] { model->visualTokens(fused.forward(x8)); });
         auto vis = model->visualTokens(fused.forward(x1));
-        auto ids = torch::randint(0, 50000, {1, 64}, torch::kLong);
-        out["prefill_64_ms"] = medianMs(repeats, [&] {
+        std::vector<int64_t> ids64(ids.begin(), ids.end());
+        auto idsT = torch::tensor(ids64).view({1, -1});
+        engineFig["prefill_ms"] = medianMs(repeats, [&] {
             KVCache cache;
-            auto h = model->language_model->forward(torch::cat({vis, model->language_model->embed(ids)}, 1), &cache);
+            auto h = model->language_model->forward(torch::cat({vis, model->language_model->embed(idsT)}, 1), &cache);
             model->language_model->logits(h.select(1, h.size(1) - 1));
         });
+        engineFig["prefill_positions"] = 1 + ids.size();
+        FastDecoder dec(*model->language_model, weightFormatFromString(format));
+        const double bytes = static_cast<double>(dec.weightBytes());
+        out["decode_weight_mb"] = bytes / 1e6;
+        // Copy bandwidth, to state the bound of reading the weights once per token.
+        auto src = torch::rand({static_cast<int64_t>(64e6 / 4)}), dst = torch::empty_like(src);
+        const double copyMs = medianMs(5, [&] { dst.copy_(src); });
+        const double gbps = 2 * 64e6 / (copyMs / 1000.0) / 1e9;   // read + write
+        out["copy_bandwidth_gb_s"] = gbps;
+        out["decode_bound_tokens_per_s"] = gbps * 1e9 / bytes;
     }
-
-    Engine engine("cpu");
-    engine.initRandom(cfg, 0);
-    engine.setImage(syntheticImage(static_cast<int>(cfg.image_size)));
-    GenerationOptions g;
-    g.maxNewTokens = 64;
-    g.stopAtEndOfText = false;
-    g.alternatives = 5;
     std::vector<double> rates;
-    for (int i = 0; i < std::max(3, repeats / 3); ++i)
-        rates.push_back(engine.generate("Question: what is in the picture?\nAnswer:", g).tokensPerSecond);
+    for (int i = 0; i < 3; ++i)
+        rates.push_back(engine.generate(prompt, greedy).tokensPerSecond);
     std::sort(rates.begin(), rates.end());
-    out["decode_tokens_per_s"] = rates[rates.size() / 2];
-    // KV cache: time per token must not grow with the prompt.
+    engineFig["decode_tokens_per_s"] = rates[1];
     std::string longPrompt;
     for (int i = 0; i < 100; ++i)
         longPrompt += "the robot walks up the stairs. ";
     rates.clear();
     for (int i = 0; i < 3; ++i)
-        rates.push_back(engine.generate(longPrompt, g).tokensPerSecond);
+        rates.push_back(engine.generate(longPrompt, greedy).tokensPerSecond);
     std::sort(rates.begin(), rates.end());
-    out["decode_tokens_per_s_after_700_token_prompt"] = rates[1];
-
-    const auto image = syntheticImage(static_cast<int>(cfg.image_size));
-    out["robot_selection_end_to_end_ms"] = medianMs(repeats, [&] {
-        engine.setImage(image);   // drops the cached visual tokens: the vision encoder runs again
-        engine.selectRobot("Inspect the exterior of a high-rise building for cracks");
+    out["engine_decode_tokens_per_s_after_700_token_prompt"] = rates[1];
+    const auto selection = engine.selectRobot(task);
+    engineFig["robot_selection_ms"] = medianMs(repeats, [&] {
+        engine.setImage(image);   // drops the cached visual tokens: the encoder runs again
+        engine.selectRobot(task);
     });
-
-    // One training step: batch 8 × 64 tokens, AdamW over every parameter.
     {
-        EmberVLM train(cfg);
-        initWeights(*train, 1);
+        EmberVLM train = loadCheckpointFile(ckpt);
         train->train();
         torch::optim::AdamW opt(train->parameters(), torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
-        auto images = torch::randn({8, 3, cfg.image_size, cfg.image_size});
-        auto ids = torch::randint(0, 50000, {8, 64}, torch::kLong);
+        auto images = torch::from_blob(const_cast<float*>(image.chw.data()), {1, 3, S, S}).clone().repeat({8, 1, 1, 1});
+        torch::manual_seed(0);
+        auto tids = torch::randint(0, 50000, {8, 64}, torch::kLong);
         auto robots = torch::randint(0, cfg.num_robots, {8}, torch::kLong);
-        out["train_step_b8_t64_ms"] = medianMs(std::max(3, repeats / 3), [&] {
+        engineFig["train_step_ms"] = medianMs(std::max(3, repeats / 3), [&] {
             opt.zero_grad();
             auto vis = train->visualTokens(train->visionMap(images));
-            auto x = torch::cat({vis, train->language_model->embed(ids)}, 1);
-            auto h = train->language_model->forward(x);
+            auto h = train->language_model->forward(torch::cat({vis, train->language_model->embed(tids)}, 1));
             const int64_t G = vis.size(1);
             auto logits = train->language_model->logits(h.narrow(1, G, 63));
             auto lm = torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}),
-                                                           ids.narrow(1, 1, 63).reshape({-1}));
+                                                           tids.narrow(1, 1, 63).reshape({-1}));
             auto tr = train->reasoning->run(h.select(1, h.size(1) - 1), 0.0, cfg.max_reasoning_steps);
-            auto answer = torch::nn::functional::cross_entropy(tr.finalLogits, robots);
-            (lm + answer).backward();
+            (lm + torch::nn::functional::cross_entropy(tr.finalLogits, robots)).backward();
             opt.step();
         });
     }
+    out["engine"] = engineFig;
+
+    if (eager) {
+        const std::string script = selfDir() + "/../../bench/eager_bench.py";
+        const std::string fallback = std::string(EMBERVLM_SOURCE_DIR) + "/bench/eager_bench.py";
+        const std::string cmd = "/usr/bin/python3 " + (access(script.c_str(), R_OK) == 0 ? script : fallback) +
+                                " --checkpoint " + ckpt + " --ids " + joinIds(ids) + " --task-ids " + joinIds(taskIds) +
+                                " --image-f32 " + dir + "/image.f32 --threads " + std::to_string(computeThreads()) +
+                                " --repeats " + std::to_string(repeats);
+        const std::string text = runCapture(cmd);
+        if (text.empty()) {
+            std::cerr << "embervlm-bench: the eager PyTorch baseline failed (is python3-torch installed?)\n";
+            return 1;
+        }
+        eagerFig = json::parse(text);
+        // Agreement before any time is reported.
+        json agree;
+        agree["vision_mean_abs_diff"] = std::abs(eagerFig["vision_mean"].get<double>() - probe.visionMean);
+        bool topOk = true;
+        double topDiff = 0;
+        for (int i = 0; i < 10; ++i) {
+            topOk = topOk && eagerFig["top10"][i][0].get<int>() == probe.top10[i].first;
+            topDiff = std::max(topDiff, std::abs(eagerFig["top10"][i][1].get<double>() - probe.top10[i].second));
+        }
+        agree["top10_ids_equal"] = topOk;
+        agree["top10_max_logit_diff"] = topDiff;
+        const auto eg = eagerFig["greedy_ids"].get<std::vector<int>>();
+        size_t same = 0;
+        while (same < eg.size() && same < greedyIds.size() && eg[same] == greedyIds[same])
+            ++same;
+        agree["greedy_tokens_equal"] = std::to_string(same) + "/" + std::to_string(eg.size());
+        agree["selection_answer_equal"] = eagerFig["selection_answer"].get<int>() == selection.trace.answer;
+        out["agreement"] = agree;
+        const bool ok = topOk && topDiff < (format == "f32" ? 1e-3 : 0.5) &&
+                        (format != "f32" || same == eg.size()) && agree["selection_answer_equal"].get<bool>();
+        if (!ok) {
+            std::cout << out.dump(2) << std::endl;
+            std::cerr << "embervlm-bench: engine and eager outputs disagree; no timings reported\n";
+            return 1;
+        }
+        json cmp;
+        for (const char* k : {"vision_projection_b1_ms", "vision_projection_b8_ms", "prefill_ms", "decode_tokens_per_s",
+                              "robot_selection_ms", "train_step_ms"}) {
+            const double e = engineFig[k].get<double>(), p = eagerFig[k].get<double>();
+            cmp[k] = {{"engine", e}, {"eager", p}, {"ratio", e / p}};
+        }
+        out["comparison"] = cmp;
+        out["eager_prefill_positions"] = eagerFig["prefill_positions"];
+    }
+    std::remove(ckpt.c_str());
+    std::remove((dir + "/image.f32").c_str());
+    rmdir(dir.c_str());
     std::cout << out.dump(2) << std::endl;
     return 0;
 }

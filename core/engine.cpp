@@ -213,6 +213,15 @@ void Engine::saveCheckpoint(const std::string& path) const
     saveCheckpointFile(path, *d->model, {{"trained", d->info.trained ? "true" : "false"}});
 }
 
+void Engine::setWeightFormat(const std::string& format)
+{
+    const auto f = weightFormatFromString(format);
+    std::lock_guard<std::mutex> lock(d->mutex);
+    d->weightFormat = f;
+    if (d->model && d->device.is_cpu())
+        d->decoder = std::make_unique<FastDecoder>(*d->model->language_model, f);
+}
+
 bool Engine::hasModel() const
 {
     std::lock_guard<std::mutex> lock(d->mutex);

@@ -94,6 +94,9 @@ public:
     void saveCheckpoint(const std::string& path) const;
     bool hasModel() const;
     ModelInfo info() const;
+    // Weight format of the language model's one-token path on the CPU: "f32" (default), "bf16"
+    // or "int8" (per-row scales). Applies to the current model and to models loaded later.
+    void setWeightFormat(const std::string& format);
     ModelConfig config() const;
 
     // Image for the following questions; loadImage decodes at the model's input size.

@@ -41,12 +41,22 @@ std::string whenAndWeather(const SceneFacts& f)
     return s;
 }
 
+// The place as a noun phrase with its article ("a valley", "farmland", "rooftops").
+std::string placeName(const SceneFacts& f)
+{
+    const std::string& v = f.variant;
+    if (v == "farmland" || v == "rooftops" || v == "outdoor steps") return v;
+    if (v == "city outskirts") return "the outskirts of a city";
+    if (v == "reef") return "a coral reef";
+    return article(v);
+}
+
 // A short description used both in captions and in the first reasoning step.
 std::string sceneSummary(const SceneFacts& f)
 {
     switch (f.env) {
     case Environment::OpenSky:
-        return "a wide view over " + f.variant + (f.buildings ? " with " + counted(f.buildings, "building", "buildings") + " on the horizon" : "") +
+        return "a wide view over " + placeName(f) + (f.buildings ? " with " + counted(f.buildings, "building", "buildings") + " on the horizon" : "") +
                (f.trees ? std::string(f.buildings ? " and " : " with ") + counted(f.trees, "tree", "trees") : "");
     case Environment::Rooftop:
         return "the rooftops of " + counted(f.buildings, "building", "buildings") + " high above the street" +
@@ -157,7 +167,7 @@ std::vector<TaskDef> tasksFor(const SceneFacts& f)
     const std::string v = f.variant;
     switch (f.env) {
     case Environment::OpenSky:
-        return {{"Survey the " + v + " from above and map the areas damaged by the storm.", {kDrone}, "quick coverage of a large area from a high viewpoint"},
+        return {{"Survey the " + (v == "city outskirts" ? std::string("outskirts of the city") : v) + " from above and map the areas damaged by the storm.", {kDrone}, "quick coverage of a large area from a high viewpoint"},
                 {"Deliver a small first-aid kit across the " + v + " as fast as possible.", {kDrone}, "fast transport of a light package over open ground"},
                 {"Count the animals grazing across the " + v + " in a single pass.", {kDrone}, "a high viewpoint over a wide open space"},
                 {"Follow the flock of birds and record where it settles.", {kDrone}, "keeping up with fast movement in the air"}};
@@ -247,7 +257,7 @@ std::string caption(const SceneFacts& f)
 std::vector<QaPair> questions(const SceneFacts& f, Rng& rng)
 {
     std::vector<QaPair> all;
-    all.push_back({"Where was this picture taken?", capitalised(article(f.variant == "rooftops" ? "rooftop" : f.variant)) + "."});
+    all.push_back({"Where was this picture taken?", capitalised(placeName(f)) + "."});
     all.push_back({"Is there water in the scene?", f.water ? "Yes." : "No."});
     if (f.outdoor && f.env != Environment::Underwater) {
         all.push_back({"What time of day is it?", f.timeOfDay == "night" ? "Night." : f.timeOfDay == "dusk" ? "Dusk." : "Daytime."});

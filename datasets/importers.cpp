@@ -109,11 +109,22 @@ std::string stripTaskPrefix(std::string s)
     return s;
 }
 
+// A comma-separated string, or (as some upstream multi-robot records have it) an array of names.
 std::vector<int> robotsField(const json& rec, const char* key)
 {
-    const auto text = requiredString(rec, key);
+    if (!rec.contains(key)) throw FieldError(key, "missing");
+    const json& v = rec.at(key);
     try {
-        return parseRobotList(text);
+        if (v.is_string()) return parseRobotList(v.get<std::string>());
+        if (!v.is_array()) throw FieldError(key, "must be a robot list (string or array of names)");
+        std::vector<int> out;
+        for (size_t i = 0; i < v.size(); ++i) {
+            if (!v[i].is_string()) throw FieldError(std::string(key) + "[" + std::to_string(i) + "]", "must be a robot name");
+            const auto more = parseRobotList(v[i].get<std::string>());
+            out.insert(out.end(), more.begin(), more.end());
+        }
+        if (out.empty()) throw FieldError(key, "no robot named");
+        return normalizeRobots(out);
     } catch (const std::invalid_argument& e) {
         throw FieldError(key, e.what());
     }

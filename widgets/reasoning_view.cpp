@@ -120,10 +120,13 @@ protected:
         QPainter p(this);
         p.setRenderHint(QPainter::Antialiasing);
         const QFontMetrics fm = fontMetrics();
+        QFont boldFont = font();
+        boldFont.setBold(true);
+        const QFontMetrics bfm(boldFont);   // the highlighted label is bold: measure with it
         const int rowH = fm.height() + 6;
-        int labelW = fm.horizontalAdvance(tr("Robot with Wheels")) + 12;
+        int labelW = bfm.horizontalAdvance(tr("Robot with Wheels")) + 14;
         for (const auto& l : labels_)
-            labelW = std::max(labelW, fm.horizontalAdvance(QString::fromStdString(l)) + 12);
+            labelW = std::max(labelW, bfm.horizontalAdvance(QString::fromStdString(l)) + 14);
         const int valueW = fm.horizontalAdvance("0.000") + 10;
         const int barW = std::max(20, width() - labelW - valueW - 4);
         for (size_t i = 0; i < labels_.size(); ++i) {
