@@ -250,8 +250,10 @@ bool MainWindow::openWorkspace(const QString& dir)
     }
     ws_ = ws;
     QSettings s;
-    s.setValue("workspace/last", ws_.dir());
-    addRecent("recent/workspaces", ws_.dir());
+    if (options_.screenshot.isEmpty()) {   // a screenshot run leaves the user's last workspace alone
+        s.setValue("workspace/last", ws_.dir());
+        addRecent("recent/workspaces", ws_.dir());
+    }
     ask_->setWorkspace(ws_);
     reasoning_->setWorkspace(ws_);
     const QString wsKey = "workspaces/" + sha256Hex(ws_.dir().toUtf8()).left(16);

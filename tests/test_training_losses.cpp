@@ -1,0 +1,121 @@
+// Losses, schedule and metrics against values worked out by hand.
+#include "losses.h"
+#include "metrics.h"
+#include "schedule.h"
+
+#include <QtTest>
+
+#include <cmath>
+
+using namespace ember::train;
+
+namespace {
+double v(const torch::Tensor& t) { return t.item<double>(); }
+} // namespace
+
+class TestTrainingLosses final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void softTargets()
+    {
+        auto logits = torch::tensor({{0.0f, 0.0f}, {0.0f, std::log(3.0f)}});
+        QVERIFY(std::abs(v(softTargetCrossEntropy(logits.narrow(0, 0, 1), torch::tensor({{1.0f, 0.0f}}))) - std::log(2.0)) < 1e-6);
+        // Two robots sharing the mass: -(0.5 log .25 + 0.5 log .75) for the second row.
+        const double want = -(0.5 * std::log(0.25) + 0.5 * std::log(0.75));
+        QVERIFY(std::abs(v(softTargetCrossEntropy(logits.narrow(0, 1, 1), torch::tensor({{0.5f, 0.5f}}))) - want) < 1e-6);
+    }
+
+    void maskedLm()
+    {
+        auto logits = torch::zeros({1, 4, 4});
+        logits[0][3][2] = 100.0f;   // a confident wrong/right prediction at a masked-out position
+        auto targets = torch::tensor({{1, 2, 3, 0}}, torch::kLong);
+        auto mask = torch::tensor({{1, 1, 0, 0}}, torch::kLong);
+        QVERIFY(std::abs(v(maskedLmLoss(logits, targets, mask)) - std::log(4.0)) < 1e-6);
+        QCOMPARE(v(maskedLmLoss(logits, targets, torch::zeros({1, 4}, torch::kLong))), 0.0);
+    }
+
+    void contrastive()
+    {
+        auto eye = torch::eye(2);
+        // Scale 1: logits = I, each row's loss is log(1 + e^-1).
+        QVERIFY(std::abs(v(contrastiveLoss(eye, eye, torch::tensor(0.0f))) - std::log1p(std::exp(-1.0))) < 1e-6);
+        // The scale is capped at 100: log(1000) behaves like log(100).
+        auto swapped = torch::tensor({{0.0f, 1.0f}, {1.0f, 0.0f}});
+        const double capped = v(contrastiveLoss(eye, swapped, torch::tensor(std::log(1000.0f))));
+        QVERIFY(std::abs(capped - 100.0) < 1e-3);
+        // Initial temperature 0.07.
+        const double t007 = v(contrastiveLoss(eye, swapped, torch::tensor(std::log(1.0f / 0.07f))));
+        QVERIFY(std::abs(t007 - 1.0 / 0.07) < 1e-3);
+    }
+
+    void distillation()
+    {
+        auto teacher = torch::tensor({{{0.0f, std::log(3.0f)}}});
+        auto student = torch::zeros({1, 1, 2});
+        auto mask = torch::ones({1, 1});
+        QVERIFY(std::abs(v(distillationLoss(student, teacher, mask, 1.0)) - 0.130812) < 1e-5);
+        QVERIFY(std::abs(v(distillationLoss(student, teacher, mask, 2.0)) - 0.145331) < 1e-4);
+        QVERIFY(v(distillationLoss(teacher, teacher, mask, 2.0)) < 1e-7);
+        // Top-k form with the teacher's log-probabilities of both ids equals the full form here.
+        auto ids = torch::tensor({{{0, 1}}}, torch::kLong);
+        auto logprobs = torch::log_softmax(teacher, -1);
+        QVERIFY(std::abs(v(distillationLossTopK(student, ids, logprobs, mask, 2.0)) - 0.145331) < 1e-4);
+    }
+
+    void consistency()
+    {
+        QVERIFY(std::abs(v(consistencyLoss(torch::tensor({0.5f}), torch::tensor({0.5f}))) - std::log(2.0)) < 1e-6);
+        const double good = v(consistencyLoss(torch::tensor({0.99f}), torch::tensor({0.01f})));
+        QVERIFY(std::abs(good + std::log(0.99)) < 1e-5);
+    }
+
+    void schedule()
+    {
+        Schedule s{1e-3, 10, 110, 0.1};
+        QVERIFY(std::abs(s.at(0) - 1e-4) < 1e-12);
+        QVERIFY(std::abs(s.at(9) - 1e-3) < 1e-12);
+        QVERIFY(std::abs(s.at(10) - 1e-3) < 1e-12);
+        QVERIFY(std::abs(s.at(60) - 0.55e-3) < 1e-9);   // half way: min + (1-min)/2
+        QVERIFY(std::abs(s.at(110) - 1e-4) < 1e-12);
+        QVERIFY(std::abs(s.at(500) - 1e-4) < 1e-12);
+    }
+
+    void classification()
+    {
+        auto r = reportFromConfusion({{5, 1}, {2, 2}});
+        QCOMPARE(r.total, 10LL);
+        QVERIFY(std::abs(r.accuracy - 0.7) < 1e-12);
+        QVERIFY(std::abs(r.precision[0] - 5.0 / 7) < 1e-12);
+        QVERIFY(std::abs(r.recall[0] - 5.0 / 6) < 1e-12);
+        QVERIFY(std::abs(r.f1[0] - 10.0 / 13) < 1e-12);
+        QVERIFY(std::abs(r.f1[1] - 4.0 / 7) < 1e-12);
+        QVERIFY(std::abs(r.macroF1 - (10.0 / 13 + 4.0 / 7) / 2) < 1e-12);
+        // A class never seen nor predicted stays out of the macro average.
+        auto r3 = reportFromConfusion({{5, 1, 0}, {2, 2, 0}, {0, 0, 0}});
+        QVERIFY(std::abs(r3.macroF1 - r.macroF1) < 1e-12);
+    }
+
+    void calibration()
+    {
+        auto r = classificationReport({0, 1, 1, 0}, {0, 0, 1, 0}, {0.9, 0.9, 0.6, 0.6}, 2, 10);
+        // Bin 0.9: one right, one wrong -> |0.5 - 0.9|; bin 0.6: both right -> |1 - 0.6|.
+        QVERIFY(std::abs(r.ece - (0.5 * 0.4 + 0.5 * 0.4)) < 1e-12);
+        QCOMPARE(r.binCount[9], 2LL);
+        QCOMPARE(r.binCount[6], 2LL);
+        QCOMPARE(r.confusion[1][0], 1LL);
+    }
+
+    void textMetrics()
+    {
+        QVERIFY(exactMatch("The Drone.", "drone"));
+        QVERIFY(!exactMatch("a drone", "drones"));
+        QVERIFY(std::abs(tokenF1("the cat sat", "a cat sat down") - 0.8) < 1e-12);
+        QCOMPARE(tokenF1("", ""), 1.0);
+        QCOMPARE(tokenF1("x", ""), 0.0);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestTrainingLosses)
+#include "test_training_losses.moc"
