@@ -31,7 +31,7 @@ const char* kDataUsage =
     "  export   --format jsonl|single|multi -o FILE [--split train|val|test] [--no-images]\n"
     "  export   --format jsonl|single|multi --splits DIR     train/val/test files\n"
     "  split    [--train 0.7] [--val 0.2] [--test 0.1] [--seed S] [--keep]   deterministic by content hash\n"
-    "  augment  [--factor N] [--seed S] [--no-images]       label-preserving copies of train samples\n"
+    "  augment  [--factor N] [--seed S] [--no-images]       label-preserving copies of every original sample\n"
     "  stats    [--json]                                    counts per split, status and robot\n";
 
 // Progress on stderr: redrawn in place (at most every 100 ms) on a terminal, one line per

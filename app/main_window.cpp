@@ -1,9 +1,14 @@
 #include "main_window.h"
 
+#include "annotate_view.h"
 #include "ask_view.h"
+#include "data_job.h"
+#include "demo_world.h"
 #include "engine_worker.h"
 #include "message_bar.h"
 #include "reasoning_view.h"
+#include "workspace.h"
+#include "workspace_samples.h"
 
 #include <QAction>
 #include <QApplication>
@@ -27,6 +32,7 @@ namespace ember::studio {
 namespace {
 
 constexpr int kMaxRecent = 8;
+constexpr int kDemoSamples = 300;   // first start stays quick; "Import" or the CLI add more
 const char* kViewNames[] = {"ask", "reasoning", "annotate", "train", "evaluate"};
 
 QWidget* comingView(const QString& title, const QString& text, QWidget* parent)
@@ -96,7 +102,7 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
         QString tip;
     } items[] = {{tr("Ask"), QStyle::SP_MessageBoxQuestion, tr("Ask questions about an image (Ctrl+1)")},
                  {tr("Reasoning"), QStyle::SP_FileDialogDetailedView, tr("Robot selection and its reasoning trace (Ctrl+2)")},
-                 {tr("Annotate"), QStyle::SP_FileDialogContentsView, tr("Coming soon (Ctrl+3)")},
+                 {tr("Annotate"), QStyle::SP_FileDialogContentsView, tr("Label samples: tasks, robots, reasoning steps (Ctrl+3)")},
                  {tr("Train"), QStyle::SP_MediaPlay, tr("Coming soon (Ctrl+4)")},
                  {tr("Evaluate"), QStyle::SP_DialogApplyButton, tr("Coming soon (Ctrl+5)")}};
     for (const auto& it : items) {
@@ -114,7 +120,10 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
     reasoning_ = new ReasoningView(worker_.get(), stack_);
     stack_->addWidget(ask_);
     stack_->addWidget(reasoning_);
-    stack_->addWidget(comingView(tr("Annotate"), tr("Coming: label images with tasks, robots and reasoning steps in the workspace's datasets."), stack_));
+    annotate_ = new AnnotateView(worker_.get(), stack_);
+    stack_->addWidget(annotate_);
+    samples_ = new WorkspaceSamples(this);
+    connect(samples_, &WorkspaceSamples::sampleAdded, annotate_, [this] { annotate_->reload(); });
     stack_->addWidget(comingView(tr("Train"), tr("Coming: fine-tune the model on the workspace's datasets with live loss curves."), stack_));
     stack_->addWidget(comingView(tr("Evaluate"), tr("Coming: accuracy, calibration and confusion of robot selection on held-out samples."), stack_));
     body->addWidget(stack_, 1);
@@ -162,6 +171,9 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
 MainWindow::~MainWindow()
 {
     worker_->shutdown();
+    // The views hold raw pointers to the store: detach them before it goes.
+    annotate_->setWorkspace(nullptr);
+    samples_->setWorkspace(nullptr);
 }
 
 void MainWindow::buildMenus()
@@ -256,6 +268,7 @@ bool MainWindow::openWorkspace(const QString& dir)
     }
     ask_->setWorkspace(ws_);
     reasoning_->setWorkspace(ws_);
+    openStore(ws_.dir());
     const QString wsKey = "workspaces/" + sha256Hex(ws_.dir().toUtf8()).left(16);
     QString image = s.value(wsKey + "/image").toString();
     if (image.isEmpty() || !QFileInfo::exists(image))
@@ -280,6 +293,62 @@ bool MainWindow::openWorkspace(const QString& dir)
         }
     }
     return true;
+}
+
+void MainWindow::openStore(const QString& dir)
+{
+    annotate_->setWorkspace(nullptr);
+    samples_->setWorkspace(nullptr);
+    ask_->setSampleSink(nullptr);
+    reasoning_->setSampleSource(nullptr);
+    if (demoJob_) {
+        demoJob_->cancel();   // it rolls back in the old workspace
+        demoJob_ = nullptr;
+    }
+    store_.reset();
+    try {
+        store_ = std::make_unique<ember::data::Workspace>(ember::data::Workspace::open(dir.toStdString()));
+    } catch (const std::exception& e) {
+        message_->showError(tr("Could not open the dataset store of %1: %2").arg(dir, QString::fromUtf8(e.what())));
+        return;
+    }
+    annotate_->setWorkspace(store_.get());
+    samples_->setWorkspace(store_.get());
+    ask_->setSampleSink(samples_);
+    reasoning_->setSampleSource(samples_);
+    if (store_->count() == 0)
+        startDemoWorld();
+}
+
+void MainWindow::startDemoWorld()
+{
+    statusBar()->showMessage(tr("Generating the demo world…"));
+    demoJob_ = DataJob::start(ws_.dir(),
+                              [](ember::data::Workspace& ws, const ember::data::Progress& p) {
+                                  ember::data::DemoOptions o;
+                                  o.count = kDemoSamples;
+                                  const auto r = ember::data::generateDemoWorld(ws, o, p);
+                                  return tr("Demo world: %1 samples in %2 s").arg(r.generated).arg(r.seconds, 0, 'f', 1);
+                              },
+                              this);
+    DataJob* job = demoJob_;
+    connect(job, &DataJob::progress, this, [this, job](qint64 done, qint64 total) {
+        if (job == demoJob_)
+            statusBar()->showMessage(tr("Generating the demo world… %1 / %2").arg(done).arg(total));
+    });
+    connect(job, &DataJob::finished, this, [this, job](bool ok, bool, const QString& msg) {
+        if (job != demoJob_)
+            return;   // a workspace opened meanwhile
+        demoJob_ = nullptr;
+        if (ok) {
+            statusBar()->showMessage(msg, 5000);
+            annotate_->reload();
+        } else {
+            statusBar()->clearMessage();
+            message_->showError(tr("Could not generate the demo world: %1").arg(msg));
+        }
+        Q_EMIT demoFinished(ok);
+    });
 }
 
 void MainWindow::openCheckpoint(const QString& path)
@@ -307,6 +376,7 @@ void MainWindow::onModelLoaded(int request, const ember::ModelInfo& info)
     }
     ask_->setModelReady(true);
     reasoning_->setModelReady(true);
+    annotate_->setModelReady(true);
     updateStatus();
     Q_EMIT modelChanged(info_);
     if (!options_.screenshot.isEmpty() && !screenshotStarted_)
@@ -390,6 +460,24 @@ void MainWindow::startScreenshot()
             ask_->ask(tr("What is on the roof of the tall building?"));
             return;
         }
+    } else if (currentView() == Annotate) {
+        // Wait for the demo world, then show a suggestion so the picture has one.
+        auto shoot = [this] {
+            if (!annotate_->currentId()) {
+                QTimer::singleShot(300, this, &MainWindow::takeScreenshot);
+                return;
+            }
+            connect(annotate_, &AnnotateView::backgroundFinished, this,
+                    [this] { QTimer::singleShot(300, this, &MainWindow::takeScreenshot); });
+            annotate_->suggestCurrent();
+            if (!annotate_->busy())
+                QTimer::singleShot(300, this, &MainWindow::takeScreenshot);
+        };
+        if (demoJob_)
+            connect(this, &MainWindow::demoFinished, this, shoot);
+        else
+            shoot();
+        return;
     } else if (currentView() == Reasoning) {
         connect(reasoning_, &ReasoningView::runningChanged, this, [this](bool running) {
             if (!running)

@@ -13,9 +13,16 @@ class QListWidget;
 class QMenu;
 class QStackedWidget;
 
+namespace ember::data {
+class Workspace;
+}
+
 namespace ember::studio {
 
+class AnnotateView;
 class AskView;
+class DataJob;
+class WorkspaceSamples;
 class EngineWorker;
 class MessageBar;
 class ReasoningView;
@@ -45,6 +52,10 @@ public:
     // For tests.
     AskView* askView() const { return ask_; }
     ReasoningView* reasoningView() const { return reasoning_; }
+    AnnotateView* annotateView() const { return annotate_; }
+    WorkspaceSamples* workspaceSamples() const { return samples_; }
+    ember::data::Workspace* store() const { return store_.get(); }
+    bool demoRunning() const { return demoJob_ != nullptr; }
     EngineWorker* worker() const { return worker_.get(); }
     MessageBar* messageBar() const { return message_; }
     const StudioWorkspace& workspace() const { return ws_; }
@@ -56,6 +67,7 @@ Q_SIGNALS:
     void modelChanged(const ember::ModelInfo& info);
     void modelLoadFailed(const QString& message);
     void screenshotSaved(const QString& path, bool ok);
+    void demoFinished(bool ok);
 
 protected:
     void closeEvent(QCloseEvent* e) override;
@@ -74,6 +86,8 @@ private:
     void startScreenshot();
     void takeScreenshot();
     void saveLayout();
+    void openStore(const QString& dir);
+    void startDemoWorld();
 
     StudioOptions options_;
     std::unique_ptr<EngineWorker> worker_;
@@ -88,6 +102,12 @@ private:
     QStackedWidget* stack_;
     AskView* ask_;
     ReasoningView* reasoning_;
+    AnnotateView* annotate_;
+    // The datasets store of the workspace, read and written on the GUI thread; background jobs
+    // open their own connection (one Workspace per thread).
+    std::unique_ptr<ember::data::Workspace> store_;
+    WorkspaceSamples* samples_;
+    DataJob* demoJob_ = nullptr;
     MessageBar* message_;
     QMenu* recentMenu_;
     QLabel* modelLabel_;

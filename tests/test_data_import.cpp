@@ -12,7 +12,9 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 
 using namespace ember::data;
 namespace fs = std::filesystem;
@@ -309,6 +311,50 @@ private Q_SLOTS:
             "SELECT COUNT(*) FROM samples c JOIN samples s ON c.derived_from = s.uid WHERE c.split <> s.split");
         st.step();
         QCOMPARE(st.getInt(0), 0);
+    }
+
+    void scaleImportAndPaging()
+    {
+        QTemporaryDir dir;
+        const auto file = testutil::path(dir, "big.jsonl");
+        {
+            std::ofstream out(file);
+            for (int i = 0; i < 10000; ++i)
+                out << nlohmann::json{{"task", "Task " + std::to_string(i)}, {"robots", {robotName(i % 5)}},
+                                      {"reasoning", {"One.", "Two.", "Three."}}, {"qa", {{{"question", "Q?"}, {"answer", "A."}}}},
+                                      {"caption", "Caption " + std::to_string(i)}}.dump()
+                    << "\n";
+        }
+        auto ws = Workspace::open(testutil::path(dir, "ws"));
+        auto t0 = std::chrono::steady_clock::now();
+        QCOMPARE(importJsonl(ws, file).imported, 10000);
+        const double importS = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        qInfo("import of 10,000 JSONL samples: %.3f s", importS);
+        QVERIFY(importS < 2.0);
+        // Grow to 100,000 rows and page without loading them.
+        std::vector<Sample> more(90000);
+        for (size_t i = 0; i < more.size(); ++i) {
+            more[i].task = "Bulk " + std::to_string(i) + (i % 4 ? " on the hill" : " under the pier");
+            more[i].robots = {static_cast<int>(i % 5)};
+            more[i].split = i % 3 ? Split::Train : Split::Test;
+        }
+        ws.insertMany(more);
+        auto reopened = Workspace::open(testutil::path(dir, "ws"));
+        QCOMPARE(reopened.count(), 100000);
+        double worst = 0;
+        for (int k = 0; k < 4; ++k) {
+            SampleQuery q;
+            q.limit = 50;
+            q.offset = k == 0 ? 0 : 99950;
+            if (k == 1) q.sort = SampleQuery::Sort::Task, q.descending = true, q.offset = 40000;
+            if (k == 2) q.split = Split::Test, q.robot = 2, q.offset = 2000;
+            if (k == 3) q.text = "UNDER THE PIER", q.offset = 10000;
+            t0 = std::chrono::steady_clock::now();
+            QCOMPARE(reopened.query(q).size(), size_t(50));
+            worst = std::max(worst, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        }
+        qInfo("slowest 50-row page of 100,000: %.1f ms", worst);
+        QVERIFY(worst < 500);
     }
 
     void exportSplitsWritesThreeFiles()

@@ -22,15 +22,17 @@ private Q_SLOTS:
         QTemporaryDir dir;
         auto ws = Workspace::open(testutil::path(dir, "ws"));
         QVERIFY(std::filesystem::is_directory(testutil::path(dir, "ws/images")));
-        auto st = ws.database().prepare("PRAGMA journal_mode");
-        QVERIFY(st.step());
-        QCOMPARE(QString::fromStdString(st.getText(0)), QStringLiteral("wal"));
-        auto fk = ws.database().prepare("PRAGMA foreign_keys");
-        QVERIFY(fk.step());
-        QCOMPARE(fk.getInt(0), 1);
-        auto v = ws.database().prepare("PRAGMA user_version");
-        QVERIFY(v.step());
-        QCOMPARE(v.getInt(0), static_cast<int64_t>(schemaVersion()));
+        {   // statements finish before the next write
+            auto st = ws.database().prepare("PRAGMA journal_mode");
+            QVERIFY(st.step());
+            QCOMPARE(QString::fromStdString(st.getText(0)), QStringLiteral("wal"));
+            auto fk = ws.database().prepare("PRAGMA foreign_keys");
+            QVERIFY(fk.step());
+            QCOMPARE(fk.getInt(0), 1);
+            auto v = ws.database().prepare("PRAGMA user_version");
+            QVERIFY(v.step());
+            QCOMPARE(v.getInt(0), static_cast<int64_t>(schemaVersion()));
+        }
         // Reopening migrates nothing and keeps the data.
         Sample s = testutil::fullSample(1);
         ws.insert(s);

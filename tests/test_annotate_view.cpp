@@ -1,0 +1,439 @@
+// The Annotate view on real widgets over a real workspace: keyboard labelling of a sequence,
+// undo/redo across fields, filters and the count, the lazy list over 100,000 samples (rows read,
+// not times), suggestions and their acceptance, import/export in the background, the store
+// hooks of Ask and Reasoning, and edits surviving kill -9 of the process that made them.
+#include "annotate_view.h"
+#include "demo_world.h"
+#include "label_balance_chart.h"
+#include "model_suggester.h"
+#include "sample_editor.h"
+#include "studio_test_util.h"
+#include "workspace_samples.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QListWidget>
+#include <QPlainTextEdit>
+#include <QProcess>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QTemporaryDir>
+#include <QUndoStack>
+
+using namespace ember::studio;
+namespace data = ember::data;
+
+namespace {
+constexpr int kDemo = 24;   // samples in the test workspace
+}
+
+class TestAnnotateView final : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir dir_;
+    QString wsDir_;
+    std::unique_ptr<data::Workspace> ws_;
+    std::unique_ptr<EngineWorker> worker_;
+
+    std::unique_ptr<AnnotateView> makeView()
+    {
+        auto v = std::make_unique<AnnotateView>(worker_.get());
+        v->setWorkspace(ws_.get());
+        v->setModelReady(true);
+        v->resize(1280, 800);
+        v->show();
+        if (!QTest::qWaitForWindowExposed(v.get()))
+            return nullptr;
+        return v;
+    }
+
+    static void key(QWidget* w, Qt::Key k, Qt::KeyboardModifiers m = Qt::NoModifier) { QTest::keyClick(w, k, m); }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        studio_test::isolateSettings();
+        QVERIFY(dir_.isValid());
+        wsDir_ = dir_.path() + "/ws";
+        ws_ = std::make_unique<data::Workspace>(data::Workspace::open(wsDir_.toStdString()));
+        data::DemoOptions o;
+        o.count = kDemo;
+        o.imageSize = 128;
+        data::generateDemoWorld(*ws_, o);
+        QCOMPARE(ws_->count(), kDemo);
+        worker_ = std::make_unique<EngineWorker>();
+        QVERIFY(studio_test::loadSmallModel(*worker_));
+    }
+
+    void cleanupTestCase() { worker_->shutdown(); }
+
+    void opensWithCountPositionAndChart()
+    {
+        auto v = makeView();
+        QVERIFY(v);
+        QCOMPARE(v->listModel()->rowCount(), kDemo);
+        QCOMPARE(v->countLabel()->text(), QStringLiteral("%1 samples").arg(kDemo));
+        QCOMPARE(v->positionLabel()->text(), QStringLiteral("1 / %1").arg(kDemo));
+        QVERIFY(v->currentId() > 0);
+        QVERIFY(!v->imagePane()->image().isNull());
+        const auto hist = ws_->labelHistogram();
+        QCOMPARE(v->balanceChart()->counts(), hist);
+    }
+
+    void keyboardLabelsASequence()
+    {
+        auto v = makeView();
+        QVERIFY(v);
+        v->listView()->setFocus();
+        std::vector<std::pair<qint64, std::vector<int>>> expected;
+        for (int i = 0; i < 3; ++i) {
+            const qint64 id = v->currentId();
+            QCOMPARE(v->currentRow(), i);
+            std::vector<int> robots = ws_->get(id)->robots;
+            // Keys 1 and 3 toggle Drone (0) and the third robot (2).
+            key(v->listView(), Qt::Key_1);
+            key(v->listView(), Qt::Key_3);
+            for (int r : {0, 2}) {
+                auto it = std::find(robots.begin(), robots.end(), r);
+                if (it == robots.end())
+                    robots.push_back(r);
+                else
+                    robots.erase(it);
+            }
+            std::sort(robots.begin(), robots.end());
+            expected.emplace_back(id, robots);
+            key(v->listView(), Qt::Key_Return, Qt::ControlModifier);   // reviewed, next
+        }
+        QCOMPARE(v->currentRow(), 3);
+        QCOMPARE(v->positionLabel()->text(), QStringLiteral("4 / %1").arg(kDemo));
+        for (const auto& [id, robots] : expected) {
+            const auto s = ws_->get(id);
+            QCOMPARE(s->robots, robots);
+            QCOMPARE(s->status, data::Status::Reviewed);
+        }
+        // J/K and Alt+Up/Down move without editing.
+        key(v->listView(), Qt::Key_K);
+        QCOMPARE(v->currentRow(), 2);
+        key(v->listView(), Qt::Key_Down, Qt::AltModifier);
+        QCOMPARE(v->currentRow(), 3);
+        key(v->listView(), Qt::Key_J);
+        QCOMPARE(v->currentRow(), 4);
+        // 3 samples × (2 robot toggles + 1 status change).
+        QCOMPARE(v->undoStack()->count(), 9);
+    }
+
+    void undoRedoAcrossFields()
+    {
+        auto v = makeView();
+        QVERIFY(v);
+        v->goToRow(5);
+        const qint64 id = v->currentId();
+        const data::Sample before = *ws_->get(id);
+        SampleEditor* e = v->editor();
+
+        // Typing in one field is one undo step, saved at every key.
+        e->taskEdit()->setFocus();
+        e->taskEdit()->moveCursor(QTextCursor::End);
+        QTest::keyClicks(e->taskEdit(), " now");
+        QCOMPARE(ws_->get(id)->task, before.task + " now");
+        QCOMPARE(v->undoStack()->count(), 1);
+        key(e->taskEdit(), Qt::Key_4);   // a digit in a text field is text, not a robot toggle
+        QCOMPARE(ws_->get(id)->task, before.task + " now4");
+        QCOMPARE(v->undoStack()->count(), 1);
+
+        e->captionEdit()->setFocus();
+        e->captionEdit()->moveCursor(QTextCursor::End);
+        QTest::keyClicks(e->captionEdit(), "!!");
+        e->splitBox()->setCurrentIndex(3);
+        // Reasoning: add a step with Insert, reorder it with Ctrl+Up.
+        e->reasoningList()->setFocus();
+        e->reasoningList()->setCurrentRow(e->reasoningList()->count() - 1);
+        key(e->reasoningList(), Qt::Key_Insert);
+        key(e->reasoningList(), Qt::Key_Escape);   // leave the inline editor with the default text
+        const int added = e->reasoningList()->currentRow();
+        key(e->reasoningList(), Qt::Key_Up, Qt::ControlModifier);
+        QCOMPARE(e->reasoningList()->currentRow(), added - 1);
+        QCOMPARE(static_cast<int>(ws_->get(id)->reasoning.size()), static_cast<int>(before.reasoning.size()) + 1);
+        QCOMPARE(QString::fromStdString(ws_->get(id)->reasoning[static_cast<size_t>(added - 1)]), QStringLiteral("new step"));
+        QCOMPARE(v->undoStack()->count(), 5);   // task, caption, split, add step, move step
+
+        const data::Sample edited = *ws_->get(id);
+        QCOMPARE(edited.split, data::Split::Test);
+        QCOMPARE(edited.caption, before.caption + "!!");
+
+        // Ctrl+Z from inside a text field goes to the view's stack, not the field's own undo.
+        e->taskEdit()->setFocus();
+        for (int i = 0; i < 5; ++i)
+            key(e->taskEdit(), Qt::Key_Z, Qt::ControlModifier);
+        const data::Sample undone = *ws_->get(id);
+        QCOMPARE(undone.task, before.task);
+        QCOMPARE(undone.caption, before.caption);
+        QCOMPARE(undone.split, before.split);
+        QCOMPARE(undone.reasoning, before.reasoning);
+        QCOMPARE(e->taskEdit()->toPlainText().toStdString(), before.task);
+
+        for (int i = 0; i < 5; ++i)
+            key(e->taskEdit(), Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
+        const data::Sample redone = *ws_->get(id);
+        QCOMPARE(redone.task, edited.task);
+        QCOMPARE(redone.caption, edited.caption);
+        QCOMPARE(redone.split, edited.split);
+        QCOMPARE(redone.reasoning, edited.reasoning);
+
+        // Undo of an edit on another sample goes back to that sample.
+        v->next();
+        QVERIFY(v->currentId() != id);
+        v->undoStack()->undo();
+        QCOMPARE(v->currentId(), id);
+    }
+
+    void filtersAndCount_data()
+    {
+        QTest::addColumn<int>("split");    // combo index, 0: all
+        QTest::addColumn<int>("status");
+        QTest::addColumn<int>("robot");    // combo index, 0: any
+        QTest::addColumn<QString>("text");
+        QTest::newRow("all") << 0 << 0 << 0 << "";
+        QTest::newRow("train") << 2 << 0 << 0 << "";
+        QTest::newRow("reviewed") << 0 << 2 << 0 << "";
+        QTest::newRow("drone") << 0 << 0 << 1 << "";
+        QTest::newRow("draft legs") << 0 << 1 << 5 << "";
+        QTest::newRow("text") << 0 << 0 << 0 << "the";
+        QTest::newRow("nothing") << 0 << 0 << 0 << "zzqqxx-no-such-text";
+    }
+
+    void filtersAndCount()
+    {
+        QFETCH(int, split);
+        QFETCH(int, status);
+        QFETCH(int, robot);
+        QFETCH(QString, text);
+        auto v = makeView();
+        QVERIFY(v);
+        v->splitFilter()->setCurrentIndex(split);
+        v->statusFilter()->setCurrentIndex(status);
+        v->robotFilter()->setCurrentIndex(robot);
+        v->searchBox()->setText(text);
+        QTRY_COMPARE(QString::fromStdString(v->listModel()->filter().query.text), text);
+        data::SampleQuery q;
+        if (split)
+            q.split = static_cast<data::Split>(split - 1);
+        if (status)
+            q.status = static_cast<data::Status>(status - 1);
+        q.robot = robot - 1;
+        q.text = text.toStdString();
+        const int n = static_cast<int>(ws_->count(q));
+        QCOMPARE(v->listModel()->rowCount(), n);
+        QCOMPARE(v->countLabel()->text(), QStringLiteral("%1 samples").arg(n));
+        QCOMPARE(v->positionLabel()->text(), n ? QStringLiteral("1 / %1").arg(n) : QStringLiteral("no samples"));
+        QCOMPARE(v->balanceChart()->counts(), ws_->labelHistogram(q));
+        for (int r = 0; r < n; ++r)
+            QCOMPARE(v->listModel()->idAt(r), ws_->query(q)[static_cast<size_t>(r)].id);
+    }
+
+    void lazyListOf100kSamples()
+    {
+        QTemporaryDir big;
+        auto ws = data::Workspace::open((big.path() + "/big").toStdString());
+        QElapsedTimer t;
+        t.start();
+        std::vector<data::Sample> v(100000);
+        for (size_t i = 0; i < v.size(); ++i) {
+            v[i].task = "Inspect item " + std::to_string(i);
+            v[i].robots = {static_cast<int>(i % 5)};
+            v[i].source = "bulk";
+        }
+        ws.insertMany(v);
+        qInfo("inserted 100,000 samples in %lld ms", static_cast<long long>(t.elapsed()));
+
+        AnnotateView view(nullptr);
+        t.restart();
+        view.setWorkspace(&ws);
+        view.resize(1280, 800);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        qInfo("opened and painted 100,000 samples in %lld ms; rows read: %lld", static_cast<long long>(t.elapsed()),
+              static_cast<long long>(view.listModel()->rowsFetched()));
+        QCOMPARE(view.listModel()->rowCount(), 100000);
+        QCOMPARE(view.positionLabel()->text(), QStringLiteral("1 / 100,000"));
+        // Only the first page was read to show the first screen.
+        QCOMPARE(view.listModel()->rowsFetched(), static_cast<qint64>(SampleListModel::kPageSize));
+
+        // Scroll through in screen-sized jumps, then to the end: each screen reads at most the
+        // page or two it shows.
+        QScrollBar* sb = view.listView()->verticalScrollBar();
+        const int steps = 20;
+        for (int i = 1; i <= steps; ++i) {
+            sb->setValue(static_cast<int>(static_cast<qint64>(sb->maximum()) * i / steps));
+            QCoreApplication::processEvents();
+            view.listView()->viewport()->repaint();
+        }
+        const qint64 read = view.listModel()->rowsFetched();
+        qInfo("after %d jumps to the end: %lld rows read, %d pages cached", steps, static_cast<long long>(read),
+              view.listModel()->cachedPages());
+        QVERIFY(read <= static_cast<qint64>(SampleListModel::kPageSize) * (1 + 2 * steps));
+        QVERIFY(view.listModel()->cachedPages() <= SampleListModel::kMaxPages);
+
+        // Keyboard to the last sample, editing there.
+        view.goToRow(99999);
+        QCOMPARE(view.positionLabel()->text(), QStringLiteral("100,000 / 100,000"));
+        view.listView()->setFocus();
+        const qint64 last = view.currentId();
+        key(view.listView(), Qt::Key_2);
+        QCOMPARE(ws.get(last)->robots, (std::vector<int>{1, 4}));
+        // A filter over 100k: the count comes from the store, rows still a page at a time.
+        view.robotFilter()->setCurrentIndex(2);
+        QCOMPARE(view.listModel()->rowCount(), 20001);
+        QVERIFY(view.listModel()->rowsFetched() <= 2 * SampleListModel::kPageSize);
+    }
+
+    void suggestAndAccept()
+    {
+        auto v = makeView();
+        QVERIFY(v);
+        v->goToRow(7);
+        const qint64 id = v->currentId();
+        const data::Sample before = *ws_->get(id);
+        QSignalSpy done(v.get(), &AnnotateView::backgroundFinished);
+        v->suggestCurrent();
+        QVERIFY(v->busy());
+        QVERIFY(done.wait(120000));
+        const Suggestion* s = v->suggestions()->find(id);
+        QVERIFY(s);
+        QCOMPARE(s->robots.size(), 1);
+        QCOMPARE(s->probs.size(), data::robotCount());
+        QVERIFY(s->confidence > 0.f);
+        // Not a label yet: the store is untouched, the editor shows it apart.
+        QCOMPARE(ws_->get(id)->robots, before.robots);
+        QVERIFY(v->editor()->acceptButton()->isVisible());
+        QVERIFY(v->editor()->robotBox(s->robots.first())->text().contains(QStringLiteral("◆")));
+
+        const int undoBefore = v->undoStack()->count();
+        key(v->listView(), Qt::Key_A, Qt::ControlModifier | Qt::ShiftModifier);
+        const data::Sample accepted = *ws_->get(id);
+        QCOMPARE(accepted.robots, (std::vector<int>{s->robots.first()}));
+        if (!s->reasoning.isEmpty())
+            QCOMPARE(static_cast<int>(accepted.reasoning.size()), static_cast<int>(s->reasoning.size()));
+        QVERIFY(v->suggestions()->find(id)->accepted);
+        QCOMPARE(v->undoStack()->count(), undoBefore + 1);   // one step for the whole acceptance
+        v->undoStack()->undo();
+        QCOMPARE(ws_->get(id)->robots, before.robots);
+        QCOMPARE(ws_->get(id)->reasoning, before.reasoning);
+    }
+
+    void batchSuggestSortsAndFilters()
+    {
+        auto v = makeView();
+        QVERIFY(v);
+        QSignalSpy done(v.get(), &AnnotateView::backgroundFinished);
+        v->suggestFiltered();
+        QVERIFY(v->busy());
+        QVERIFY(done.wait(300000));
+        QCOMPARE(v->suggestions()->size(), kDemo);
+
+        v->sortBox()->setCurrentIndex(4);   // confidence, lowest first
+        QCOMPARE(v->listModel()->rowCount(), kDemo);
+        float prev = -1.f;
+        for (int r = 0; r < kDemo; ++r) {
+            const float c = v->suggestions()->find(v->listModel()->idAt(r))->confidence;
+            QVERIFY(c >= prev);
+            prev = c;
+        }
+        v->sortBox()->setCurrentIndex(0);
+        v->disagreeFilter()->setChecked(true);
+        int disagreeing = 0;
+        for (int64_t id : ws_->ids({}))
+            disagreeing += Suggestions::disagrees(*v->suggestions()->find(id), ws_->get(id)->robots) ? 1 : 0;
+        QCOMPARE(v->listModel()->rowCount(), disagreeing);
+        v->disagreeFilter()->setChecked(false);
+
+        // Cancel stops a batch early.
+        v->suggestFiltered();
+        QVERIFY(v->busy());
+        v->cancelBackground();
+        QVERIFY(!v->busy());
+    }
+
+    void exportAndImportInTheBackground()
+    {
+        auto v = makeView();
+        QVERIFY(v);
+        QSignalSpy done(v.get(), &AnnotateView::backgroundFinished);
+        const QString out = dir_.path() + "/out/all.jsonl";
+        v->startExport(out, "jsonl", -1);
+        QVERIFY(v->busy());
+        QVERIFY(done.wait(60000));
+        QVERIFY(done.last().at(0).toBool());
+        QFile f(out);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll().count('\n'), kDemo);
+
+        QDir().mkpath(dir_.path() + "/pics");
+        studio_test::writeImage(dir_.path() + "/pics", "a.png", 120, 90);
+        studio_test::writeImage(dir_.path() + "/pics", "b.png", 90, 120);
+        const qint64 n = ws_->count();
+        v->startImport(dir_.path() + "/pics", "folder");
+        QVERIFY(done.wait(60000));
+        QVERIFY2(done.last().at(0).toBool(), qPrintable(done.last().at(1).toString()));
+        QCOMPARE(ws_->count(), n + 2);
+        QCOMPARE(v->listModel()->rowCount(), static_cast<int>(n + 2));
+    }
+
+    void storeHooksForAskAndReasoning()
+    {
+        WorkspaceSamples hooks;
+        hooks.setWorkspace(ws_.get());
+        const QString img = studio_test::writeImage(dir_.path(), "ask.png", 64, 48);
+        QFile f(img);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        DraftSample d{img, f.readAll(), {}, "What is this?", "A gradient."};
+        QCOMPARE(hooks.addDraftSample(d), QString());
+        const auto s = ws_->get(hooks.lastAddedId());
+        QVERIFY(s);
+        QCOMPARE(s->source, std::string("ask"));
+        QCOMPARE(s->status, data::Status::Draft);
+        QCOMPARE(s->qa.size(), size_t(1));
+        QCOMPARE(s->qa[0].answer, std::string("A gradient."));
+        QVERIFY(s->image.id != 0);
+        QVERIFY(QFile::exists(QString::fromStdString(ws_->absolutePath(s->image.path))));
+    }
+
+    void editsSurviveKillingTheProcess()
+    {
+        QProcess child;
+        child.setProgram(QStringLiteral(EMBERVLM_BIN_DIR "/annotate_crash_child"));
+        child.setArguments({wsDir_, " (typed before kill -9)"});
+        child.setProcessEnvironment([] {
+            auto e = QProcessEnvironment::systemEnvironment();
+            e.insert("QT_QPA_PLATFORM", "offscreen");
+            return e;
+        }());
+        child.start();
+        QVERIFY(child.waitForStarted(10000));
+        QByteArray out;
+        QElapsedTimer t;
+        t.start();
+        while (!out.contains('\n') && t.elapsed() < 60000) {
+            child.waitForReadyRead(1000);
+            out += child.readAllStandardOutput();
+        }
+        QVERIFY2(out.startsWith("READY"), out.constData());
+        const qint64 id = out.mid(6).trimmed().toLongLong();
+        child.kill();   // SIGKILL: no destructors, no event loop, nothing flushed
+        QVERIFY(child.waitForFinished(10000));
+        QCOMPARE(child.exitStatus(), QProcess::CrashExit);
+        auto reopened = data::Workspace::open(wsDir_.toStdString());
+        const auto s = reopened.get(id);
+        QVERIFY(s);
+        QVERIFY2(QString::fromStdString(s->task).endsWith(" (typed before kill -9)"), s->task.c_str());
+    }
+};
+
+QTEST_MAIN(TestAnnotateView)
+#include "test_annotate_view.moc"

@@ -1,0 +1,173 @@
+#include "stage_loss.h"
+
+#include "losses.h"
+#include "tokenizer.h"
+
+namespace ember::train {
+
+namespace F = torch::nn::functional;
+
+torch::Tensor answerPositions(const torch::Tensor& ids, const torch::Tensor& mask)
+{
+    const int64_t T = ids.size(1);
+    auto last = mask.sum(1) - 1;   // last real token
+    auto isStart = (ids == Tokenizer::kReasoningStart).to(torch::kLong);
+    auto pos = torch::arange(T, ids.options()).unsqueeze(0).expand_as(ids);
+    // First <|reasoning_start|>: smallest position where it occurs (T when absent).
+    auto first = torch::where(isStart.to(torch::kBool), pos, torch::full_like(pos, T)).amin(1);
+    return torch::where(first < T, first - 1, last).clamp_min(0);
+}
+
+StageLoss::StageLoss(EmberVLMImpl& model, const TrainConfig& cfg, EmberVLMImpl* teacher, torch::Tensor logitScaleLog)
+    : model_(model), cfg_(cfg), teacher_(teacher), logitScaleLog_(std::move(logitScaleLog))
+{
+}
+
+torch::Tensor StageLoss::visualTokens(const data::Batch& b, bool frozenVision)
+{
+    if (!frozenVision)
+        return model_.visualTokens(model_.visionMap(b.images));
+    // Frozen vision: pooled features per sample are constant, so encode each image once.
+    const int64_t B = b.images.size(0);
+    std::vector<torch::Tensor> pooled(B);
+    std::vector<int64_t> missing;
+    for (int64_t i = 0; i < B; ++i) {
+        const int64_t id = b.sampleIds[i].item<int64_t>();
+        auto it = cfg_.cache_frozen_vision ? pooledCache_.find(id) : pooledCache_.end();
+        if (it != pooledCache_.end())
+            pooled[i] = it->second;
+        else
+            missing.push_back(i);
+    }
+    if (!missing.empty()) {
+        torch::NoGradGuard ng;
+        auto idx = torch::tensor(missing, torch::kLong);
+        auto map = model_.visionMap(b.images.index_select(0, idx));
+        auto p = F::adaptive_avg_pool2d(map, F::AdaptiveAvgPool2dFuncOptions({model_.cfg.visual_grid[0], model_.cfg.visual_grid[1]}))
+                     .flatten(2)
+                     .transpose(1, 2)
+                     .contiguous();   // [n, G, C]
+        for (size_t j = 0; j < missing.size(); ++j) {
+            pooled[missing[j]] = p[j].clone();
+            if (cfg_.cache_frozen_vision)
+                pooledCache_[b.sampleIds[missing[j]].item<int64_t>()] = pooled[missing[j]];
+        }
+    }
+    return model_.projection(torch::stack(pooled));
+}
+
+StepResult StageLoss::compute(const data::Batch& b, int phase, bool frozenVision)
+{
+    StepResult r;
+    auto& lm = *model_.language_model;
+    const int64_t B = b.inputIds.size(0), T = b.inputIds.size(1);
+    r.samples = B;
+    auto vis = visualTokens(b, frozenVision);   // [B, G, C]
+    const int64_t G = vis.size(1);
+    // Samples without an image: their visual positions are masked out of attention.
+    auto visMask = b.hasImage.to(torch::kLong).unsqueeze(1).expand({B, G});
+    auto mask = torch::cat({visMask, b.attentionMask}, 1);
+    auto h = lm.forward(torch::cat({vis, lm.embed(b.inputIds)}, 1), nullptr, mask);   // [B, G+T, C]
+
+    // Token t of the text is predicted from position G + t - 1.
+    auto lossMask = b.lossMask.clone();
+    lossMask.select(1, 0).mul_(b.hasImage.to(lossMask.dtype()));   // no predictor without visual tokens
+    auto predictors = h.narrow(1, G - 1, T);                          // [B, T, C]
+    auto sel = lossMask > 0;
+    torch::Tensor lmLoss;
+    torch::Tensor studentLogits;
+    if (sel.any().item<bool>()) {
+        studentLogits = lm.logits(predictors.index({sel}));          // [N, V], only where a loss is
+        lmLoss = F::cross_entropy(studentLogits, b.inputIds.index({sel}));
+    } else {
+        lmLoss = torch::zeros({}, h.options());
+    }
+
+    const int stage = cfg_.stage;
+    if (stage == 1) {
+        // Contrastive: pooled projected visual tokens vs pooled caption states (text alone).
+        auto textH = lm.forward(lm.embed(b.inputIds), nullptr, b.attentionMask);
+        auto m = b.attentionMask.to(textH.dtype()).unsqueeze(-1);
+        auto textPooled = (textH * m).sum(1) / m.sum(1).clamp_min(1.0);
+        auto visPooled = vis.mean(1);
+        torch::Tensor contrastive = B > 1 ? contrastiveLoss(visPooled, textPooled, logitScaleLog_) : torch::zeros({}, h.options());
+        r.loss = cfg_.contrastive_weight * contrastive + cfg_.caption_weight * lmLoss;
+        r.parts = {{"contrastive", contrastive.item<double>()}, {"caption", lmLoss.item<double>()},
+                   {"temperature", 1.0 / std::min(100.0, std::exp(logitScaleLog_.item<double>()))}};
+        return r;
+    }
+    if (stage == 2) {
+        torch::Tensor distill = torch::zeros({}, h.options());
+        if (teacher_ && studentLogits.defined()) {
+            torch::Tensor teacherLogits;
+            {
+                torch::NoGradGuard ng;
+                auto tv = teacher_->visualTokens(teacher_->visionMap(b.images));
+                auto tMask = torch::cat({b.hasImage.to(torch::kLong).unsqueeze(1).expand({B, tv.size(1)}), b.attentionMask}, 1);
+                auto th = teacher_->language_model->forward(
+                    torch::cat({tv, teacher_->language_model->embed(b.inputIds)}, 1), nullptr, tMask);
+                teacherLogits = teacher_->language_model->logits(th.narrow(1, tv.size(1) - 1, T).index({sel}));
+            }
+            distill = distillationLoss(studentLogits.unsqueeze(0), teacherLogits.unsqueeze(0),
+                                       torch::ones({1, teacherLogits.size(0)}), cfg_.distill_temperature);
+        }
+        r.loss = cfg_.sft_weight * lmLoss + (teacher_ ? cfg_.distill_weight * distill : torch::zeros({}, h.options()));
+        r.parts = {{"sft", lmLoss.item<double>()}, {"distill", distill.item<double>()}};
+        return r;
+    }
+
+    // Stages 3 and 4: the reasoning module on the end of the selection prompt.
+    auto pos = answerPositions(b.inputIds, b.attentionMask) + G;               // [B]
+    auto hAnswer = h.gather(1, pos.view({B, 1, 1}).expand({B, 1, h.size(2)})).squeeze(1);
+    auto& rm = *model_.reasoning;
+    const int64_t S = std::max<int64_t>(1, model_.cfg.max_reasoning_steps);
+    std::vector<torch::Tensor> steps;
+    steps.push_back(rm.reasoning_head->forward(hAnswer));
+    for (int64_t i = 1; i < S; ++i)
+        steps.push_back(rm.reasoning_head->forward(steps.back()));
+    auto targets = b.robotTargets / b.robotTargets.sum(1, true).clamp_min(1e-6);
+    torch::Tensor answer = torch::zeros({}, h.options());
+    for (const auto& s : steps)
+        answer = answer + softTargetCrossEntropy(rm.answer_head->forward(s), targets);
+    answer = answer / static_cast<double>(steps.size());
+
+    // Consistency: consecutive steps of one sample are positives up to its annotated number of
+    // steps (all of them when it has none), later ones and another sample's steps negatives.
+    torch::Tensor consistency = torch::zeros({}, h.options());
+    if (S > 1) {
+        std::vector<torch::Tensor> scores, labels;
+        auto n = b.reasoningSteps.to(torch::kLong);
+        for (int64_t i = 1; i < S; ++i) {
+            auto pos = rm.step_validator->forward(torch::cat({steps[i], steps[i - 1]}, -1)).squeeze(-1);
+            auto label = torch::where(n > 0, (n > i).to(pos.dtype()), torch::ones_like(pos));
+            scores.push_back(pos);
+            labels.push_back(label);
+            if (B > 1) {
+                auto neg = rm.step_validator->forward(torch::cat({steps[i], steps[i - 1].roll(1, 0)}, -1)).squeeze(-1);
+                scores.push_back(neg);
+                labels.push_back(torch::zeros_like(neg));
+            }
+        }
+        auto sc = torch::cat(scores).clamp(1e-6, 1 - 1e-6);
+        consistency = F::binary_cross_entropy(sc, torch::cat(labels));
+    }
+
+    // Accuracy of the loop's answer at the model's threshold.
+    {
+        torch::NoGradGuard ng;
+        auto tr = rm.run(hAnswer.detach(), model_.cfg.consistency_threshold, S);
+        auto pred = tr.finalLogits.argmax(1);
+        auto hit = b.robotTargets.gather(1, pred.unsqueeze(1)).squeeze(1) > 0;
+        auto labelled = b.robotTargets.sum(1) > 0;
+        r.answered = labelled.sum().item<int64_t>();
+        r.correct = (hit & labelled).sum().item<int64_t>();
+    }
+    const bool textTrainable = !(stage == 4 && phase == 1);
+    r.loss = cfg_.answer_weight * answer + cfg_.consistency_weight * consistency +
+             (textTrainable ? cfg_.reasoning_text_weight * lmLoss : torch::zeros({}, h.options()));
+    r.parts = {{"answer", answer.item<double>()}, {"consistency", consistency.item<double>()},
+               {"reasoning_text", lmLoss.item<double>()}};
+    return r;
+}
+
+} // namespace ember::train

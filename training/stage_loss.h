@@ -1,0 +1,40 @@
+#pragma once
+// The loss of one batch for a stage (issue "training" point 1). Internal (torch).
+#include "batches.h"
+#include "model.h"
+#include "train_config.h"
+
+#include <map>
+#include <string>
+
+namespace ember::train {
+
+struct StepResult {
+    torch::Tensor loss;                               // weighted total, differentiable
+    std::vector<std::pair<std::string, double>> parts;   // each component, unweighted
+    int64_t answered = 0, correct = 0;                // robot selection accuracy within the batch
+    int64_t samples = 0;
+};
+
+class StageLoss {
+public:
+    // teacher may be null (no distillation). `logitScaleLog` is the stage-1 temperature parameter.
+    StageLoss(EmberVLMImpl& model, const TrainConfig& cfg, EmberVLMImpl* teacher, torch::Tensor logitScaleLog);
+    // phase: 1 or 2 in stage 4, else 0. frozenVision: encode images without gradient (and cache
+    // pooled features per sample id).
+    StepResult compute(const data::Batch& batch, int phase, bool frozenVision);
+
+private:
+    torch::Tensor visualTokens(const data::Batch& b, bool frozenVision);
+    EmberVLMImpl& model_;
+    const TrainConfig& cfg_;
+    EmberVLMImpl* teacher_;
+    torch::Tensor logitScaleLog_;
+    std::map<int64_t, torch::Tensor> pooledCache_;   // sample id -> pooled vision features [G, C]
+};
+
+// Index of the position whose hidden state the reasoning module reads: the end of the selection
+// prompt (the token before <|reasoning_start|> if present, else the last real token).
+torch::Tensor answerPositions(const torch::Tensor& inputIds, const torch::Tensor& attentionMask);
+
+} // namespace ember::train

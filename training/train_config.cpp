@@ -1,0 +1,116 @@
+#include "train_config.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace ember::train {
+
+using nlohmann::json;
+
+TrainConfig TrainConfig::forStage(int stage)
+{
+    TrainConfig c;
+    c.stage = stage;
+    switch (stage) {
+    case 1: c.lr = 1e-3; break;                       // projection + LM from scratch alignment
+    case 2: c.lr = 5e-4; break;
+    case 3: c.lr = 5e-4; break;
+    case 4: c.lr = 3e-4; c.phase = 0; break;
+    default: break;
+    }
+    return c;
+}
+
+#define EMBER_FIELDS(X)                                                                              \
+    X(stage) X(phase) X(preset) X(model_overrides) X(init_checkpoint) X(seed) X(epochs) X(max_steps)  \
+    X(batch_size) X(accumulation) X(lr) X(vision_lr_scale) X(projection_lr_scale) X(weight_decay)      \
+    X(warmup_steps) X(min_lr_ratio) X(grad_clip) X(freeze) X(split) X(eval_split) X(image_size)        \
+    X(max_tokens) X(cache_frozen_vision) X(checkpoint_every) X(eval_every) X(eval_batches)             \
+    X(contrastive_weight) X(caption_weight) X(sft_weight) X(distill_weight) X(distill_temperature)     \
+    X(teacher_checkpoint) X(teacher_logits) X(answer_weight) X(consistency_weight) X(reasoning_text_weight)
+
+void TrainConfig::applyJson(const std::string& text)
+{
+    if (text.empty())
+        return;
+    json j;
+    try {
+        j = json::parse(text);
+    } catch (const json::exception& e) {
+        throw std::invalid_argument(std::string("training config is not valid JSON: ") + e.what());
+    }
+    if (!j.is_object())
+        throw std::invalid_argument("training config must be a JSON object");
+    TrainConfig c = *this;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+        const std::string& k = it.key();
+        bool known = false;
+        try {
+#define X(f)                                                                                           \
+    if (k == #f) {                                                                                     \
+        c.f = it.value().get<decltype(c.f)>();                                                         \
+        known = true;                                                                                  \
+    }
+            EMBER_FIELDS(X)
+#undef X
+        } catch (const json::exception&) {
+            throw std::invalid_argument("training config field '" + k + "' has the wrong type");
+        }
+        if (!known)
+            throw std::invalid_argument("unknown training config field '" + k + "'");
+    }
+    c.validate();
+    *this = std::move(c);
+}
+
+std::string TrainConfig::toJson() const
+{
+    json j;
+#define X(f) j[#f] = f;
+    EMBER_FIELDS(X)
+#undef X
+    return j.dump();
+}
+
+void TrainConfig::validate() const
+{
+    auto fail = [](const std::string& m) { throw std::invalid_argument("invalid training config: " + m); };
+    if (stage < 1 || stage > 4) fail("stage must be 1, 2, 3 or 4");
+    if (phase < 0 || phase > 2 || (phase && stage != 4)) fail("phase is 1 or 2, and only for stage 4");
+    if (epochs < 1 && max_steps < 1) fail("give epochs or max_steps");
+    if (batch_size < 1 || batch_size > 4096) fail("batch_size must be in 1..4096");
+    if (accumulation < 1) fail("accumulation must be at least 1");
+    if (!(lr > 0 && lr < 1)) fail("lr must be in (0, 1)");
+    if (vision_lr_scale < 0 || projection_lr_scale < 0) fail("learning-rate scales must be non-negative");
+    if (weight_decay < 0) fail("weight_decay must be non-negative");
+    if (warmup_steps < 0) fail("warmup_steps must be non-negative");
+    if (min_lr_ratio < 0 || min_lr_ratio > 1) fail("min_lr_ratio must be in [0, 1]");
+    if (grad_clip < 0) fail("grad_clip must be non-negative");
+    for (const auto& f : freeze)
+        if (f != "vision" && f != "projection" && f != "language_model" && f != "reasoning")
+            fail("freeze entries are vision, projection, language_model or reasoning (got '" + f + "')");
+    if (split != "train" && split != "val" && split != "test" && split != "all") fail("split is train, val, test or all");
+    if (image_size != 0 && (image_size < 32 || image_size % 32)) fail("image_size must be 0 or a multiple of 32");
+    if (max_tokens < 8 || max_tokens > 1000) fail("max_tokens must be in 8..1000");
+    if (checkpoint_every < 1) fail("checkpoint_every must be at least 1");
+    if (distill_temperature <= 0) fail("distill_temperature must be positive");
+}
+
+std::vector<std::string> TrainConfig::frozenParts(int phaseNow) const
+{
+    std::vector<std::string> parts = freeze;
+    if (stage == 1)
+        parts.push_back("vision");
+    if (stage == 4 && phaseNow == 1) {
+        parts.push_back("vision");
+        parts.push_back("projection");
+        parts.push_back("language_model");
+    }
+    std::sort(parts.begin(), parts.end());
+    parts.erase(std::unique(parts.begin(), parts.end()), parts.end());
+    return parts;
+}
+
+} // namespace ember::train

@@ -1,0 +1,56 @@
+#pragma once
+// Every knob of a training run in one documented config (docs/training.md). No torch.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ember::train {
+
+struct TrainConfig {
+    int stage = 3;                    // 1 alignment, 2 instruction, 3 robot selection, 4 reasoning
+    int phase = 0;                    // stage 4: 1 = reasoning module only, 2 = everything; 0 = both in turn
+    std::string preset = "base";      // model for a fresh start (ignored when init_checkpoint is set)
+    std::string model_overrides;      // JSON of config fields for a fresh start
+    std::string init_checkpoint;      // start from this checkpoint (previous stage or any)
+    uint64_t seed = 0;
+
+    int epochs = 1;
+    int64_t max_steps = 0;            // optimizer steps; 0: as many as the epochs give
+    int batch_size = 8;
+    int accumulation = 1;             // micro-batches per optimizer step
+    double lr = 3e-4;                 // peak learning rate of the language model and heads
+    double vision_lr_scale = 0.1;     // vision learning rate = lr × this (stage 2 onwards)
+    double projection_lr_scale = 1.0;
+    double weight_decay = 0.01;
+    int64_t warmup_steps = 20;
+    double min_lr_ratio = 0.1;        // cosine decays to lr × this
+    double grad_clip = 1.0;           // max global gradient norm; 0: off
+    std::vector<std::string> freeze;  // extra frozen parts: vision, projection, language_model, reasoning
+
+    std::string split = "train";      // training split; "all" uses every sample
+    std::string eval_split = "val";
+    int image_size = 0;               // 0: the model's
+    int max_tokens = 128;
+    bool cache_frozen_vision = true;  // when vision is frozen, encode each image once
+
+    int64_t checkpoint_every = 50;    // optimizer steps between "last" checkpoints (and at the end)
+    int64_t eval_every = 0;           // optimizer steps between validations; 0: at the end only
+    int64_t eval_batches = 20;        // validation batches per evaluation
+
+    // Loss weights (issue "training" point 1).
+    double contrastive_weight = 0.5, caption_weight = 0.5;         // stage 1
+    double sft_weight = 0.7, distill_weight = 0.3, distill_temperature = 2.0;   // stage 2
+    std::string teacher_checkpoint;   // stage 2: an EmberVLM teacher
+    std::string teacher_logits;       // stage 2: imported teacher top-k file (docs/training.md)
+    double answer_weight = 1.0, consistency_weight = 0.5, reasoning_text_weight = 0.5;   // stages 3, 4
+
+    // Apply these defaults for a stage (what differs between stages), then the user's JSON.
+    static TrainConfig forStage(int stage);
+    void applyJson(const std::string& json);   // throws std::invalid_argument naming the field
+    std::string toJson() const;
+    void validate() const;
+    // Parts frozen in this stage/phase, the stage's rule plus `freeze`.
+    std::vector<std::string> frozenParts(int phaseNow) const;
+};
+
+} // namespace ember::train

@@ -1,0 +1,633 @@
+#include "annotate_view.h"
+
+#include "data_job.h"
+#include "export_dialog.h"
+#include "exporters.h"
+#include "image_pane.h"
+#include "importers.h"
+#include "label_balance_chart.h"
+#include "message_bar.h"
+#include "model_suggester.h"
+#include "sample_editor.h"
+
+#include <QAction>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QMenu>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTimer>
+#include <QUndoStack>
+#include <QVBoxLayout>
+
+namespace ember::studio {
+
+namespace data = ember::data;
+
+namespace {
+
+constexpr int kSearchDelayMs = 250;    // typing in the search box re-queries once it pauses
+constexpr int kChartDelayMs = 300;     // label edits redraw the balance chart at most this often
+
+QPushButton* button(const QString& text, const QString& tip, QWidget* parent)
+{
+    auto* b = new QPushButton(text, parent);
+    b->setToolTip(tip);
+    b->setAutoDefault(false);
+    b->setFocusPolicy(Qt::TabFocus);
+    return b;
+}
+
+} // namespace
+
+AnnotateView::AnnotateView(EngineWorker* worker, QWidget* parent)
+    : QWidget(parent)
+    , worker_(worker)
+    , suggestions_(new Suggestions(this))
+    , model_(new SampleListModel(suggestions_, this))
+    , suggester_(new ModelSuggester(worker, suggestions_, this))
+    , undo_(new QUndoStack(this))
+{
+    setObjectName("annotateView");
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(8, 6, 8, 6);
+    outer->setSpacing(4);
+    message_ = new MessageBar(this);
+    outer->addWidget(message_);
+
+    // Filter bar.
+    auto* fb = new QHBoxLayout;
+    search_ = new QLineEdit(this);
+    search_->setObjectName("annotateSearch");
+    search_->setPlaceholderText(tr("Search task, caption, source (Ctrl+F)"));
+    search_->setClearButtonEnabled(true);
+    splitFilter_ = new QComboBox(this);
+    splitFilter_->addItems({tr("All splits"), tr("No split"), tr("Train"), tr("Val"), tr("Test")});
+    splitFilter_->setToolTip(tr("Show one split"));
+    statusFilter_ = new QComboBox(this);
+    statusFilter_->addItems({tr("Any status"), tr("Draft"), tr("Reviewed")});
+    statusFilter_->setToolTip(tr("Show drafts or reviewed samples"));
+    robotFilter_ = new QComboBox(this);
+    robotFilter_->addItem(tr("Any robot"));
+    for (int i = 0; i < data::robotCount(); ++i)
+        robotFilter_->addItem(QString::fromStdString(data::robotName(i)));
+    robotFilter_->setToolTip(tr("Samples labelled with this robot"));
+    disagree_ = new QCheckBox(tr("Model disagrees"), this);
+    disagree_->setToolTip(tr("Only samples whose model suggestion's top robot is none of the labels"));
+    sort_ = new QComboBox(this);
+    sort_->addItems({tr("Sort: id"), tr("Sort: newest"), tr("Sort: last modified"), tr("Sort: task"),
+                     tr("Sort: model confidence (lowest first)"), tr("Sort: disagreement (highest first)")});
+    sort_->setToolTip(tr("Order of the list; the model sorts need suggestions (Suggest for list)"));
+    count_ = new QLabel(this);
+    count_->setObjectName("annotateCount");
+    fb->addWidget(search_, 2);
+    for (QWidget* w : {static_cast<QWidget*>(splitFilter_), static_cast<QWidget*>(statusFilter_),
+                       static_cast<QWidget*>(robotFilter_), static_cast<QWidget*>(disagree_), static_cast<QWidget*>(sort_)})
+        fb->addWidget(w);
+    fb->addWidget(count_);
+    outer->addLayout(fb);
+
+    searchTimer_ = new QTimer(this);
+    searchTimer_->setSingleShot(true);
+    searchTimer_->setInterval(kSearchDelayMs);
+    connect(searchTimer_, &QTimer::timeout, this, &AnnotateView::applyFilter);
+    connect(search_, &QLineEdit::textChanged, searchTimer_, qOverload<>(&QTimer::start));
+    for (QComboBox* c : {splitFilter_, statusFilter_, robotFilter_, sort_})
+        connect(c, &QComboBox::currentIndexChanged, this, &AnnotateView::applyFilter);
+    connect(disagree_, &QCheckBox::toggled, this, &AnnotateView::applyFilter);
+
+    // Left: list, position, balance chart.
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    auto* left = new QWidget(split);
+    auto* ll = new QVBoxLayout(left);
+    ll->setContentsMargins(0, 0, 0, 0);
+    list_ = new QListView(left);
+    list_->setObjectName("sampleList");
+    list_->setModel(model_);
+    list_->setUniformItemSizes(true);   // no per-row size queries: only visible rows are read
+    list_->setIconSize(QSize(48, 48));
+    list_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    list_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    list_->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
+    list_->setToolTip(tr("J/K or Alt+Down/Up: next/previous sample"));
+    connect(list_->selectionModel(), &QItemSelectionModel::currentChanged, this, &AnnotateView::onCurrentChanged);
+    position_ = new QLabel(left);
+    position_->setObjectName("annotatePosition");
+    chart_ = new LabelBalanceChart(left);
+    chart_->setMinimumHeight(120);
+    chart_->setMaximumHeight(170);
+    ll->addWidget(list_, 1);
+    ll->addWidget(position_);
+    ll->addWidget(chart_);
+
+    // Middle: the image, never scrolled away.
+    pane_ = new ImagePane(split);
+    pane_->setPlaceholder(tr("No image (text-only sample)"));
+
+    // Right: the fields.
+    editor_ = new SampleEditor(split);
+    connect(editor_, &SampleEditor::edited, this,
+            [this](SampleField f, const QVariant& before, const QVariant& after, quint64 key) {
+                if (currentId_)
+                    undo_->push(new SetFieldCommand(this, currentId_, f, before, after, key));
+            });
+    connect(editor_, &SampleEditor::acceptSuggestionRequested, this, &AnnotateView::acceptSuggestion);
+    split->addWidget(left);
+    split->addWidget(pane_);
+    split->addWidget(editor_);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 4);
+    split->setStretchFactor(2, 4);
+    split->setSizes({330, 420, 420});
+    split->setChildrenCollapsible(false);
+    outer->addWidget(split, 1);
+
+    // Action row.
+    auto* ab = new QHBoxLayout;
+    auto* prev = button(tr("◀ Previous"), tr("Previous sample (K or Alt+Up)"), this);
+    auto* nextB = button(tr("Next ▶"), tr("Next sample (J or Alt+Down)"), this);
+    auto* reviewed = button(tr("Reviewed ✓ and next"), tr("Mark reviewed and go to the next sample (Ctrl+Enter)"), this);
+    reviewed->setObjectName("reviewedNext");
+    auto* undoB = button(tr("Undo"), tr("Undo the last edit (Ctrl+Z)"), this);
+    auto* redoB = button(tr("Redo"), tr("Redo (Ctrl+Shift+Z or Ctrl+Y)"), this);
+    suggestBtn_ = button(tr("Suggest"), tr("Fill robots and reasoning steps from the current model as suggestions (Ctrl+G)"), this);
+    batchBtn_ = button(tr("Suggest for list"), tr("Suggest robots for the selected samples, or for every listed sample when one or none is selected (Ctrl+Shift+G)"), this);
+    auto* imp = button(tr("Import…"), tr("Import images, a folder or a dataset file (Ctrl+I)"), this);
+    auto* exp = button(tr("Export…"), tr("Export samples by split and format (Ctrl+E)"), this);
+    connect(prev, &QPushButton::clicked, this, &AnnotateView::previous);
+    connect(nextB, &QPushButton::clicked, this, &AnnotateView::next);
+    connect(reviewed, &QPushButton::clicked, this, &AnnotateView::markReviewedAndNext);
+    connect(undoB, &QPushButton::clicked, undo_, &QUndoStack::undo);
+    connect(redoB, &QPushButton::clicked, undo_, &QUndoStack::redo);
+    connect(undo_, &QUndoStack::canUndoChanged, undoB, &QWidget::setEnabled);
+    connect(undo_, &QUndoStack::canRedoChanged, redoB, &QWidget::setEnabled);
+    undoB->setEnabled(false);
+    redoB->setEnabled(false);
+    connect(suggestBtn_, &QPushButton::clicked, this, &AnnotateView::suggestCurrent);
+    connect(batchBtn_, &QPushButton::clicked, this, &AnnotateView::suggestFiltered);
+    connect(imp, &QPushButton::clicked, this, &AnnotateView::importDialog);
+    connect(exp, &QPushButton::clicked, this, &AnnotateView::exportDialog);
+    progress_ = new QProgressBar(this);
+    progress_->setMaximumWidth(180);
+    progressLabel_ = new QLabel(this);
+    cancel_ = button(tr("Cancel"), tr("Stop the background work (Esc)"), this);
+    connect(cancel_, &QPushButton::clicked, this, &AnnotateView::cancelBackground);
+    for (QWidget* w : {static_cast<QWidget*>(prev), static_cast<QWidget*>(nextB), static_cast<QWidget*>(reviewed),
+                       static_cast<QWidget*>(undoB), static_cast<QWidget*>(redoB), static_cast<QWidget*>(suggestBtn_),
+                       static_cast<QWidget*>(batchBtn_)})
+        ab->addWidget(w);
+    ab->addStretch();
+    ab->addWidget(progressLabel_);
+    ab->addWidget(progress_);
+    ab->addWidget(cancel_);
+    ab->addWidget(imp);
+    ab->addWidget(exp);
+    outer->addLayout(ab);
+    setBackgroundRunning({});
+
+    connect(suggester_, &ModelSuggester::progress, this, [this](int done, int total) {
+        progress_->setRange(0, total);
+        progress_->setValue(done);
+    });
+    connect(suggester_, &ModelSuggester::finished, this, [this](int done, bool cancelled) {
+        setBackgroundRunning({});
+        if (cancelled)
+            message_->showInfo(tr("Suggestions stopped after %n sample(s).", nullptr, done));
+        if (model_->filter().usesSuggestions())
+            model_->reload();
+        Q_EMIT backgroundFinished(!cancelled, {});
+    });
+    connect(suggester_, &ModelSuggester::failed, this, [this](const QString& m) { message_->showError(tr("Suggest failed: %1").arg(m)); });
+    connect(suggestions_, &Suggestions::changed, this, [this](qint64 id) {
+        model_->refreshSample(id);
+        if (id == currentId_ || id == 0)
+            editor_->setSuggestion(suggestions_->find(currentId_));
+    });
+
+    chartTimer_ = new QTimer(this);
+    chartTimer_->setSingleShot(true);
+    chartTimer_->setInterval(kChartDelayMs);
+    connect(chartTimer_, &QTimer::timeout, this, &AnnotateView::updateChart);
+
+    buildActions();
+    setModelReady(false);
+}
+
+AnnotateView::~AnnotateView() = default;
+
+void AnnotateView::buildActions()
+{
+    auto add = [this](const QList<QKeySequence>& keys, auto slot) {
+        auto* a = new QAction(this);
+        a->setShortcuts(keys);
+        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);   // only while Annotate is shown
+        connect(a, &QAction::triggered, this, slot);
+        addAction(a);
+        return a;
+    };
+    add({QKeySequence(Qt::Key_J), QKeySequence(Qt::ALT | Qt::Key_Down)}, [this] { next(); });
+    add({QKeySequence(Qt::Key_K), QKeySequence(Qt::ALT | Qt::Key_Up)}, [this] { previous(); });
+    add({QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)}, [this] { markReviewedAndNext(); });
+    add({QKeySequence::Undo}, [this] { undo_->undo(); });
+    add({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)}, [this] { undo_->redo(); });
+    add({QKeySequence(Qt::CTRL | Qt::Key_F)}, [this] {
+        search_->setFocus(Qt::ShortcutFocusReason);
+        search_->selectAll();
+    });
+    add({QKeySequence(Qt::CTRL | Qt::Key_G)}, [this] { suggestCurrent(); });
+    add({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_G)}, [this] { suggestFiltered(); });
+    add({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A)}, [this] { acceptSuggestion(); });
+    add({QKeySequence(Qt::CTRL | Qt::Key_I)}, [this] { importDialog(); });
+    add({QKeySequence(Qt::CTRL | Qt::Key_E)}, [this] { exportDialog(); });
+    add({QKeySequence(Qt::Key_Escape)}, [this] {
+        if (busy())
+            cancelBackground();
+        else
+            list_->setFocus();
+    });
+    for (int i = 0; i < data::robotCount() && i < 9; ++i)
+        add({QKeySequence(Qt::Key_1 + i)}, [this, i] { editor_->toggleRobot(i); });
+}
+
+void AnnotateView::setWorkspace(data::Workspace* ws)
+{
+    ws_ = ws;
+    undo_->clear();   // commands refer to the old store's ids
+    suggestions_->clear();
+    suggester_->setWorkspace(ws);
+    model_->setWorkspace(ws);
+    currentId_ = 0;
+    editor_->setSample({});
+    pane_->setImage({});
+    updatePosition();
+    updateChart();
+    if (model_->rowCount() > 0)
+        goToRow(0);
+}
+
+void AnnotateView::setModelReady(bool ready)
+{
+    modelReady_ = ready;
+    const QString why = tr("No model is loaded yet.");
+    suggestBtn_->setEnabled(ready && worker_);
+    batchBtn_->setEnabled(ready && worker_);
+    if (!ready)
+        suggestBtn_->setToolTip(why);
+    else
+        suggestBtn_->setToolTip(tr("Fill robots and reasoning steps from the current model as suggestions (Ctrl+G)"));
+}
+
+void AnnotateView::reload()
+{
+    const qint64 keep = currentId_;
+    model_->reload();
+    int row = keep ? model_->rowOf(keep) : -1;
+    if (row < 0 && model_->rowCount() > 0)
+        row = 0;
+    if (row >= 0) {
+        // A reset clears the current index; show the kept sample again (re-read: another
+        // window may have changed it).
+        currentId_ = 0;
+        goToRow(row);
+    } else {
+        currentId_ = 0;
+        editor_->setSample({});
+        pane_->setImage({});
+    }
+    updatePosition();
+    updateChart();
+}
+
+void AnnotateView::applyFilter()
+{
+    ListFilter f;
+    f.query.text = search_->text().trimmed().toStdString();
+    if (splitFilter_->currentIndex() > 0)
+        f.query.split = static_cast<data::Split>(splitFilter_->currentIndex() - 1);
+    if (statusFilter_->currentIndex() > 0)
+        f.query.status = static_cast<data::Status>(statusFilter_->currentIndex() - 1);
+    f.query.robot = robotFilter_->currentIndex() - 1;
+    switch (sort_->currentIndex()) {
+    case 1: f.query.sort = data::SampleQuery::Sort::Created; f.query.descending = true; break;
+    case 2: f.query.sort = data::SampleQuery::Sort::Modified; f.query.descending = true; break;
+    case 3: f.query.sort = data::SampleQuery::Sort::Task; break;
+    case 4: f.modelSort = ListFilter::ModelSort::Confidence; break;
+    case 5: f.modelSort = ListFilter::ModelSort::Disagreement; break;
+    default: break;
+    }
+    f.disagreeOnly = disagree_->isChecked();
+    model_->setFilter(f);
+    const qint64 keep = currentId_;
+    currentId_ = 0;
+    int row = keep ? model_->rowOf(keep) : -1;
+    if (row < 0 && model_->rowCount() > 0)
+        row = 0;
+    if (row >= 0)
+        goToRow(row);
+    else {
+        editor_->setSample({});
+        pane_->setImage({});
+    }
+    updatePosition();
+    updateChart();
+}
+
+void AnnotateView::updatePosition()
+{
+    const int n = model_->rowCount();
+    count_->setText(tr("%L1 samples").arg(n));
+    const int row = currentRow();
+    position_->setText(n == 0 ? tr("no samples") : tr("%L1 / %L2").arg(row + 1).arg(n));
+}
+
+void AnnotateView::updateChart()
+{
+    if (!ws_) {
+        chart_->setCounts(std::vector<int64_t>(static_cast<size_t>(data::robotCount()), 0));
+        return;
+    }
+    try {
+        data::SampleQuery q = model_->filter().query;
+        chart_->setCounts(ws_->labelHistogram(q));
+    } catch (const std::exception&) {
+        // A busy store: the chart keeps its last counts and is redrawn after the next edit.
+    }
+}
+
+int AnnotateView::currentRow() const { return list_->currentIndex().isValid() ? list_->currentIndex().row() : -1; }
+
+void AnnotateView::goToRow(int row)
+{
+    if (row < 0 || row >= model_->rowCount())
+        return;
+    const QModelIndex i = model_->index(row);
+    list_->selectionModel()->setCurrentIndex(i, QItemSelectionModel::ClearAndSelect);
+    list_->scrollTo(i);
+    if (model_->idAt(row) != currentId_)
+        onCurrentChanged();
+}
+
+void AnnotateView::next() { goToRow(std::min(currentRow() + 1, model_->rowCount() - 1)); }
+void AnnotateView::previous() { goToRow(std::max(currentRow() - 1, 0)); }
+
+void AnnotateView::markReviewedAndNext()
+{
+    if (!currentId_)
+        return;
+    if (editor_->sample().status != data::Status::Reviewed)
+        editor_->statusBox()->setCurrentIndex(static_cast<int>(data::Status::Reviewed));   // pushes the command
+    next();
+}
+
+void AnnotateView::onCurrentChanged()
+{
+    const int row = currentRow();
+    const qint64 id = row >= 0 ? model_->idAt(row) : 0;
+    if (id != currentId_)
+        showSample(id);
+    updatePosition();
+}
+
+void AnnotateView::showSample(qint64 id)
+{
+    currentId_ = id;
+    std::optional<data::Sample> s;
+    try {
+        s = ws_ && id ? ws_->get(id) : std::nullopt;
+    } catch (const std::exception& e) {
+        message_->showError(tr("Could not read sample #%1: %2").arg(id).arg(QString::fromUtf8(e.what())));
+    }
+    editor_->setSample(s ? *s : data::Sample{});
+    editor_->setSuggestion(suggestions_->find(id));
+    QImage img;
+    if (s && s->image.id)
+        img.load(QString::fromStdString(ws_->absolutePath(s->image.path)));
+    pane_->setImage(img);
+    Q_EMIT currentSampleChanged(id);
+}
+
+void AnnotateView::writeField(qint64 id, SampleField f, const QVariant& value)
+{
+    if (!ws_)
+        return;
+    try {
+        auto s = ws_->get(id);
+        if (!s) {
+            message_->showError(tr("Sample #%1 is gone (removed in another window?).").arg(id));
+            return;
+        }
+        setFieldValue(*s, f, value);
+        ws_->update(*s);
+    } catch (const std::exception& e) {
+        message_->showError(tr("Could not save sample #%1: %2").arg(id).arg(QString::fromUtf8(e.what())));
+        return;
+    }
+    if (id != currentId_) {
+        // Undo or redo of an edit made on another sample: show that sample.
+        const int row = model_->rowOf(id);
+        if (row >= 0)
+            goToRow(row);
+    }
+    if (id == currentId_)
+        editor_->showField(f, value);
+    model_->refreshSample(id);
+    if (f == SampleField::Robots)
+        chartTimer_->start();
+}
+
+void AnnotateView::suggestCurrent()
+{
+    if (!currentId_ || !worker_ || !modelReady_ || busy())
+        return;
+    setBackgroundRunning(tr("Suggesting…"));
+    suggester_->suggestOne(currentId_);
+}
+
+void AnnotateView::suggestFiltered()
+{
+    if (!ws_ || !worker_ || !modelReady_ || busy())
+        return;
+    std::vector<int64_t> ids;
+    const QModelIndexList sel = list_->selectionModel()->selectedIndexes();
+    if (sel.size() > 1) {
+        for (const QModelIndex& i : sel)
+            ids.push_back(model_->idAt(i.row()));
+    } else {
+        data::SampleQuery q = model_->filter().query;
+        ids = ws_->ids(q);
+    }
+    setBackgroundRunning(tr("Suggesting for %n sample(s)…", nullptr, static_cast<int>(ids.size())));
+    progress_->setRange(0, static_cast<int>(ids.size()));
+    suggester_->suggestBatch(ids);
+}
+
+void AnnotateView::acceptSuggestion()
+{
+    const Suggestion* s = suggestions_->find(currentId_);
+    if (!s || !currentId_)
+        return;
+    const data::Sample& cur = editor_->sample();
+    undo_->beginMacro(tr("accept suggestion for #%1").arg(currentId_));
+    QVariantList robots;
+    for (int r : s->robots)
+        robots << r;
+    if (fieldValue(cur, SampleField::Robots) != QVariant(robots))
+        undo_->push(new SetFieldCommand(this, currentId_, SampleField::Robots, fieldValue(cur, SampleField::Robots), robots));
+    if (!s->reasoning.isEmpty() && fieldValue(cur, SampleField::Reasoning) != QVariant(s->reasoning))
+        undo_->push(new SetFieldCommand(this, currentId_, SampleField::Reasoning, fieldValue(cur, SampleField::Reasoning),
+                                        s->reasoning));
+    undo_->endMacro();
+    Suggestion accepted = *s;
+    accepted.accepted = true;
+    suggestions_->set(currentId_, accepted);
+}
+
+bool AnnotateView::busy() const { return suggester_->isRunning() || job_ != nullptr; }
+
+void AnnotateView::cancelBackground()
+{
+    if (suggester_->isRunning())
+        suggester_->cancel();
+    if (job_)
+        job_->cancel();
+}
+
+void AnnotateView::setBackgroundRunning(const QString& what)
+{
+    const bool on = !what.isEmpty();
+    progress_->setVisible(on);
+    cancel_->setVisible(on);
+    progressLabel_->setText(what);
+    progressLabel_->setVisible(on);
+    if (on) {
+        progress_->setRange(0, 0);
+        progress_->setValue(0);
+    }
+}
+
+void AnnotateView::runJob(const QString& title, std::function<QString(data::Workspace&, const data::Progress&)> work,
+                          bool reloadAfter)
+{
+    if (!ws_ || busy())
+        return;
+    setBackgroundRunning(title);
+    job_ = DataJob::start(QString::fromStdString(ws_->dir()), std::move(work), this);
+    connect(job_, &DataJob::progress, this, [this](qint64 done, qint64 total) {
+        // Scaled to per mille: QProgressBar holds an int, and imports may pass two billion bytes.
+        progress_->setRange(0, 1000);
+        progress_->setValue(total > 0 ? static_cast<int>(done * 1000 / total) : 0);
+    });
+    connect(job_, &DataJob::finished, this, [this, reloadAfter](bool ok, bool cancelled, const QString& msg) {
+        job_ = nullptr;
+        setBackgroundRunning({});
+        if (ok)
+            message_->showInfo(msg);
+        else if (cancelled)
+            message_->showInfo(msg);
+        else
+            message_->showError(msg);
+        if (ok && reloadAfter)
+            reload();
+        Q_EMIT backgroundFinished(ok, msg);
+    });
+}
+
+void AnnotateView::importDialog()
+{
+    if (!ws_ || busy())
+        return;
+    QMenu m(this);
+    QAction* files = m.addAction(tr("Images or a dataset file…"));
+    QAction* folder = m.addAction(tr("A folder of images…"));
+    QAction* chosen = m.exec(mapToGlobal(rect().bottomRight() - QPoint(200, 80)));
+    if (chosen == folder) {
+        const QString d = QFileDialog::getExistingDirectory(this, tr("Import a folder of images"), QDir::homePath());
+        if (!d.isEmpty())
+            startImport(d, "folder");
+    } else if (chosen == files) {
+        const QString f = QFileDialog::getOpenFileName(
+            this, tr("Import"), QDir::homePath(),
+            tr("Datasets and images (*.json *.jsonl *.png *.jpg *.jpeg *.bmp *.webp);;All files (*)"));
+        if (f.isEmpty())
+            return;
+        const QString ext = QFileInfo(f).suffix().toLower();
+        startImport(f, QStringList{"png", "jpg", "jpeg", "bmp", "webp"}.contains(ext) ? "image" : QString());
+    }
+}
+
+void AnnotateView::startImport(const QString& path, const QString& format)
+{
+    const std::string p = path.toStdString();
+    const std::string fmt = format.toStdString();
+    runJob(tr("Importing %1…").arg(QFileInfo(path).fileName()),
+           [p, fmt](data::Workspace& ws, const data::Progress& progress) -> QString {
+               data::ImportReport r;
+               if (fmt == "image") {
+                   // One image file: a draft sample of its own.
+                   data::report(progress, 0, 1);
+                   data::Sample s;
+                   s.image = ws.storeImageFile(p).info;
+                   s.source = "image:" + QFileInfo(QString::fromStdString(p)).fileName().toStdString();
+                   ws.insert(s);
+                   r.imported = 1;
+                   data::report(progress, 1, 1);
+               } else {
+                   const std::string f = fmt.empty() ? data::detectFormat(p) : fmt;
+                   if (f == "single") r = data::importUpstreamSingle(ws, p, {}, progress);
+                   else if (f == "multi") r = data::importUpstreamMulti(ws, p, {}, progress);
+                   else if (f == "jsonl") r = data::importJsonl(ws, p, {}, progress);
+                   else r = data::importImageFolder(ws, p, {}, progress);
+               }
+               QString msg = QObject::tr("Imported %1 sample(s), skipped %2.").arg(r.imported).arg(r.skipped);
+               if (!r.warnings.empty())
+                   msg += QObject::tr(" %1 warning(s), first: %2").arg(r.warnings.size()).arg(QString::fromStdString(r.warnings.front()));
+               return msg;
+           },
+           true);
+}
+
+void AnnotateView::exportDialog()
+{
+    if (!ws_ || busy())
+        return;
+    ExportDialog d(QString::fromStdString(ws_->dir()) + "/exports", this);
+    if (d.exec() != QDialog::Accepted || d.path().isEmpty())
+        return;
+    startExport(d.path(), d.format(), d.split());
+}
+
+void AnnotateView::startExport(const QString& path, const QString& format, int split)
+{
+    const std::string p = path.toStdString();
+    const std::string fmt = format.toStdString();
+    runJob(tr("Exporting to %1…").arg(QFileInfo(path).fileName()),
+           [p, fmt, split](data::Workspace& ws, const data::Progress& progress) -> QString {
+               data::ExportOptions o;
+               if (split >= 0 && split <= 3)
+                   o.filter.split = static_cast<data::Split>(split);
+               data::ExportReport r;
+               if (split == 4) {
+                   r = data::exportSplits(ws, p, fmt, o, progress);
+               } else {
+                   QDir().mkpath(QFileInfo(QString::fromStdString(p)).absolutePath());
+                   if (fmt == "single") r = data::exportUpstreamSingle(ws, p, o, progress);
+                   else if (fmt == "multi") r = data::exportUpstreamMulti(ws, p, o, progress);
+                   else r = data::exportJsonl(ws, p, o, progress);
+               }
+               return QObject::tr("Exported %1 sample(s) to %2 (%3 skipped: the format cannot hold them).")
+                   .arg(r.written)
+                   .arg(QString::fromStdString(p))
+                   .arg(r.skipped);
+           },
+           false);
+}
+
+} // namespace ember::studio

@@ -1,0 +1,130 @@
+#pragma once
+// Annotate: the sample list (lazy, filtered, sorted) on the left, the image fixed in the middle,
+// the fields scrolling on the right. Every edit is a command on the view's QUndoStack and is
+// written to the store at once. Keyboard first; model suggestions; import and export.
+#include "annotate_commands.h"
+#include "engine_worker.h"
+#include "sample_list_model.h"
+#include "suggestions.h"
+#include "workspace.h"
+
+#include <QWidget>
+
+class QAction;
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QListView;
+class QProgressBar;
+class QPushButton;
+class QTimer;
+class QUndoStack;
+
+namespace ember::studio {
+
+class DataJob;
+class ImagePane;
+class LabelBalanceChart;
+class MessageBar;
+class ModelSuggester;
+class SampleEditor;
+
+class AnnotateView final : public QWidget, private FieldWriter {
+    Q_OBJECT
+public:
+    // worker may be nullptr (no Suggest).
+    explicit AnnotateView(EngineWorker* worker, QWidget* parent = nullptr);
+    ~AnnotateView() override;
+
+    // The store on the GUI thread (owned by the caller) and its folder; nullptr: nothing to show.
+    void setWorkspace(ember::data::Workspace* ws);
+    void setModelReady(bool ready);
+    // Reads the list again (after imports, the demo world, other windows' writes).
+    void reload();
+
+    void next();
+    void previous();
+    void markReviewedAndNext();
+    void goToRow(int row);
+    qint64 currentId() const { return currentId_; }
+    int currentRow() const;
+    void suggestCurrent();
+    void suggestFiltered();      // every sample the filter lists, in the background
+    void acceptSuggestion();
+    void cancelBackground();
+    void importDialog();
+    void exportDialog();
+    // Runs an import in the background (format as detectFormat names it); for tests and dialogs.
+    void startImport(const QString& path, const QString& format);
+    void startExport(const QString& path, const QString& format, int split);   // split: -1 all
+
+    // For tests.
+    SampleListModel* listModel() const { return model_; }
+    QListView* listView() const { return list_; }
+    SampleEditor* editor() const { return editor_; }
+    QUndoStack* undoStack() const { return undo_; }
+    Suggestions* suggestions() const { return suggestions_; }
+    ModelSuggester* suggester() const { return suggester_; }
+    QLineEdit* searchBox() const { return search_; }
+    QComboBox* splitFilter() const { return splitFilter_; }
+    QComboBox* statusFilter() const { return statusFilter_; }
+    QComboBox* robotFilter() const { return robotFilter_; }
+    QCheckBox* disagreeFilter() const { return disagree_; }
+    QComboBox* sortBox() const { return sort_; }
+    QLabel* countLabel() const { return count_; }
+    QLabel* positionLabel() const { return position_; }
+    LabelBalanceChart* balanceChart() const { return chart_; }
+    MessageBar* messageBar() const { return message_; }
+    ImagePane* imagePane() const { return pane_; }
+    bool busy() const;
+
+Q_SIGNALS:
+    void currentSampleChanged(qint64 id);
+    void backgroundFinished(bool ok, const QString& message);
+
+private:
+    void writeField(qint64 sampleId, SampleField f, const QVariant& value) override;
+    void buildActions();
+    void applyFilter();
+    void onCurrentChanged();
+    void showSample(qint64 id);
+    void updatePosition();
+    void updateChart();
+    void runJob(const QString& title, std::function<QString(ember::data::Workspace&, const ember::data::Progress&)> work,
+                bool reloadAfter);
+    void setBackgroundRunning(const QString& what);
+
+    EngineWorker* worker_;
+    ember::data::Workspace* ws_ = nullptr;
+    Suggestions* suggestions_;
+    SampleListModel* model_;
+    ModelSuggester* suggester_;
+    QUndoStack* undo_;
+    qint64 currentId_ = 0;
+    bool modelReady_ = false;
+    DataJob* job_ = nullptr;
+
+    QLineEdit* search_;
+    QComboBox* splitFilter_;
+    QComboBox* statusFilter_;
+    QComboBox* robotFilter_;
+    QCheckBox* disagree_;
+    QComboBox* sort_;
+    QLabel* count_;
+    QListView* list_;
+    QLabel* position_;
+    LabelBalanceChart* chart_;
+    ImagePane* pane_;
+    SampleEditor* editor_;
+    MessageBar* message_;
+    QPushButton* suggestBtn_;
+    QPushButton* batchBtn_;
+    QProgressBar* progress_;
+    QPushButton* cancel_;
+    QLabel* progressLabel_;
+    QTimer* searchTimer_;
+    QTimer* chartTimer_;
+};
+
+} // namespace ember::studio
