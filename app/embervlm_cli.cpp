@@ -1,6 +1,7 @@
 // `embervlm`: the command line over the same engine as the studio.
 #include "cli_args.h"
 #include "data_commands.h"
+#include "train_commands.h"
 #include "convert.h"
 #include "describe.h"
 #include "engine.h"
@@ -35,6 +36,10 @@ const char* kUsage =
     "  tokenize  TEXT | --text TEXT                               token ids as a JSON array\n"
     "  forward   --json --checkpoint C [--image I] --prompt P      numbers for cross-implementation checks\n"
     "  data      demo|import|export|split|augment|stats -w DIR   workspace data (embervlm data --help)\n"
+    "  train     -w WS --stage 1|2|3|4|all [--config JSON] [--init C] [--resume RUN]   progress lines on stdout\n"
+    "            [--world-size N --rank R --master HOST:PORT]   data-parallel over processes (Gloo)\n"
+    "  eval      -w WS --checkpoint C [--split val] [--json]   selection, reasoning and text metrics\n"
+    "  demo      -w WS                                         demo world + the four stages of lite + test metrics\n"
     "common: --threads N  --device cpu|cuda  --resize resize|crop|pad\n";
 
 ModelConfig configFrom(const Args& a)
@@ -254,6 +259,7 @@ int cmdForward(const Args& a)
 int main(int argc, char** argv)
 {
     ensureFastRuntime(argc, argv);
+    setComputeThreads(0);   // one thread per core unless --threads says otherwise
     if (argc < 2) {
         std::cerr << kUsage;
         return 1;
@@ -287,6 +293,9 @@ int main(int argc, char** argv)
         if (cmd == "tokenize")
             return cmdTokenize(Args(rest, {"--text"}, {}));
         if (cmd == "data") return runDataCommand(rest);
+        if (cmd == "train") return runTrainCommand(rest);
+        if (cmd == "eval") return runEvalCommand(rest);
+        if (cmd == "demo") return runDemoCommand(rest);
         if (cmd == "forward")
             return cmdForward(Args(rest, with({"--checkpoint", "--image", "--prompt"}), {"--json"}));
         std::cerr << "embervlm: unknown command '" << cmd << "' (try embervlm --help)\n";

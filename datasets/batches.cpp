@@ -53,8 +53,13 @@ EncodedSample encodeSample(const Sample& s, Stage stage, uint64_t variant)
         break;
     }
     case Stage::Selection:
-        append(e, tok->encode(selectionPrompt(s.task)), false);
-        break;
+        // Stage 3 also learns the reasoning text where a sample has it; the reasoning module
+        // still reads the end of the selection prompt (the token before <|reasoning_start|>).
+        if (s.reasoning.empty()) {
+            append(e, tok->encode(selectionPrompt(s.task)), false);
+            break;
+        }
+        [[fallthrough]];
     case Stage::Reasoning:
         append(e, tok->encode(reasoningPrompt(s.task)), false);
         append(e, tok->encode(formatReasoning(s.reasoning)), true);

@@ -5,7 +5,7 @@
 // Text per stage (templates from core/engine.h; docs/schema.md, "Training batches"):
 //   1 alignment    caption + <|endoftext|>                                     loss on all of it
 //   2 instruction  askPrompt({}, question) + " " + answer + <|endoftext|>      loss on " answer<|endoftext|>"
-//   3 selection    selectionPrompt(task)                                       no LM loss; robot targets
+//   3 selection    selectionPrompt(task), or as stage 4 when the sample has reasoning steps; robot targets
 //   4 reasoning    reasoningPrompt(task) + "Step 1: … Step N: …" + <|reasoning_end|>
 //                                                                              loss on the steps and the end token
 #include "image.h"

@@ -76,7 +76,12 @@ StepResult StageLoss::compute(const data::Batch& b, int phase, bool frozenVision
     auto sel = lossMask > 0;
     torch::Tensor lmLoss;
     torch::Tensor studentLogits;
-    if (sel.any().item<bool>()) {
+    // The tied head over 50k tokens is the costliest part of a step: skip it when its loss has
+    // no weight or nothing it could train (stage 4, phase 1).
+    const int stageNow = cfg_.stage;
+    const bool needLm = (stageNow == 1 && cfg_.caption_weight > 0) || stageNow == 2 ||
+                        (stageNow >= 3 && cfg_.reasoning_text_weight > 0 && !(stageNow == 4 && phase == 1));
+    if (needLm && sel.any().item<bool>()) {
         studentLogits = lm.logits(predictors.index({sel}));          // [N, V], only where a loss is
         lmLoss = F::cross_entropy(studentLogits, b.inputIds.index({sel}));
     } else {

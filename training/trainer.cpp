@@ -78,12 +78,12 @@ std::string partOf(const std::string& name)
     return "";
 }
 
-data::Split splitOf(const std::string& s)
+std::optional<data::Split> splitOf(const std::string& s)
 {
     if (s == "train") return data::Split::Train;
     if (s == "val") return data::Split::Val;
     if (s == "test") return data::Split::Test;
-    return data::Split::None;
+    return std::nullopt;   // "all"
 }
 
 class Emitter {

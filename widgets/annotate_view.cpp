@@ -17,6 +17,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
@@ -117,6 +118,8 @@ AnnotateView::AnnotateView(EngineWorker* worker, QWidget* parent)
     list_->setSelectionMode(QAbstractItemView::ExtendedSelection);
     list_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     list_->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
+    list_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    list_->setTextElideMode(Qt::ElideRight);
     list_->setToolTip(tr("J/K or Alt+Down/Up: next/previous sample"));
     connect(list_->selectionModel(), &QItemSelectionModel::currentChanged, this, &AnnotateView::onCurrentChanged);
     position_ = new QLabel(left);
@@ -223,6 +226,16 @@ AnnotateView::AnnotateView(EngineWorker* worker, QWidget* parent)
 
 AnnotateView::~AnnotateView() = default;
 
+void AnnotateView::keyPressEvent(QKeyEvent* e)
+{
+    // Escape reaches the view only when no child used it (inline editors cancel with it first).
+    if (e->key() == Qt::Key_Escape && busy()) {
+        cancelBackground();
+        return;
+    }
+    QWidget::keyPressEvent(e);
+}
+
 void AnnotateView::buildActions()
 {
     auto add = [this](const QList<QKeySequence>& keys, auto slot) {
@@ -247,12 +260,6 @@ void AnnotateView::buildActions()
     add({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A)}, [this] { acceptSuggestion(); });
     add({QKeySequence(Qt::CTRL | Qt::Key_I)}, [this] { importDialog(); });
     add({QKeySequence(Qt::CTRL | Qt::Key_E)}, [this] { exportDialog(); });
-    add({QKeySequence(Qt::Key_Escape)}, [this] {
-        if (busy())
-            cancelBackground();
-        else
-            list_->setFocus();
-    });
     for (int i = 0; i < data::robotCount() && i < 9; ++i)
         add({QKeySequence(Qt::Key_1 + i)}, [this, i] { editor_->toggleRobot(i); });
 }

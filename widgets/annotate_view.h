@@ -83,6 +83,9 @@ Q_SIGNALS:
     void currentSampleChanged(qint64 id);
     void backgroundFinished(bool ok, const QString& message);
 
+protected:
+    void keyPressEvent(QKeyEvent* e) override;
+
 private:
     void writeField(qint64 sampleId, SampleField f, const QVariant& value) override;
     void buildActions();

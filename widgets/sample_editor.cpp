@@ -55,6 +55,8 @@ SampleEditor::SampleEditor(QWidget* parent)
     setObjectName("sampleEditor");
     setWidgetResizable(true);
     setFrameShape(QFrame::NoFrame);
+    // Fields scroll vertically only; they wrap or elide instead of widening the panel.
+    setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     auto* body = new QWidget(this);
     auto* lay = new QVBoxLayout(body);
     lay->setContentsMargins(10, 6, 10, 10);
@@ -73,7 +75,7 @@ SampleEditor::SampleEditor(QWidget* parent)
     for (int i = 0; i < data::robotCount(); ++i) {
         auto* c = new QCheckBox(QStringLiteral("%1  %2").arg(i + 1).arg(QString::fromStdString(data::robotName(i))), robotsBox);
         c->setToolTip(tr("Toggle %1 (key %2 outside text fields)").arg(QString::fromStdString(data::robotName(i))).arg(i + 1));
-        rl->addWidget(c, i / 3, i % 3);
+        rl->addWidget(c, i / 2, i % 2);
         robots_ << c;
         connect(c, &QCheckBox::toggled, this, [this] {
             QVariantList l;
@@ -89,8 +91,8 @@ SampleEditor::SampleEditor(QWidget* parent)
     accept_ = smallButton(tr("Accept suggestion"), tr("Make the model's robots and steps the labels (Ctrl+Shift+A)"), robotsBox);
     accept_->setObjectName("acceptSuggestion");
     connect(accept_, &QPushButton::clicked, this, &SampleEditor::acceptSuggestionRequested);
-    rl->addWidget(suggestion_, 2, 0, 1, 2);
-    rl->addWidget(accept_, 2, 2);
+    rl->addWidget(suggestion_, 3, 0, 1, 2);
+    rl->addWidget(accept_, 4, 0, 1, 1, Qt::AlignLeft);
     lay->addWidget(section(tr("Ro&bots"), robots_.value(0), robotsBox, tr("Robot labels; several allowed (Alt+B, keys 1–5)")));
 
     auto* rs = new QWidget(body);
@@ -103,6 +105,8 @@ SampleEditor::SampleEditor(QWidget* parent)
     reasoning_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
     reasoning_->setWordWrap(true);
     reasoning_->setMinimumHeight(120);
+    reasoning_->setMaximumHeight(240);
+    reasoning_->setAlternatingRowColors(true);
     reasoning_->installEventFilter(this);
     reasoning_->setToolTip(tr("F2 or double-click edits a step; Insert adds, Delete removes, Ctrl+Up/Down or drag reorders"));
     connect(reasoning_, &QListWidget::itemChanged, this, [this] { emitEdit(SampleField::Reasoning, reasoningValue()); });
@@ -151,6 +155,7 @@ SampleEditor::SampleEditor(QWidget* parent)
     subtasks_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     subtasks_->verticalHeader()->hide();
     subtasks_->setMinimumHeight(90);
+    subtasks_->setMaximumHeight(150);
     connect(subtasks_, &QTableWidget::itemChanged, this, [this] { emitEdit(SampleField::Subtasks, subtasksValue()); });
     auto* sbb = new QHBoxLayout;
     auto* sadd = smallButton(tr("Add subtask"), tr("Add a subtask for a multi-robot task"), sb);
@@ -190,6 +195,8 @@ SampleEditor::SampleEditor(QWidget* parent)
     qa_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     qa_->verticalHeader()->hide();
     qa_->setMinimumHeight(90);
+    qa_->setMaximumHeight(170);
+    qa_->setWordWrap(true);
     connect(qa_, &QTableWidget::itemChanged, this, [this] { emitEdit(SampleField::Qa, qaValue()); });
     auto* qbb = new QHBoxLayout;
     auto* qadd = smallButton(tr("Add pair"), tr("Add a question/answer pair"), qb);
