@@ -5,14 +5,18 @@
 #include "data_job.h"
 #include "demo_world.h"
 #include "engine_worker.h"
+#include "confusion_map.h"
+#include "evaluate_view.h"
 #include "message_bar.h"
 #include "reasoning_view.h"
+#include "train_view.h"
 #include "workspace.h"
 #include "workspace_samples.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -34,24 +38,6 @@ namespace {
 constexpr int kMaxRecent = 8;
 constexpr int kDemoSamples = 300;   // first start stays quick; "Import" or the CLI add more
 const char* kViewNames[] = {"ask", "reasoning", "annotate", "train", "evaluate"};
-
-QWidget* comingView(const QString& title, const QString& text, QWidget* parent)
-{
-    auto* w = new QWidget(parent);
-    auto* lay = new QVBoxLayout(w);
-    lay->setContentsMargins(24, 24, 24, 24);
-    auto* h = new QLabel(title, w);
-    QFont f = h->font();
-    f.setPointSizeF(f.pointSizeF() * 1.4);
-    f.setBold(true);
-    h->setFont(f);
-    auto* t = new QLabel(text, w);
-    t->setWordWrap(true);
-    lay->addWidget(h);
-    lay->addWidget(t);
-    lay->addStretch();
-    return w;
-}
 
 QString humanCount(qint64 n)
 {
@@ -103,8 +89,8 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
     } items[] = {{tr("Ask"), QStyle::SP_MessageBoxQuestion, tr("Ask questions about an image (Ctrl+1)")},
                  {tr("Reasoning"), QStyle::SP_FileDialogDetailedView, tr("Robot selection and its reasoning trace (Ctrl+2)")},
                  {tr("Annotate"), QStyle::SP_FileDialogContentsView, tr("Label samples: tasks, robots, reasoning steps (Ctrl+3)")},
-                 {tr("Train"), QStyle::SP_MediaPlay, tr("Coming soon (Ctrl+4)")},
-                 {tr("Evaluate"), QStyle::SP_DialogApplyButton, tr("Coming soon (Ctrl+5)")}};
+                 {tr("Train"), QStyle::SP_MediaPlay, tr("Train the model in the background with live loss curves (Ctrl+4)")},
+                 {tr("Evaluate"), QStyle::SP_DialogApplyButton, tr("Metrics, confusion and calibration of a checkpoint (Ctrl+5)")}};
     for (const auto& it : items) {
         auto* li = new QListWidgetItem(st->standardIcon(it.icon), it.name, nav_);
         li->setToolTip(it.tip);
@@ -124,8 +110,24 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
     stack_->addWidget(annotate_);
     samples_ = new WorkspaceSamples(this);
     connect(samples_, &WorkspaceSamples::sampleAdded, annotate_, [this] { annotate_->reload(); });
-    stack_->addWidget(comingView(tr("Train"), tr("Coming: fine-tune the model on the workspace's datasets with live loss curves."), stack_));
-    stack_->addWidget(comingView(tr("Evaluate"), tr("Coming: accuracy, calibration and confusion of robot selection on held-out samples."), stack_));
+    train_ = new TrainView(stack_);
+    stack_->addWidget(train_);
+    evaluate_ = new EvaluateView(stack_);
+    stack_->addWidget(evaluate_);
+    // A checkpoint of a run goes through the same loading as File > Open checkpoint.
+    connect(train_, &TrainView::openCheckpointRequested, this, [this](const QString& path, TrainView::OpenIn where) {
+        openCheckpoint(path);
+        showView(where == TrainView::OpenIn::Ask ? Ask : Reasoning);
+    });
+    connect(evaluate_, &EvaluateView::openSampleRequested, this, [this](qint64 id) {
+        showView(Annotate);
+        if (!annotate_->openSample(id))
+            message_->showError(tr("Sample #%1 is not in this workspace any more.").arg(id));
+    });
+    connect(nav_, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (row == Evaluate)
+            evaluate_->refreshCheckpoints();   // runs may have added some
+    });
     body->addWidget(stack_, 1);
     setCentralWidget(central);
     connect(nav_, &QListWidget::currentRowChanged, this, [this](int row) {
@@ -269,6 +271,8 @@ bool MainWindow::openWorkspace(const QString& dir)
     ask_->setWorkspace(ws_);
     reasoning_->setWorkspace(ws_);
     openStore(ws_.dir());
+    train_->setWorkspace(ws_.dir());
+    evaluate_->setWorkspace(ws_.dir());
     const QString wsKey = "workspaces/" + sha256Hex(ws_.dir().toUtf8()).left(16);
     QString image = s.value(wsKey + "/image").toString();
     if (image.isEmpty() || !QFileInfo::exists(image))
@@ -477,6 +481,29 @@ void MainWindow::startScreenshot()
             connect(this, &MainWindow::demoFinished, this, shoot);
         else
             shoot();
+        return;
+    } else if (currentView() == Evaluate) {
+        // Evaluate the newest best checkpoint and open the largest off-diagonal cell.
+        evaluate_->refreshCheckpoints();
+        connect(evaluate_, &EvaluateView::evaluationFinished, this, [this] {
+            const auto& m = evaluate_->confusionMap()->matrix();
+            int bt = -1, bp = -1;
+            qint64 most = 0;
+            for (int t = 0; t < m.size(); ++t)
+                for (int p = 0; p < m[t].size(); ++p)
+                    if (t != p && m[t][p] > most) {
+                        most = m[t][p];
+                        bt = t;
+                        bp = p;
+                    }
+            if (bt >= 0)
+                evaluate_->confusionMap()->selectCell(bt, bp);
+            QTimer::singleShot(300, this, &MainWindow::takeScreenshot);
+        });
+        if (evaluate_->evaluate(evaluate_->checkpointBox()->currentText(), QStringLiteral("test")))
+            return;
+    } else if (currentView() == Train) {
+        QTimer::singleShot(1500, this, &MainWindow::takeScreenshot);   // a poll and a redraw first
         return;
     } else if (currentView() == Reasoning) {
         connect(reasoning_, &ReasoningView::runningChanged, this, [this](bool running) {

@@ -26,6 +26,8 @@ class WorkspaceSamples;
 class EngineWorker;
 class MessageBar;
 class ReasoningView;
+class TrainView;
+class EvaluateView;
 
 struct StudioOptions {
     QString workspace;    // empty: the last one used, else the default workspace
@@ -53,6 +55,8 @@ public:
     AskView* askView() const { return ask_; }
     ReasoningView* reasoningView() const { return reasoning_; }
     AnnotateView* annotateView() const { return annotate_; }
+    TrainView* trainView() const { return train_; }
+    EvaluateView* evaluateView() const { return evaluate_; }
     WorkspaceSamples* workspaceSamples() const { return samples_; }
     ember::data::Workspace* store() const { return store_.get(); }
     bool demoRunning() const { return demoJob_ != nullptr; }
@@ -103,6 +107,8 @@ private:
     AskView* ask_;
     ReasoningView* reasoning_;
     AnnotateView* annotate_;
+    TrainView* train_;
+    EvaluateView* evaluate_;
     // The datasets store of the workspace, read and written on the GUI thread; background jobs
     // open their own connection (one Workspace per thread).
     std::unique_ptr<ember::data::Workspace> store_;

@@ -153,14 +153,14 @@ int runDemoCommand(const std::vector<std::string>& args)
     // a re-trained encoder, and this keeps the whole pipeline within minutes on two cores.
     auto steps = [&](int n) { return std::max(1, static_cast<int>(n * scale)); };
     const json stages[4] = {
-        {{"preset", "lite"}, {"model_overrides", model}, {"batch_size", 32}, {"max_steps", steps(60)}, {"lr", 2e-3},
-         {"warmup_steps", 10}, {"eval_split", "none"}},
-        {{"batch_size", 32}, {"max_steps", steps(40)}, {"lr", 1e-3}, {"freeze", {"vision"}}, {"warmup_steps", 5},
-         {"eval_split", "none"}},
+        {{"preset", "lite"}, {"model_overrides", model}, {"batch_size", 32}, {"max_steps", steps(40)}, {"lr", 2e-3},
+         {"warmup_steps", 5}, {"eval_split", "none"}, {"lm_max_positions", 128}},
+        {{"batch_size", 32}, {"max_steps", steps(30)}, {"lr", 1e-3}, {"freeze", {"vision"}}, {"warmup_steps", 5},
+         {"eval_split", "none"}, {"lm_max_positions", 128}},
         {{"batch_size", 32}, {"max_steps", steps(150)}, {"lr", 1e-3}, {"freeze", {"vision"}}, {"warmup_steps", 10},
          {"reasoning_text_weight", 0.0}, {"eval_split", "val"}, {"eval_batches", 5}, {"eval_every", steps(50)}},
-        {{"batch_size", 32}, {"max_steps", steps(60)}, {"lr", 5e-4}, {"freeze", {"vision"}}, {"warmup_steps", 5},
-         {"reasoning_text_weight", 0.2}, {"eval_split", "val"}, {"eval_batches", 5}},
+        {{"batch_size", 32}, {"max_steps", steps(40)}, {"lr", 5e-4}, {"freeze", {"vision"}}, {"warmup_steps", 5},
+         {"reasoning_text_weight", 0.2}, {"eval_split", "val"}, {"eval_batches", 5}, {"lm_max_positions", 128}},
     };
     std::string init;
     std::vector<json> summary;

@@ -25,8 +25,10 @@ StageLoss::StageLoss(EmberVLMImpl& model, const TrainConfig& cfg, EmberVLMImpl* 
 
 torch::Tensor StageLoss::visualTokens(const data::Batch& b, bool frozenVision)
 {
-    if (!frozenVision)
+    if (!frozenVision) {
+        fusedVision_.reset();   // the weights are about to change
         return model_.visualTokens(model_.visionMap(b.images));
+    }
     // Frozen vision: pooled features per sample are constant, so encode each image once.
     const int64_t B = b.images.size(0);
     std::vector<torch::Tensor> pooled(B);
@@ -42,7 +44,10 @@ torch::Tensor StageLoss::visualTokens(const data::Batch& b, bool frozenVision)
     if (!missing.empty()) {
         torch::NoGradGuard ng;
         auto idx = torch::tensor(missing, torch::kLong);
-        auto map = model_.visionMap(b.images.index_select(0, idx));
+        // Frozen weights do not change, so the folded inference form (same outputs, faster) serves.
+        if (!fusedVision_)
+            fusedVision_ = std::make_unique<FusedRepVit>(*model_.vision);
+        auto map = fusedVision_->forward(b.images.index_select(0, idx));
         auto p = F::adaptive_avg_pool2d(map, F::AdaptiveAvgPool2dFuncOptions({model_.cfg.visual_grid[0], model_.cfg.visual_grid[1]}))
                      .flatten(2)
                      .transpose(1, 2)
@@ -74,6 +79,16 @@ StepResult StageLoss::compute(const data::Batch& b, int phase, bool frozenVision
     lossMask.select(1, 0).mul_(b.hasImage.to(lossMask.dtype()));   // no predictor without visual tokens
     auto predictors = h.narrow(1, G - 1, T);                          // [B, T, C]
     auto sel = lossMask > 0;
+    if (cfg_.lm_max_positions > 0 && model_.is_training()) {
+        // Keep a random subset of the target positions (drawn from the step's seeded generator).
+        auto flat = sel.reshape({-1}).nonzero().squeeze(1);
+        if (flat.numel() > cfg_.lm_max_positions) {
+            auto keep = flat.index_select(0, torch::randperm(flat.numel(), torch::kLong).narrow(0, 0, cfg_.lm_max_positions));
+            auto reduced = torch::zeros({sel.numel()}, torch::kBool);
+            reduced.index_fill_(0, keep, true);
+            sel = reduced.view(sel.sizes());
+        }
+    }
     torch::Tensor lmLoss;
     torch::Tensor studentLogits;
     // The tied head over 50k tokens is the costliest part of a step: skip it when its loss has

@@ -2,6 +2,7 @@
 // The loss of one batch for a stage (issue "training" point 1). Internal (torch).
 #include "batches.h"
 #include "model.h"
+#include "reparam.h"
 #include "train_config.h"
 
 #include <map>
@@ -31,6 +32,7 @@ private:
     EmberVLMImpl* teacher_;
     torch::Tensor logitScaleLog_;
     std::map<int64_t, torch::Tensor> pooledCache_;   // sample id -> pooled vision features [G, C]
+    std::unique_ptr<FusedRepVit> fusedVision_;        // inference form while vision is frozen
 };
 
 // Index of the position whose hidden state the reasoning module reads: the end of the selection

@@ -27,7 +27,7 @@ TrainConfig TrainConfig::forStage(int stage)
     X(stage) X(phase) X(preset) X(model_overrides) X(init_checkpoint) X(seed) X(epochs) X(max_steps)  \
     X(batch_size) X(accumulation) X(lr) X(vision_lr_scale) X(projection_lr_scale) X(weight_decay)      \
     X(warmup_steps) X(min_lr_ratio) X(grad_clip) X(freeze) X(split) X(eval_split) X(image_size)        \
-    X(max_tokens) X(cache_frozen_vision) X(checkpoint_every) X(eval_every) X(eval_batches)             \
+    X(max_tokens) X(lm_max_positions) X(cache_frozen_vision) X(checkpoint_every) X(eval_every) X(eval_batches)             \
     X(contrastive_weight) X(caption_weight) X(sft_weight) X(distill_weight) X(distill_temperature)     \
     X(teacher_checkpoint) X(teacher_logits) X(answer_weight) X(consistency_weight) X(reasoning_text_weight)
 
@@ -94,6 +94,7 @@ void TrainConfig::validate() const
     if (split != "train" && split != "val" && split != "test" && split != "all") fail("split is train, val, test or all");
     if (image_size != 0 && (image_size < 32 || image_size % 32)) fail("image_size must be 0 or a multiple of 32");
     if (max_tokens < 8 || max_tokens > 1000) fail("max_tokens must be in 8..1000");
+    if (lm_max_positions < 0) fail("lm_max_positions must be non-negative");
     if (checkpoint_every < 1) fail("checkpoint_every must be at least 1");
     if (distill_temperature <= 0) fail("distill_temperature must be positive");
 }

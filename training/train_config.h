@@ -31,6 +31,8 @@ struct TrainConfig {
     std::string eval_split = "val";
     int image_size = 0;               // 0: the model's
     int max_tokens = 128;
+    int lm_max_positions = 0;         // LM losses on at most this many random target positions per
+                                      // batch (an unbiased estimate; the 50k-way head dominates a step); 0: all
     bool cache_frozen_vision = true;  // when vision is frozen, encode each image once
 
     int64_t checkpoint_every = 50;    // optimizer steps between "last" checkpoints (and at the end)

@@ -400,6 +400,8 @@ TrainResult runTraining(const TrainerOptions& o)
                         *t = t->narrow(0, from, len);
                 }
                 auto r = stageLoss.compute(batch, phase, frozenVision);
+                if (o.injectNanAtStep == state.step + 1)
+                    r.loss = r.loss * std::numeric_limits<float>::quiet_NaN();
                 const double v = r.loss.item<double>();
                 if (!std::isfinite(v))
                     throw std::runtime_error("loss became " + std::string(std::isnan(v) ? "NaN" : "infinite") + " at step " +

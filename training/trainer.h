@@ -21,6 +21,7 @@ struct TrainerOptions {
     std::function<void(const std::string&)> progress;
     const std::atomic<bool>* stop = nullptr;   // set from a signal handler or another thread
     bool recordMetrics = true;      // rank 0 writes the database
+    int64_t injectNanAtStep = 0;    // fault injection for tests: the loss of this step becomes NaN
 };
 
 struct TrainResult {

@@ -382,6 +382,27 @@ void AnnotateView::goToRow(int row)
         onCurrentChanged();
 }
 
+bool AnnotateView::openSample(qint64 id)
+{
+    int row = model_->rowOf(id);
+    if (row < 0) {
+        {
+            const QSignalBlocker b1(search_), b2(splitFilter_), b3(statusFilter_), b4(robotFilter_), b5(disagree_);
+            search_->clear();
+            splitFilter_->setCurrentIndex(0);
+            statusFilter_->setCurrentIndex(0);
+            robotFilter_->setCurrentIndex(0);
+            disagree_->setChecked(false);
+        }
+        applyFilter();
+        row = model_->rowOf(id);
+    }
+    if (row < 0)
+        return false;
+    goToRow(row);
+    return true;
+}
+
 void AnnotateView::next() { goToRow(std::min(currentRow() + 1, model_->rowCount() - 1)); }
 void AnnotateView::previous() { goToRow(std::max(currentRow() - 1, 0)); }
 

@@ -47,6 +47,8 @@ public:
     void previous();
     void markReviewedAndNext();
     void goToRow(int row);
+    // Shows sample id, clearing the filters when they hide it (Evaluate's click-through).
+    bool openSample(qint64 id);
     qint64 currentId() const { return currentId_; }
     int currentRow() const;
     void suggestCurrent();

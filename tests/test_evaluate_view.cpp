@@ -1,0 +1,168 @@
+// The Evaluate view on a tiny workspace and a known (randomly initialised, saved) checkpoint:
+// the matrix matches evaluateCheckpoint's, a clicked cell lists (and selects) exactly the
+// samples with that truth and prediction, the per-sample table sorts by loss, and a second
+// checkpoint is shown side by side.
+#include "confusion_map.h"
+#include "demo_world.h"
+#include "evaluate_view.h"
+#include "studio_test_util.h"
+#include "workspace.h"
+
+#include <QListWidget>
+#include <QTableWidget>
+#include <QTemporaryDir>
+
+using namespace ember::studio;
+namespace data = ember::data;
+namespace train = ember::train;
+
+namespace {
+const char* kTinyModel =
+    R"({"preset":"lite","image_size":64,"vision_widths":[8,16,24,32],"vision_depths":[1,1,1,1],"n_embd":32,"n_head":2,)"
+    R"("n_layer":1,"n_inner":64,"proj_hidden":32,"reasoning_hidden":32,"validator_hidden":16,"answer_hidden":16})";
+}
+
+class TestEvaluateView final : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir dir_;
+    QString ws_, ckA_, ckB_;
+    train::EvalReport direct_;
+
+    bool makeCheckpoint(EngineWorker& w, const QString& path, quint64 seed)
+    {
+        QSignalSpy spy(&w, &EngineWorker::modelLoaded);
+        w.initRandom(QString::fromUtf8(kTinyModel), seed, path);
+        return spy.wait(120000) && QFileInfo::exists(path);
+    }
+
+    bool runView(EvaluateView& v, const QString& a, const QString& b = {})
+    {
+        QSignalSpy done(&v, &EvaluateView::evaluationFinished);
+        if (!v.evaluate(a, "all", b))
+            return false;
+        return done.wait(300000) && done.first().at(0).toBool();
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        studio_test::isolateSettings();
+        QVERIFY(dir_.isValid());
+        ws_ = dir_.path() + "/ws";
+        {
+            auto w = data::Workspace::open(ws_.toStdString());
+            data::DemoOptions o;
+            o.count = 40;
+            o.imageSize = 64;
+            data::generateDemoWorld(w, o);
+        }
+        ckA_ = dir_.path() + "/a.safetensors";
+        ckB_ = dir_.path() + "/b.safetensors";
+        EngineWorker worker;
+        QVERIFY(makeCheckpoint(worker, ckA_, 1));
+        QVERIFY(makeCheckpoint(worker, ckB_, 2));
+        worker.shutdown();
+        train::EvalOptions o;
+        o.workspaceDir = ws_.toStdString();
+        o.checkpoint = ckA_.toStdString();
+        o.split = "all";
+        o.textSamples = 0;
+        o.record = false;
+        direct_ = train::evaluateCheckpoint(o);
+        QCOMPARE(direct_.samples.size(), size_t(40));
+    }
+
+    void matrixMatchesEvaluateCheckpoint()
+    {
+        EvaluateView v;
+        v.resize(1280, 800);
+        v.show();
+        v.setWorkspace(ws_);
+        QVERIFY(runView(v, ckA_));
+        QVERIFY(v.reportA().has_value());
+        QVERIFY(!v.reportB().has_value());
+        const auto& m = v.confusionMap()->matrix();
+        QCOMPARE(m.size(), static_cast<qsizetype>(direct_.selection.confusion.size()));
+        qint64 total = 0;
+        for (int t = 0; t < m.size(); ++t)
+            for (int p = 0; p < m[t].size(); ++p) {
+                QCOMPARE(m[t][p], static_cast<qint64>(direct_.selection.confusion[t][p]));
+                total += m[t][p];
+            }
+        QCOMPARE(total, qint64(40));
+        // The metrics table: accuracy first, as evaluateCheckpoint computed it.
+        QCOMPARE(v.metricsTable()->item(0, 1)->data(Qt::DisplayRole).toDouble(),
+                 std::round(direct_.selection.accuracy * 1000) / 1000);
+        // Per-sample table sorted by loss, worst first.
+        auto* t = v.sampleTable();
+        QCOMPARE(t->rowCount(), 40);
+        for (int r = 1; r < t->rowCount(); ++r)
+            QVERIFY(t->item(r - 1, 4)->data(Qt::DisplayRole).toDouble() >= t->item(r, 4)->data(Qt::DisplayRole).toDouble());
+        t->sortByColumn(3, Qt::AscendingOrder);   // by confidence
+        for (int r = 1; r < t->rowCount(); ++r)
+            QVERIFY(t->item(r - 1, 3)->data(Qt::DisplayRole).toDouble() <= t->item(r, 3)->data(Qt::DisplayRole).toDouble());
+    }
+
+    void clickingACellSelectsItsSamples()
+    {
+        EvaluateView v;
+        v.resize(1280, 800);
+        v.show();
+        v.setWorkspace(ws_);
+        QVERIFY(runView(v, ckA_));
+        QVERIFY(QTest::qWaitForWindowExposed(&v));
+        // Every non-empty cell: a real click lists exactly the samples of that (truth, prediction).
+        const auto& m = v.confusionMap()->matrix();
+        int cells = 0;
+        for (int tr = 0; tr < m.size(); ++tr)
+            for (int pr = 0; pr < m[tr].size(); ++pr) {
+                if (!m[tr][pr])
+                    continue;
+                QList<qint64> expected;
+                for (const auto& s : direct_.samples) {
+                    const bool hit = std::find(s.truth.begin(), s.truth.end(), s.predicted) != s.truth.end();
+                    if ((hit ? s.predicted : s.truth.front()) == tr && s.predicted == pr)
+                        expected << s.sampleId;
+                }
+                std::sort(expected.begin(), expected.end());
+                QTest::mouseClick(v.confusionMap(), Qt::LeftButton, {}, v.confusionMap()->cellRect(tr, pr).center());
+                QCOMPARE(v.confusionMap()->selectedCell(), QPoint(pr, tr));
+                QList<qint64> listed = v.listedSamples();
+                std::sort(listed.begin(), listed.end());
+                QCOMPARE(listed, expected);
+                QCOMPARE(v.selectedTableSamples(), expected);
+                ++cells;
+            }
+        QVERIFY(cells > 0);
+        // Double-click opens the sample (in the studio: Annotate).
+        QSignalSpy open(&v, &EvaluateView::openSampleRequested);
+        auto* item = v.cellList()->item(0);
+        QVERIFY(item);
+        Q_EMIT v.cellList()->itemDoubleClicked(item);
+        QCOMPARE(open.size(), 1);
+        QCOMPARE(open.first().at(0).toLongLong(), item->data(Qt::UserRole).toLongLong());
+    }
+
+    void twoCheckpointsSideBySide()
+    {
+        EvaluateView v;
+        v.resize(1280, 800);
+        v.show();
+        v.setWorkspace(ws_);
+        QVERIFY(runView(v, ckA_, ckB_));
+        QVERIFY(v.reportA().has_value());
+        QVERIFY(v.reportB().has_value());
+        auto* mt = v.metricsTable();
+        QVERIFY(!mt->isColumnHidden(2));
+        const double a = mt->item(0, 1)->data(Qt::DisplayRole).toDouble();
+        const double b = mt->item(0, 2)->data(Qt::DisplayRole).toDouble();
+        QCOMPARE(b, std::round(v.reportB()->selection.accuracy * 1000) / 1000);
+        QVERIFY(std::abs(mt->item(0, 3)->data(Qt::DisplayRole).toDouble() - std::round((b - a) * 1000) / 1000) < 2e-3);
+        QVERIFY(!v.sampleTable()->isColumnHidden(6));
+    }
+};
+
+QTEST_MAIN(TestEvaluateView)
+#include "test_evaluate_view.moc"

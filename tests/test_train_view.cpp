@@ -1,0 +1,232 @@
+// The Train view over a real workspace and the real `embervlm train` child process: a tiny run
+// launched from the form draws its curves, Stop stops the process (and Resume continues the
+// run), a second view re-attaches to a run another view launched, and the redraw is coalesced.
+#include "loss_chart.h"
+#include "demo_world.h"
+#include "run_series.h"
+#include "studio_test_util.h"
+#include "train_form.h"
+#include "train_process.h"
+#include "train_view.h"
+#include "workspace.h"
+
+#include <QComboBox>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QTableWidget>
+#include <QTemporaryDir>
+
+#include <cmath>
+
+using namespace ember::studio;
+namespace data = ember::data;
+
+namespace {
+
+// A model of a few thousand parameters at 64 px: six steps take seconds on two cores.
+const char* kTinyModel =
+    R"({\"image_size\":64,\"vision_widths\":[8,16,24,32],\"vision_depths\":[1,1,1,1],\"n_embd\":32,\"n_head\":2,)"
+    R"(\"n_layer\":1,\"n_inner\":64,\"proj_hidden\":32,\"reasoning_hidden\":32,\"validator_hidden\":16,\"answer_hidden\":16})";
+
+QString tinyConfig(int maxSteps, int checkpointEvery = 50)
+{
+    return QString(R"({"preset":"lite","model_overrides":"%1","batch_size":4,"max_steps":%2,"eval_split":"none","checkpoint_every":%3})")
+        .arg(kTinyModel)
+        .arg(maxSteps)
+        .arg(checkpointEvery);
+}
+
+void setStage(TrainForm* f, const QString& stage)
+{
+    f->stageBox()->setCurrentIndex(f->stageBox()->findData(stage));
+}
+
+} // namespace
+
+class TestTrainView final : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir dir_;
+    QString ws_;
+
+    std::unique_ptr<TrainView> makeView()
+    {
+        auto v = std::make_unique<TrainView>();
+        v->resize(1280, 800);
+        v->show();
+        v->setWorkspace(ws_);
+        return v;
+    }
+
+    static QString dbStatus(const QString& ws, qint64 run)
+    {
+        auto w = data::Workspace::open(ws.toStdString());
+        const auto r = w.run(run);
+        return r ? QString::fromStdString(r->status) : QString();
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        studio_test::isolateSettings();
+        QVERIFY(dir_.isValid());
+        ws_ = dir_.path() + "/ws";
+        auto w = data::Workspace::open(ws_.toStdString());
+        data::DemoOptions o;
+        o.count = 40;
+        o.imageSize = 64;
+        data::generateDemoWorld(w, o);
+        TrainProcess::setProgram(QStringLiteral(EMBERVLM_BIN_DIR "/embervlm"));
+        QVERIFY2(QFileInfo::exists(TrainProcess::program()), qPrintable(TrainProcess::program()));
+    }
+
+    void emaIsDebiased()
+    {
+        const QVector<double> x{2, 2, 2, 2};
+        for (double v : debiasedEma(x, 0.9))
+            QVERIFY(std::abs(v - 2.0) < 1e-12);   // a constant stays constant from the first point
+        QCOMPARE(debiasedEma(x, 0.0), x);
+        const auto e = debiasedEma({0, 10}, 0.5);
+        QVERIFY(std::abs(e[1] - (0.25 * 10 / 0.75)) < 1e-12);
+    }
+
+    void formValidatesBeforeStart()
+    {
+        TrainForm f;
+        setStage(&f, "3");
+        f.extraJsonEdit()->setText(tinyConfig(6));
+        QVERIFY(f.isValid());
+        f.extraJsonEdit()->setText(R"({"batch_size":0})");
+        QString err;
+        QVERIFY(f.arguments(&err).isEmpty());
+        QVERIFY2(err.contains("batch_size"), qPrintable(err));
+        f.extraJsonEdit()->setText(R"({"no_such_knob":1})");
+        QVERIFY(!f.isValid());
+        f.extraJsonEdit()->setText(R"({"phase":1})");   // phase is stage 4's only
+        QVERIFY(!f.isValid());
+        setStage(&f, "4");
+        QVERIFY(f.isValid());
+    }
+
+    void redrawIsCoalesced()
+    {
+        LossChart c("test");
+        c.resize(400, 300);
+        c.show();
+        SeriesData d;
+        QVector<LossChart::Curve> curves{{1, "train/loss", "loss", &d}};
+        const int before = c.replotCount();
+        for (int i = 0; i < 2000; ++i) {   // data far faster than any screen
+            d.step.push_back(i);
+            d.seconds.push_back(i * 0.001);
+            d.value.push_back(1.0 / (i + 1));
+            c.setCurves(curves);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(c.replotCount(), before + 1, 2000);
+        QTest::qWait(3 * LossChart::kRedrawMs);
+        QCOMPARE(c.replotCount(), before + 1);
+        QCOMPARE(c.pointCount(), 2000);
+    }
+
+    void tinyRunDrawsCurves()
+    {
+        auto v = makeView();
+        setStage(v->form(), "3");
+        v->form()->extraJsonEdit()->setText(tinyConfig(6));
+        QSignalSpy ended(v.get(), &TrainView::runEnded);
+        QVERIFY(v->start());
+        QVERIFY(v->isRunning());
+        QVERIFY(ended.wait(180000));
+        QCOMPARE(ended.first().at(1).toString(), QString("finished"));
+        const qint64 run = ended.first().at(0).toLongLong();
+        QCOMPARE(dbStatus(ws_, run), QString("finished"));
+        QTRY_VERIFY_WITH_TIMEOUT(!v->isRunning(), 10000);
+        // Six steps of the loss, learning rate and gradient norm in the charts.
+        QTRY_VERIFY_WITH_TIMEOUT(v->lossChart()->pointCount() >= 6, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(v->lrChart()->pointCount(), 6, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(v->gradChart()->pointCount(), 6, 5000);
+        QCOMPARE(v->progressBar()->value(), 6);
+        QVERIFY(v->checkpointList()->count() >= 1);
+        QVERIFY(v->runsTable()->rowCount() >= 1);
+        QCOMPARE(v->runsTable()->item(0, 2)->text(), QString("finished"));
+        QVERIFY(v->runsTable()->item(0, 4)->text() != "–");   // last loss
+        const QString csv = dir_.path() + "/runs.csv";
+        QVERIFY(v->exportCsv(csv));
+        QFile f(csv);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QVERIFY(f.readAll().count('\n') > 6);
+        QVERIFY(v->exportPng(dir_.path() + "/loss.png"));
+        QVERIFY(QImage(dir_.path() + "/loss.png").width() > 100);
+    }
+
+    void stopStopsAndResumeContinues()
+    {
+        auto v = makeView();
+        setStage(v->form(), "3");
+        v->form()->extraJsonEdit()->setText(tinyConfig(2000, 100000));
+        QSignalSpy started(v.get(), &TrainView::runStarted);
+        QSignalSpy ended(v.get(), &TrainView::runEnded);
+        QVERIFY(v->start());
+        QVERIFY(started.wait(120000));
+        const qint64 run = started.first().at(0).toLongLong();
+        QTRY_VERIFY_WITH_TIMEOUT(v->progressBar()->value() >= 2, 120000);
+        const qint64 pid = v->processPid();
+        QVERIFY(pid > 0);
+        QVERIFY(TrainProcess::isTrainerAlive(pid));
+        v->stop();
+        QVERIFY(ended.wait(60000));
+        QCOMPARE(ended.first().at(1).toString(), QString("stopped"));
+        QTRY_VERIFY_WITH_TIMEOUT(!TrainProcess::isTrainerAlive(pid), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!v->isRunning(), 10000);
+        QCOMPARE(dbStatus(ws_, run), QString("paused"));
+        const int stoppedAt = v->progressBar()->value();
+
+        ended.clear();
+        QVERIFY(v->resume(run));
+        QTRY_VERIFY_WITH_TIMEOUT(v->progressBar()->value() > stoppedAt + 1, 120000);
+        QCOMPARE(v->activeRun(), run);   // the same run goes on
+        v->stop();
+        QVERIFY(ended.wait(60000));
+        QCOMPARE(ended.first().at(1).toString(), QString("stopped"));
+    }
+
+    void reopenedViewReattaches()
+    {
+        qint64 run = 0, pid = 0;
+        {
+            auto v = makeView();
+            setStage(v->form(), "3");
+            v->form()->extraJsonEdit()->setText(tinyConfig(100000, 100000));
+            QSignalSpy started(v.get(), &TrainView::runStarted);
+            QVERIFY(v->start());
+            QVERIFY(started.wait(120000));
+            run = started.first().at(0).toLongLong();
+            pid = v->processPid();
+            QTRY_VERIFY_WITH_TIMEOUT(v->progressBar()->value() >= 1, 120000);
+        }   // the view (as the studio would on quit) goes; the run keeps training
+        QVERIFY(TrainProcess::isTrainerAlive(pid));
+        QCOMPARE(dbStatus(ws_, run), QString("running"));
+
+        auto v2 = makeView();
+        QVERIFY(v2->isRunning());
+        QCOMPARE(v2->activeRun(), run);
+        QCOMPARE(v2->processPid(), pid);
+        QVERIFY(v2->overlaid().contains(run));
+        // Curves keep growing from the database alone.
+        QTRY_VERIFY_WITH_TIMEOUT(v2->lossChart()->pointCount() > 0, 10000);
+        const int n = v2->lossChart()->pointCount();
+        QTRY_VERIFY_WITH_TIMEOUT(v2->lossChart()->pointCount() > n, 60000);
+        QVERIFY(v2->stopButton()->isEnabled());
+        QSignalSpy ended(v2.get(), &TrainView::runEnded);
+        v2->stop();   // by the pid file: SIGTERM, checkpoint, "stopped"
+        QVERIFY(ended.wait(60000));
+        QTRY_VERIFY_WITH_TIMEOUT(!TrainProcess::isTrainerAlive(pid), 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(dbStatus(ws_, run), QString("paused"), 30000);
+    }
+};
+
+QTEST_MAIN(TestTrainView)
+#include "test_train_view.moc"

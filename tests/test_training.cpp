@@ -1,0 +1,303 @@
+// The trainer: freezing rules per stage, exact resume, NaN and crash handling, data parallelism.
+#include "checkpoint.h"
+#include "demo_world.h"
+#include "trainer.h"
+#include "workspace.h"
+
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <sys/types.h>
+
+using namespace ember;
+using nlohmann::json;
+
+namespace {
+
+const char* kTinyModel =
+    R"({"image_size":64,"vision_widths":[8,16,24,32],"vision_depths":[1,1,1,1],"n_embd":32,"n_head":2,"n_layer":1,)"
+    R"("n_inner":64,"proj_hidden":32,"reasoning_hidden":32,"validator_hidden":16,"answer_hidden":16})";
+
+train::TrainConfig tinyConfig(int stage, int steps)
+{
+    auto c = train::TrainConfig::forStage(stage);
+    c.preset = "lite";
+    c.model_overrides = kTinyModel;
+    c.batch_size = 4;
+    c.max_steps = steps;
+    c.warmup_steps = 1;
+    c.eval_split = "none";
+    c.checkpoint_every = 100;
+    c.max_tokens = 64;
+    return c;
+}
+
+std::map<std::string, torch::Tensor> weights(const std::string& path)
+{
+    std::map<std::string, torch::Tensor> m;
+    auto model = loadCheckpointFile(path);
+    for (auto& [k, v] : stateDict(*model))
+        m[k] = v.clone();
+    return m;
+}
+
+bool partChanged(const std::map<std::string, torch::Tensor>& a, const std::map<std::string, torch::Tensor>& b,
+                 const std::string& prefix)
+{
+    for (const auto& [k, v] : a)
+        if (k.rfind(prefix, 0) == 0 && v.is_floating_point() && k.find("running_") == std::string::npos &&
+            !torch::equal(v, b.at(k)))
+            return true;
+    return false;
+}
+
+} // namespace
+
+class TestTraining final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(dir_.isValid());
+        ws_ = dir_.path() + "/ws";
+        auto ws = data::Workspace::open(ws_.toStdString());
+        data::DemoOptions d;
+        d.count = 40;
+        d.seed = 3;
+        d.imageSize = 64;
+        data::generateDemoWorld(ws, d, {});
+        // A starting checkpoint every test shares.
+        init_ = (dir_.path() + "/init.safetensors").toStdString();
+        ModelConfig mc = ModelConfig::preset_named("lite");
+        mc.applyOverrides(kTinyModel);
+        EmberVLM m(mc);
+        initWeights(*m, 1);
+        saveCheckpointFile(init_, *m);
+    }
+
+    void freezingRules_data()
+    {
+        QTest::addColumn<int>("stage");
+        QTest::addColumn<int>("phase");
+        QTest::addColumn<QStringList>("changed");
+        QTest::addColumn<QStringList>("unchanged");
+        QTest::newRow("stage 1") << 1 << 0 << QStringList{"projection.", "language_model."} << QStringList{"vision.", "reasoning."};
+        QTest::newRow("stage 2") << 2 << 0 << QStringList{"vision.", "projection.", "language_model."} << QStringList{"reasoning."};
+        QTest::newRow("stage 3") << 3 << 0 << QStringList{"vision.", "projection.", "language_model.", "reasoning."} << QStringList{};
+        QTest::newRow("stage 4 phase 1") << 4 << 1 << QStringList{"reasoning."}
+                                         << QStringList{"vision.", "projection.", "language_model."};
+        QTest::newRow("stage 4 phase 2") << 4 << 2 << QStringList{"vision.", "language_model.", "reasoning."} << QStringList{};
+    }
+
+    // Frozen parameters stay bit-identical; trained ones move.
+    void freezingRules()
+    {
+        QFETCH(int, stage);
+        QFETCH(int, phase);
+        QFETCH(QStringList, changed);
+        QFETCH(QStringList, unchanged);
+        auto c = tinyConfig(stage, 2);
+        c.phase = phase;
+        c.init_checkpoint = init_;
+        c.vision_lr_scale = 1.0;
+        train::TrainerOptions o;
+        o.workspaceDir = ws_.toStdString();
+        o.config = c;
+        o.progress = [](const std::string&) {};
+        const auto r = train::runTraining(o);
+        QCOMPARE(QString::fromStdString(r.status), QString("finished"));
+        const auto before = weights(init_), after = weights(r.lastCheckpoint);
+        for (const auto& p : changed)
+            QVERIFY2(partChanged(before, after, p.toStdString()), qPrintable(p + " did not change"));
+        for (const auto& p : unchanged)
+            QVERIFY2(!partChanged(before, after, p.toStdString()), qPrintable(p + " changed"));
+    }
+
+    // Stopped at step 3 and resumed, a run ends with the same weights and the same curve as one
+    // that never stopped.
+    void resumeIsExact()
+    {
+        auto c = tinyConfig(3, 6);
+        c.init_checkpoint = init_;
+        c.seed = 5;
+        std::vector<double> straightLoss, resumedLoss;
+        train::TrainerOptions a;
+        a.workspaceDir = ws_.toStdString();
+        a.config = c;
+        a.progress = [&](const std::string& line) {
+            auto j = json::parse(line);
+            if (j["event"] == "step")
+                straightLoss.push_back(j["loss"]);
+        };
+        const auto straight = train::runTraining(a);
+        QCOMPARE(QString::fromStdString(straight.status), QString("finished"));
+
+        std::atomic<bool> stop{false};
+        train::TrainerOptions b = a;
+        b.stop = &stop;
+        b.progress = [&](const std::string& line) {
+            auto j = json::parse(line);
+            if (j["event"] == "step") {
+                resumedLoss.push_back(j["loss"]);
+                if (j["step"] == 3)
+                    stop = true;
+            }
+        };
+        const auto first = train::runTraining(b);
+        QCOMPARE(QString::fromStdString(first.status), QString("stopped"));
+        QCOMPARE(first.steps, int64_t(3));
+        auto ws = data::Workspace::open(ws_.toStdString());
+        QCOMPARE(QString::fromStdString(ws.run(first.runId)->status), QString("paused"));
+        stop = false;
+        train::TrainerOptions r = b;
+        r.resumeRunId = first.runId;
+        const auto second = train::runTraining(r);
+        QCOMPARE(QString::fromStdString(second.status), QString("finished"));
+        QCOMPARE(second.steps, int64_t(6));
+        QCOMPARE(resumedLoss.size(), straightLoss.size());
+        for (size_t i = 0; i < straightLoss.size(); ++i)
+            QCOMPARE(resumedLoss[i], straightLoss[i]);
+        const auto wa = weights(straight.lastCheckpoint), wb = weights(second.lastCheckpoint);
+        for (const auto& [k, v] : wa)
+            QVERIFY2(torch::equal(v, wb.at(k)), k.c_str());
+        // The database holds one point per step for the resumed run.
+        QCOMPARE(static_cast<int>(ws.metrics(second.runId, "train/loss").size()), 6);
+    }
+
+    // A NaN loss ends the run with a message and keeps the last good checkpoint.
+    void nanStopsAndKeepsLastGood()
+    {
+        auto c = tinyConfig(3, 6);
+        c.init_checkpoint = init_;
+        c.checkpoint_every = 2;
+        train::TrainerOptions o;
+        o.workspaceDir = ws_.toStdString();
+        o.config = c;
+        o.injectNanAtStep = 4;
+        o.progress = [](const std::string&) {};
+        const auto r = train::runTraining(o);
+        QCOMPARE(QString::fromStdString(r.status), QString("failed"));
+        QVERIFY2(QString::fromStdString(r.message).contains("NaN at step 4"), r.message.c_str());
+        QVERIFY(QString::fromStdString(r.lastCheckpoint).endsWith("ckpt-2.safetensors"));
+        QVERIFY(QFile::exists(QString::fromStdString(r.lastCheckpoint)));
+        loadCheckpointFile(r.lastCheckpoint);   // loads: not a broken file
+        auto ws = data::Workspace::open(ws_.toStdString());
+        QCOMPARE(QString::fromStdString(ws.run(r.runId)->status), QString("failed"));
+    }
+
+    // kill -9 in the middle of a run: the last checkpoint is whole and the run resumes to the end.
+    void killedRunResumes()
+    {
+        auto c = tinyConfig(3, 400);
+        c.init_checkpoint = init_;
+        c.checkpoint_every = 2;
+        QProcess p;
+        p.setProgram(EMBERVLM_BIN_DIR "/embervlm");
+        p.setArguments({"train", "-w", ws_, "--stage", "3", "--config", QString::fromStdString(c.toJson()), "--threads", "1"});
+        p.start();
+        QVERIFY(p.waitForStarted());
+        int64_t runId = 0;
+        bool checkpointed = false;
+        QElapsedTimer t;
+        t.start();
+        while (!checkpointed && t.elapsed() < 120000) {
+            p.waitForReadyRead(1000);
+            while (p.canReadLine()) {
+                auto j = json::parse(p.readLine().toStdString());
+                if (j["event"] == "started")
+                    runId = j["run"];
+                if (j["event"] == "checkpoint" && j["step"] >= 4)
+                    checkpointed = true;
+            }
+        }
+        QVERIFY(checkpointed);
+        ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
+        p.waitForFinished();
+        auto ws = data::Workspace::open(ws_.toStdString());
+        QCOMPARE(QString::fromStdString(ws.run(runId)->status), QString("running"));   // it never got to say otherwise
+        // Resume with fewer remaining steps: shorten the run through its stored config.
+        auto run = *ws.run(runId);
+        auto cfg = train::TrainConfig();
+        cfg.applyJson(run.config);
+        cfg.max_steps = 10;
+        run.config = cfg.toJson();
+        ws.updateRun(run);
+        train::TrainerOptions o;
+        o.workspaceDir = ws_.toStdString();
+        o.resumeRunId = runId;
+        o.progress = [](const std::string&) {};
+        const auto r = train::runTraining(o);
+        QCOMPARE(QString::fromStdString(r.status), QString("finished"));
+        QCOMPARE(r.steps, int64_t(10));
+    }
+
+    // Two processes on loopback, each with half of the global batch, follow the curve of one
+    // process with the whole batch (dropout, BatchNorm and cross-sample terms switched off so the
+    // two compute the same function; tolerance 1e-4 relative for float summation order).
+    void dataParallelMatchesSingleProcess()
+    {
+        auto c = tinyConfig(3, 4);
+        c.init_checkpoint = dir_.path().toStdString() + "/nodrop.safetensors";
+        {
+            ModelConfig mc = ModelConfig::preset_named("lite");
+            mc.applyOverrides(kTinyModel);
+            mc.dropout = 0.0;
+            EmberVLM m(mc);
+            initWeights(*m, 1);
+            saveCheckpointFile(c.init_checkpoint, *m);
+        }
+        c.freeze = {"vision"};
+        c.consistency_weight = 0.0;
+        c.reasoning_text_weight = 0.0;
+        c.batch_size = 4;
+        const QString cfgTwo = QString::fromStdString(c.toJson());
+        c.batch_size = 8;
+        const QString cfgOne = QString::fromStdString(c.toJson());
+        auto curve = [](QProcess& p) {
+            std::vector<double> losses;
+            for (const auto& line : p.readAllStandardOutput().split('\n')) {
+                if (line.trimmed().isEmpty())
+                    continue;
+                auto j = json::parse(line.toStdString());
+                if (j["event"] == "step")
+                    losses.push_back(j["loss"]);
+            }
+            return losses;
+        };
+        QProcess one;
+        one.start(EMBERVLM_BIN_DIR "/embervlm", {"train", "-w", ws_, "--stage", "3", "--config", cfgOne, "--threads", "1"});
+        QVERIFY(one.waitForFinished(180000));
+        QCOMPARE(one.exitCode(), 0);
+        const auto single = curve(one);
+        const QString master = "127.0.0.1:" + QString::number(29500 + (QCoreApplication::applicationPid() % 1000));
+        QProcess r0, r1;
+        const QStringList common{"train", "-w", ws_, "--stage", "3", "--config", cfgTwo, "--threads", "1", "--world-size", "2",
+                                 "--master", master};
+        r0.start(EMBERVLM_BIN_DIR "/embervlm", common + QStringList{"--rank", "0"});
+        r1.start(EMBERVLM_BIN_DIR "/embervlm", common + QStringList{"--rank", "1"});
+        QVERIFY(r0.waitForFinished(180000));
+        QVERIFY(r1.waitForFinished(180000));
+        QVERIFY2(r0.exitCode() == 0, r0.readAllStandardError().constData());
+        QCOMPARE(r1.exitCode(), 0);
+        const auto parallel = curve(r0);
+        QCOMPARE(parallel.size(), single.size());
+        QCOMPARE(static_cast<int>(single.size()), 4);
+        for (size_t i = 0; i < single.size(); ++i) {
+            qInfo() << "step" << i + 1 << "one process" << single[i] << "two processes" << parallel[i];
+            QVERIFY(std::abs(single[i] - parallel[i]) <= 1e-4 * std::max(1.0, std::abs(single[i])));
+        }
+    }
+
+private:
+    QTemporaryDir dir_;
+    QString ws_;
+    std::string init_;
+};
+
+QTEST_APPLESS_MAIN(TestTraining)
+#include "test_training.moc"

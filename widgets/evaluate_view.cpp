@@ -1,0 +1,479 @@
+#include "evaluate_view.h"
+
+#include "confusion_map.h"
+#include "message_bar.h"
+#include "reliability_chart.h"
+#include "workspace.h"
+
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHash>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QSet>
+#include <QLabel>
+#include <QListWidget>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QThread>
+#include <QTimer>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace ember::studio {
+
+namespace train = ember::train;
+namespace data = ember::data;
+
+// What the worker thread shares with the view: written there, read after QThread::finished.
+struct EvaluateView::Job {
+    QString checkpointA, checkpointB, split, wsDir;
+    std::optional<train::EvalReport> a, b;
+    QString error;
+    std::atomic<qint64> done{0}, total{0};
+};
+
+namespace {
+
+enum SampleCol { SId, STruth, SPred, SConf, SLoss, SSteps, SPredB, SConfB, SLossB, SCount };
+
+QTableWidgetItem* numItem(double v, int decimals = 3)
+{
+    auto* it = new QTableWidgetItem;
+    // Display role holds the number, so sorting is numeric.
+    it->setData(Qt::DisplayRole, std::isnan(v) ? QVariant() : QVariant(std::round(v * std::pow(10, decimals)) / std::pow(10, decimals)));
+    it->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    return it;
+}
+
+} // namespace
+
+EvaluateView::EvaluateView(QWidget* parent) : QWidget(parent)
+{
+    setObjectName("evaluateView");
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(8, 8, 8, 8);
+    message_ = new MessageBar(this);
+    outer->addWidget(message_);
+
+    auto* bar = new QHBoxLayout;
+    auto addCombo = [this, bar](const QString& label, const QString& tip) {
+        bar->addWidget(new QLabel(label, this));
+        auto* c = new QComboBox(this);
+        c->setEditable(true);
+        c->setMinimumContentsLength(22);
+        c->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        c->setToolTip(tip);
+        bar->addWidget(c, 2);
+        auto* b = new QToolButton(this);
+        b->setText("…");
+        b->setToolTip(tr("Choose a checkpoint file"));
+        connect(b, &QToolButton::clicked, this, [this, c] {
+            const QString p = QFileDialog::getOpenFileName(this, tr("Checkpoint"), wsDir_, tr("Checkpoints (*.safetensors)"));
+            if (!p.isEmpty())
+                c->setEditText(p);
+        });
+        bar->addWidget(b);
+        return c;
+    };
+    ckA_ = addCombo(tr("Checkpoint"), tr("The checkpoint to evaluate"));
+    ckB_ = addCombo(tr("Compare with"), tr("Optional: a second checkpoint shown side by side"));
+    bar->addWidget(new QLabel(tr("Split"), this));
+    split_ = new QComboBox(this);
+    split_->addItems({"val", "test", "train", "all"});
+    bar->addWidget(split_);
+    run_ = new QPushButton(tr("Evaluate"), this);
+    cancelBtn_ = new QPushButton(tr("Cancel"), this);
+    cancelBtn_->setEnabled(false);
+    bar->addWidget(run_);
+    bar->addWidget(cancelBtn_);
+    outer->addLayout(bar);
+    auto* pr = new QHBoxLayout;
+    progress_ = new QProgressBar(this);
+    progress_->setRange(0, 1);
+    progress_->setValue(0);
+    progress_->setMaximumHeight(progress_->fontMetrics().height() + 4);
+    summary_ = new QLabel(tr("Pick a checkpoint and a split, then Evaluate."), this);
+    pr->addWidget(summary_, 1);
+    pr->addWidget(progress_);
+    outer->addLayout(pr);
+
+    auto* vs = new QSplitter(Qt::Vertical, this);
+    auto* top = new QSplitter(Qt::Horizontal, vs);
+    metrics_ = new QTableWidget(0, 4, top);
+    metrics_->setHorizontalHeaderLabels({tr("Metric"), tr("A"), tr("B"), tr("B − A")});
+    metrics_->verticalHeader()->hide();
+    metrics_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    metrics_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    metrics_->setAccessibleName(tr("Metrics"));
+    top->addWidget(metrics_);
+    auto* mid = new QWidget(top);
+    auto* ml = new QVBoxLayout(mid);
+    ml->setContentsMargins(0, 0, 0, 0);
+    matrix_ = new ConfusionMap(mid);
+    ml->addWidget(matrix_, 3);
+    cellTitle_ = new QLabel(tr("Click a cell to list its samples; double-click one to open it in Annotate."), mid);
+    cellTitle_->setWordWrap(true);
+    ml->addWidget(cellTitle_);
+    cell_ = new QListWidget(mid);
+    cell_->setAccessibleName(tr("Samples of the selected cell"));
+    ml->addWidget(cell_, 1);
+    top->addWidget(mid);
+    reliability_ = new ReliabilityChart(top);
+    top->addWidget(reliability_);
+    top->setStretchFactor(0, 2);
+    top->setStretchFactor(1, 3);
+    top->setStretchFactor(2, 3);
+    vs->addWidget(top);
+    samples_ = new QTableWidget(0, SCount, vs);
+    samples_->setHorizontalHeaderLabels({tr("Sample"), tr("Truth"), tr("Predicted"), tr("Confidence"), tr("Loss"),
+                                         tr("Accepted steps"), tr("B predicted"), tr("B confidence"), tr("B loss")});
+    samples_->verticalHeader()->hide();
+    samples_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    samples_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    samples_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    samples_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    samples_->horizontalHeader()->setStretchLastSection(true);
+    samples_->setSortingEnabled(true);
+    samples_->setAccessibleName(tr("Per-sample results"));
+    samples_->setToolTip(tr("Click a header to sort (e.g. by loss); double-click a row to open the sample in Annotate"));
+    vs->addWidget(samples_);
+    vs->setStretchFactor(0, 3);
+    vs->setStretchFactor(1, 2);
+    outer->addWidget(vs, 1);
+
+    connect(run_, &QPushButton::clicked, this, [this] {
+        evaluate(ckA_->currentText().trimmed(), split_->currentText(), ckB_->currentText().trimmed());
+    });
+    connect(cancelBtn_, &QPushButton::clicked, this, &EvaluateView::cancel);
+    connect(matrix_, &ConfusionMap::cellClicked, this, &EvaluateView::onCell);
+    connect(cell_, &QListWidget::itemDoubleClicked, this,
+            [this](QListWidgetItem* it) { Q_EMIT openSampleRequested(it->data(Qt::UserRole).toLongLong()); });
+    connect(samples_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) {
+        if (auto* it = samples_->item(row, SId))
+            Q_EMIT openSampleRequested(it->data(Qt::DisplayRole).toLongLong());
+    });
+    showReports();
+}
+
+EvaluateView::~EvaluateView()
+{
+    cancel();
+    if (thread_)
+        thread_->wait();
+}
+
+void EvaluateView::setWorkspace(const QString& dir)
+{
+    wsDir_ = dir;
+    refreshCheckpoints();
+}
+
+void EvaluateView::refreshCheckpoints()
+{
+    if (wsDir_.isEmpty())
+        return;
+    QStringList paths;
+    try {
+        auto ws = data::Workspace::open(wsDir_.toStdString());
+        for (const auto& r : ws.runs())
+            for (const auto& c : ws.checkpoints(r.id))
+                paths.prepend(QString::fromStdString(ws.absolutePath(c.path)));
+    } catch (const std::exception& e) {
+        message_->showError(tr("Could not read the checkpoints of %1: %2").arg(wsDir_, QString::fromUtf8(e.what())));
+    }
+    paths.removeDuplicates();
+    for (auto* c : {ckA_, ckB_}) {
+        const QString keep = c->currentText();
+        c->clear();
+        if (c == ckB_)
+            c->addItem(QString());
+        c->addItems(paths);
+        if (!keep.isEmpty())
+            c->setEditText(keep);
+    }
+    // Prefer the newest run's best checkpoint.
+    if (ckA_->currentText().isEmpty())
+        for (const QString& p : paths)
+            if (p.endsWith("best.safetensors")) {
+                ckA_->setEditText(p);
+                break;
+            }
+}
+
+bool EvaluateView::isRunning() const { return thread_ != nullptr; }
+
+void EvaluateView::cancel() { cancel_.store(true); }
+
+bool EvaluateView::evaluate(const QString& checkpoint, const QString& split, const QString& compareWith)
+{
+    if (thread_ || wsDir_.isEmpty() || checkpoint.isEmpty())
+        return false;
+    message_->dismiss();
+    cancel_.store(false);
+    auto job = std::make_shared<Job>();
+    job->checkpointA = checkpoint;
+    job->checkpointB = compareWith;
+    job->split = split;
+    job->wsDir = wsDir_;
+    job_ = job;
+    ckA_->setEditText(checkpoint);
+    ckB_->setEditText(compareWith);
+    split_->setCurrentText(split);
+    std::atomic<bool>* cancel = &cancel_;
+    thread_ = QThread::create([job, cancel] {
+        const QString which[2] = {job->checkpointA, job->checkpointB};
+        for (int k = 0; k < 2; ++k) {
+            if (which[k].isEmpty())
+                continue;
+            train::EvalOptions o;
+            o.workspaceDir = job->wsDir.toStdString();
+            o.checkpoint = which[k].toStdString();
+            o.split = job->split.toStdString();
+            o.textSamples = 0;    // selection, calibration and reasoning only: the view's figures
+            o.record = false;     // looking is not a recorded evaluation (`embervlm eval` records)
+            o.progress = [job, cancel, k](int64_t d, int64_t t) {
+                job->total.store(2 * t);
+                job->done.store(k * t + d);
+                return !cancel->load();
+            };
+            try {
+                (k == 0 ? job->a : job->b) = train::evaluateCheckpoint(o);
+            } catch (const std::exception& e) {
+                job->error = QFileInfo(which[k]).fileName() + ": " + QString::fromUtf8(e.what());
+                return;
+            }
+        }
+    });
+    connect(thread_, &QThread::finished, this, &EvaluateView::onFinished);
+    auto* tick = new QTimer(thread_);
+    connect(tick, &QTimer::timeout, this, [this, job] {
+        progress_->setRange(0, static_cast<int>(std::max<qint64>(1, job->total.load())));
+        progress_->setValue(static_cast<int>(job->done.load()));
+    });
+    tick->start(100);
+    thread_->start();
+    run_->setEnabled(false);
+    cancelBtn_->setEnabled(true);
+    summary_->setText(tr("Evaluating %1 on %2…").arg(QFileInfo(checkpoint).fileName(), split));
+    return true;
+}
+
+void EvaluateView::onFinished()
+{
+    thread_->deleteLater();
+    thread_ = nullptr;
+    run_->setEnabled(true);
+    cancelBtn_->setEnabled(false);
+    auto job = std::move(job_);
+    if (!job->error.isEmpty() || !job->a) {
+        const QString msg = job->error.isEmpty() ? tr("no result") : job->error;
+        message_->showError(tr("Evaluation failed: %1").arg(msg));
+        summary_->setText(tr("Evaluation failed."));
+        Q_EMIT evaluationFinished(false, msg);
+        return;
+    }
+    a_ = std::move(job->a);
+    b_ = std::move(job->b);
+    showReports();
+    Q_EMIT evaluationFinished(true, {});
+}
+
+QString EvaluateView::labelOf(int c) const
+{
+    if (a_ && c >= 0 && c < static_cast<int>(a_->labels.size()))
+        return QString::fromStdString(a_->labels[c]);
+    return QString::number(c);
+}
+
+int EvaluateView::confusionRow(const train::SampleResult& s)
+{
+    if (s.truth.empty())
+        return s.predicted;
+    return std::find(s.truth.begin(), s.truth.end(), s.predicted) != s.truth.end() ? s.predicted : s.truth.front();
+}
+
+void EvaluateView::showReports()
+{
+    QStringList labels;
+    QVector<QVector<qint64>> m;
+    if (a_) {
+        for (const auto& l : a_->labels)
+            labels << QString::fromStdString(l);
+        for (const auto& row : a_->selection.confusion)
+            m.push_back(QVector<qint64>(row.begin(), row.end()));
+        summary_->setText(tr("%1 on %2: %3 samples, accuracy %4, macro F1 %5 (%6 s)%7")
+                              .arg(QFileInfo(QString::fromStdString(a_->checkpoint)).fileName(),
+                                   QString::fromStdString(a_->split))
+                              .arg(a_->selection.total)
+                              .arg(a_->selection.accuracy, 0, 'f', 3)
+                              .arg(a_->selection.macroF1, 0, 'f', 3)
+                              .arg(a_->seconds, 0, 'f', 1)
+                              .arg(b_ ? tr(" · B: %1, accuracy %2")
+                                            .arg(QFileInfo(QString::fromStdString(b_->checkpoint)).fileName())
+                                            .arg(b_->selection.accuracy, 0, 'f', 3)
+                                      : QString()));
+    }
+    matrix_->setMatrix(labels, m);
+    cell_->clear();
+    reliability_->setReports(a_ ? &a_->selection : nullptr, b_ ? &b_->selection : nullptr, "A", "B");
+    fillMetrics();
+    fillSamples();
+}
+
+void EvaluateView::fillMetrics()
+{
+    struct Row {
+        QString name;
+        double a, b;
+    };
+    QVector<Row> rows;
+    auto nan = std::nan("");
+    auto add = [&](const QString& name, auto get) {
+        rows.push_back({name, a_ ? get(*a_) : nan, b_ ? get(*b_) : nan});
+    };
+    add(tr("accuracy"), [](const train::EvalReport& r) { return r.selection.accuracy; });
+    add(tr("macro F1"), [](const train::EvalReport& r) { return r.selection.macroF1; });
+    add(tr("calibration error (ECE)"), [](const train::EvalReport& r) { return r.selection.ece; });
+    add(tr("reasoning consistency"), [](const train::EvalReport& r) { return r.meanStepConsistency; });
+    add(tr("early-stop rate"), [](const train::EvalReport& r) { return r.earlyStopRate; });
+    add(tr("samples"), [](const train::EvalReport& r) { return double(r.selection.total); });
+    if (a_)
+        for (int c = 0; c < a_->selection.classes; ++c)
+            add(tr("F1 · %1").arg(labelOf(c)), [c](const train::EvalReport& r) {
+                return c < static_cast<int>(r.selection.f1.size()) ? r.selection.f1[c] : std::nan("");
+            });
+    metrics_->setRowCount(rows.size());
+    metrics_->setColumnHidden(2, !b_);
+    metrics_->setColumnHidden(3, !b_);
+    for (int i = 0; i < rows.size(); ++i) {
+        metrics_->setItem(i, 0, new QTableWidgetItem(rows[i].name));
+        metrics_->setItem(i, 1, numItem(rows[i].a));
+        metrics_->setItem(i, 2, numItem(rows[i].b));
+        const double d = rows[i].b - rows[i].a;
+        auto* di = numItem(d);
+        if (!std::isnan(d) && std::abs(d) > 1e-9) {
+            // ECE is better when lower: colour by whether B improved, not by the sign.
+            const bool lowerIsBetter = i == 2;
+            di->setForeground((d > 0) != lowerIsBetter ? QColor(20, 130, 60) : QColor(190, 40, 30));
+            di->setText((d > 0 ? "+" : "") + QString::number(d, 'f', 3));
+        }
+        metrics_->setItem(i, 3, di);
+    }
+}
+
+void EvaluateView::fillSamples()
+{
+    samples_->setSortingEnabled(false);
+    samples_->setRowCount(0);
+    for (int c = SPredB; c <= SLossB; ++c)
+        samples_->setColumnHidden(c, !b_);
+    if (!a_) {
+        samples_->setSortingEnabled(true);
+        return;
+    }
+    QHash<qint64, const train::SampleResult*> byId;
+    if (b_)
+        for (const auto& s : b_->samples)
+            byId.insert(s.sampleId, &s);
+    samples_->setRowCount(static_cast<int>(a_->samples.size()));
+    int row = 0;
+    for (const auto& s : a_->samples) {
+        auto* id = new QTableWidgetItem;
+        id->setData(Qt::DisplayRole, static_cast<qlonglong>(s.sampleId));
+        samples_->setItem(row, SId, id);
+        QStringList truth;
+        for (int t : s.truth)
+            truth << labelOf(t);
+        samples_->setItem(row, STruth, new QTableWidgetItem(truth.join(", ")));
+        auto* pred = new QTableWidgetItem(labelOf(s.predicted));
+        const bool hit = std::find(s.truth.begin(), s.truth.end(), s.predicted) != s.truth.end();
+        pred->setForeground(hit ? QColor(20, 130, 60) : QColor(190, 40, 30));
+        samples_->setItem(row, SPred, pred);
+        samples_->setItem(row, SConf, numItem(s.confidence));
+        samples_->setItem(row, SLoss, numItem(s.loss));
+        samples_->setItem(row, SSteps, numItem(s.acceptedSteps, 0));
+        if (const auto* o = byId.value(s.sampleId)) {
+            auto* pb = new QTableWidgetItem(labelOf(o->predicted));
+            if (o->predicted != s.predicted) {
+                QFont f = pb->font();
+                f.setBold(true);   // the two checkpoints disagree here
+                pb->setFont(f);
+            }
+            samples_->setItem(row, SPredB, pb);
+            samples_->setItem(row, SConfB, numItem(o->confidence));
+            samples_->setItem(row, SLossB, numItem(o->loss));
+        }
+        ++row;
+    }
+    samples_->setSortingEnabled(true);
+    samples_->sortByColumn(SLoss, Qt::DescendingOrder);   // the worst first: where to look
+    samples_->resizeColumnsToContents();
+}
+
+QList<qint64> EvaluateView::samplesInCell(int truth, int predicted) const
+{
+    QList<qint64> ids;
+    if (a_)
+        for (const auto& s : a_->samples)
+            if (confusionRow(s) == truth && s.predicted == predicted)
+                ids << s.sampleId;
+    return ids;
+}
+
+void EvaluateView::onCell(int truth, int predicted)
+{
+    const QList<qint64> ids = samplesInCell(truth, predicted);
+    cellTitle_->setText(tr("True %1, predicted %2: %n sample(s). Double-click one to open it in Annotate.", nullptr, ids.size())
+                            .arg(labelOf(truth), labelOf(predicted)));
+    cell_->clear();
+    QHash<qint64, const train::SampleResult*> byId;
+    for (const auto& s : a_->samples)
+        byId.insert(s.sampleId, &s);
+    for (qint64 id : ids) {
+        const auto* s = byId.value(id);
+        auto* it = new QListWidgetItem(tr("#%1 · confidence %2 · loss %3").arg(id).arg(s->confidence, 0, 'f', 2).arg(s->loss, 0, 'f', 2),
+                                       cell_);
+        it->setData(Qt::UserRole, id);
+    }
+    // The same samples highlighted in the per-sample table.
+    const QSet<qint64> want(ids.begin(), ids.end());
+    samples_->clearSelection();
+    QItemSelection sel;
+    int first = -1;
+    for (int r = 0; r < samples_->rowCount(); ++r)
+        if (want.contains(samples_->item(r, SId)->data(Qt::DisplayRole).toLongLong())) {
+            sel.select(samples_->model()->index(r, 0), samples_->model()->index(r, SCount - 1));
+            if (first < 0)
+                first = r;
+        }
+    samples_->selectionModel()->select(sel, QItemSelectionModel::ClearAndSelect);
+    if (first >= 0)
+        samples_->scrollToItem(samples_->item(first, SId));
+}
+
+QList<qint64> EvaluateView::listedSamples() const
+{
+    QList<qint64> ids;
+    for (int i = 0; i < cell_->count(); ++i)
+        ids << cell_->item(i)->data(Qt::UserRole).toLongLong();
+    return ids;
+}
+
+QList<qint64> EvaluateView::selectedTableSamples() const
+{
+    QList<qint64> ids;
+    for (const auto& i : samples_->selectionModel()->selectedRows())
+        ids << samples_->item(i.row(), SId)->data(Qt::DisplayRole).toLongLong();
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+} // namespace ember::studio
