@@ -6,7 +6,9 @@ namespace ember {
 // Call first in main(). LibTorch's OpenMP workers spin and starve OpenBLAS's threads unless
 // OMP_WAIT_POLICY=PASSIVE is set before the OpenMP runtime loads, which happens before main();
 // so when it is missing (or differs) this sets it and re-executes the program once.
-// It also caps OpenCV's decoder at kMaxImagePixels. Returns normally in the final process.
+// OpenBLAS's kernel family is named the same way (OPENBLAS_CORETYPE, from the CPU's features),
+// since its own detection can fall back to slow SSE3 kernels. It also caps OpenCV's decoder at
+// kMaxImagePixels. Returns normally in the final process.
 void ensureFastRuntime(int argc, char** argv);
 
 // Intra-op threads for LibTorch; 0 means one per core.

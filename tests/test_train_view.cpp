@@ -90,7 +90,7 @@ private Q_SLOTS:
             QVERIFY(std::abs(v - 2.0) < 1e-12);   // a constant stays constant from the first point
         QCOMPARE(debiasedEma(x, 0.0), x);
         const auto e = debiasedEma({0, 10}, 0.5);
-        QVERIFY(std::abs(e[1] - (0.25 * 10 / 0.75)) < 1e-12);
+        QVERIFY(std::abs(e[1] - (0.5 * 10 / 0.75)) < 1e-12);   // (1-β)·10, over 1-β²
     }
 
     void formValidatesBeforeStart()
@@ -150,6 +150,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(v->gradChart()->pointCount(), 6, 5000);
         QCOMPARE(v->progressBar()->value(), 6);
         QVERIFY(v->checkpointList()->count() >= 1);
+        QVERIFY(QFileInfo::exists(v->checkpointList()->item(0)->data(Qt::UserRole).toString()));
         QVERIFY(v->runsTable()->rowCount() >= 1);
         QCOMPARE(v->runsTable()->item(0, 2)->text(), QString("finished"));
         QVERIFY(v->runsTable()->item(0, 4)->text() != "–");   // last loss

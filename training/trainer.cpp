@@ -381,8 +381,12 @@ TrainResult runTraining(const TrainerOptions& o)
             double loss = 0;
             std::map<std::string, double> parts;
             int64_t answered = 0, correct = 0, samples = 0;
+            double dataMs = 0, forwardMs = 0, backwardMs = 0;
+            auto since = [](Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); };
             for (int a = 0; a < cfg.accumulation; ++a) {
+                auto tData = Clock::now();
                 auto batch = batches.next();
+                dataMs += since(tData);
                 state.epoch = batch.epoch;
                 state.index = batch.index + 1;
                 if (state.index >= batches.batchesPerEpoch()) {
@@ -399,14 +403,18 @@ TrainResult runTraining(const TrainerOptions& o)
                                              &batch.lossMask, &batch.robotTargets, &batch.reasoningSteps, &batch.sampleIds})
                         *t = t->narrow(0, from, len);
                 }
+                auto tForward = Clock::now();
                 auto r = stageLoss.compute(batch, phase, frozenVision);
+                forwardMs += since(tForward);
                 if (o.injectNanAtStep == state.step + 1)
                     r.loss = r.loss * std::numeric_limits<float>::quiet_NaN();
                 const double v = r.loss.item<double>();
                 if (!std::isfinite(v))
                     throw std::runtime_error("loss became " + std::string(std::isnan(v) ? "NaN" : "infinite") + " at step " +
                                              std::to_string(state.step + 1));
+                auto tBackward = Clock::now();
                 (r.loss / cfg.accumulation).backward();
+                backwardMs += since(tBackward);
                 loss += v / cfg.accumulation;
                 for (auto& [k, x] : r.parts)
                     parts[k] += x / cfg.accumulation;
@@ -434,7 +442,9 @@ TrainResult runTraining(const TrainerOptions& o)
             if (!std::isfinite(gradNorm))
                 throw std::runtime_error("gradient norm became " + std::string(std::isnan(gradNorm) ? "NaN" : "infinite") +
                                          " at step " + std::to_string(state.step + 1));
+            auto tOptim = Clock::now();
             optimizer.step();
+            const double optimMs = since(tOptim);
             state.logitScaleLog = logitScale.item<double>();
             state.step += 1;
             lastLoss = loss;
@@ -444,7 +454,8 @@ TrainResult runTraining(const TrainerOptions& o)
             json line{{"event", "step"}, {"step", state.step}, {"total", total}, {"epoch", state.epoch},
                       {"phase", phase}, {"loss", loss}, {"lr", schedule.at(state.step - 1)}, {"grad_norm", gradNorm},
                       {"samples_per_s", samples * o.worldSize / std::max(1e-9, perStep)},
-                      {"eta_s", perStep * double(total - state.step)}};
+                      {"eta_s", perStep * double(total - state.step)},
+                      {"ms", {{"data", dataMs}, {"forward", forwardMs}, {"backward", backwardMs}, {"optimizer", optimMs}}}};
             std::vector<std::pair<std::string, double>> values{{"train/loss", loss},
                                                                {"lr", schedule.at(state.step - 1)},
                                                                {"grad_norm", gradNorm},

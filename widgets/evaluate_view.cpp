@@ -128,9 +128,12 @@ EvaluateView::EvaluateView(QWidget* parent) : QWidget(parent)
     top->addWidget(mid);
     reliability_ = new ReliabilityChart(top);
     top->addWidget(reliability_);
-    top->setStretchFactor(0, 2);
+    // Initial shares of the width: the figures need more room than the numbers.
+    top->setSizes({260, 480, 400});
+    top->setStretchFactor(0, 0);
     top->setStretchFactor(1, 3);
-    top->setStretchFactor(2, 3);
+    top->setStretchFactor(2, 2);
+    reliability_->setMinimumWidth(260);
     vs->addWidget(top);
     samples_ = new QTableWidget(0, SCount, vs);
     samples_->setHorizontalHeaderLabels({tr("Sample"), tr("Truth"), tr("Predicted"), tr("Confidence"), tr("Loss"),
@@ -199,13 +202,7 @@ void EvaluateView::refreshCheckpoints()
         if (!keep.isEmpty())
             c->setEditText(keep);
     }
-    // Prefer the newest run's best checkpoint.
-    if (ckA_->currentText().isEmpty())
-        for (const QString& p : paths)
-            if (p.endsWith("best.safetensors")) {
-                ckA_->setEditText(p);
-                break;
-            }
+    // The newest checkpoint comes first, so it is the one offered when nothing was picked yet.
 }
 
 bool EvaluateView::isRunning() const { return thread_ != nullptr; }
@@ -273,6 +270,8 @@ void EvaluateView::onFinished()
     run_->setEnabled(true);
     cancelBtn_->setEnabled(false);
     auto job = std::move(job_);
+    progress_->setRange(0, 1);
+    progress_->setValue(job->error.isEmpty() ? 1 : 0);
     if (!job->error.isEmpty() || !job->a) {
         const QString msg = job->error.isEmpty() ? tr("no result") : job->error;
         message_->showError(tr("Evaluation failed: %1").arg(msg));

@@ -153,7 +153,9 @@ bool TrainProcess::isTrainerAlive(qint64 pid)
         const int close = s.lastIndexOf(')');
         if (close > 0 && s.size() > close + 2 && s[close + 2] == 'Z')
             return false;   // exited, not yet reaped
-        return s.contains("(embervlm)");
+        // argv[0], not the command name: the runtime may re-exec itself through /proc/self/exe.
+        QFile cmd(QString("/proc/%1/cmdline").arg(pid));
+        return cmd.open(QIODevice::ReadOnly) && cmd.readAll().split('\0').value(0).endsWith("embervlm");
     }
     return true;   // no /proc: trust kill()
 }

@@ -191,6 +191,7 @@ TrainView::TrainView(QWidget* parent)
     log_->setFont(QFont("monospace"));
     tabs->addTab(log_, tr("Log"));
     vsplit->addWidget(tabs);
+    tabs->setMinimumHeight(runs_->verticalHeader()->defaultSectionSize() * 5 + runs_->horizontalHeader()->sizeHint().height());
     vsplit->setStretchFactor(0, 3);
     vsplit->setStretchFactor(1, 1);
     rl->addWidget(vsplit, 1);
@@ -236,7 +237,7 @@ TrainView::TrainView(QWidget* parent)
         updateButtons();
     });
     auto openCk = [this](OpenIn where) {
-        if (auto* it = ckpts_->currentItem())
+        if (auto* it = ckpts_->currentItem(); it && !it->data(Qt::UserRole).toString().isEmpty())
             Q_EMIT openCheckpointRequested(it->data(Qt::UserRole).toString(), where);
     };
     connect(openAsk, &QPushButton::clicked, this, [openCk] { openCk(OpenIn::Ask); });
@@ -284,6 +285,8 @@ void TrainView::setWorkspace(const QString& dir)
                     break;
                 }
         }
+        if (runs_->rowCount() > 0)
+            runs_->selectRow(0);   // the newest run: its checkpoints and where it stands
         poll();
         poll_->start();
     } else {
@@ -501,9 +504,11 @@ void TrainView::poll()
     }
     if (changed)
         updateCharts();
+    refreshRuns();
     if (attachedPid_)
         updateProgressFromSeries();
-    refreshRuns();
+    else if (!isRunning())
+        showIdleProgress();
     updateButtons();
 }
 
@@ -528,6 +533,27 @@ void TrainView::updateProgressFromSeries()
     status_->setText(tr("ETA %1 · %2 samples/s (re-attached)")
                          .arg(duration(perStep * (total - step)))
                          .arg(it->last("samples_per_s"), 0, 'f', 1));
+}
+
+void TrainView::showIdleProgress()
+{
+    // Nothing runs: the bar tells where the selected (else newest ticked) run ended.
+    qint64 id = selectedRun();
+    if (!id && !overlay_.isEmpty())
+        id = overlaid().back();
+    const auto r = id && ws_ ? ws_->run(id) : std::nullopt;
+    if (!r) {
+        progress_->setRange(0, 1);
+        progress_->setValue(0);
+        status_->setText(tr("No run"));
+        return;
+    }
+    const SeriesData* s = series_.contains(id) ? series_[id].find("train/loss") : nullptr;
+    const qint64 step = s && !s->step.isEmpty() ? static_cast<qint64>(s->step.back()) : 0;
+    const qint64 planned = configuredSteps(*r);
+    progress_->setRange(0, static_cast<int>(std::max<qint64>(1, std::max(planned, step))));
+    progress_->setValue(static_cast<int>(step));
+    status_->setText(tr("Run %1 %2").arg(id).arg(runStatus(*r)));
 }
 
 void TrainView::setOverlaid(qint64 runId, bool on)
@@ -677,6 +703,8 @@ void TrainView::showCheckpoints(qint64 runId)
     }
     if (ckpts_->count())
         ckpts_->setCurrentRow(ckpts_->count() - 1);
+    else
+        ckpts_->addItem(new QListWidgetItem(tr("Run %1 has no checkpoint yet.").arg(runId)));   // no path: nothing to open
 }
 
 void TrainView::updateButtons()

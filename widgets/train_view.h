@@ -82,6 +82,7 @@ private:
     void updateCharts();
     void updateButtons();
     void updateProgressFromSeries();
+    void showIdleProgress();
     void showCheckpoints(qint64 runId);
     void appendLog(const QString& line);
     qint64 selectedRun() const;
