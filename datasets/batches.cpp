@@ -110,13 +110,15 @@ Batch BatchBuilder::build(int64_t epoch, int64_t index) const
     const int64_t end = std::min<int64_t>(begin + opts_.batchSize, static_cast<int64_t>(order.size()));
     const int64_t B = std::max<int64_t>(0, end - begin);
     std::vector<EncodedSample> texts;
+    std::vector<int64_t> qaIndex(static_cast<size_t>(B), 0);
     texts.reserve(static_cast<size_t>(B));
     size_t T = 1;
     for (int64_t b = 0; b < B; ++b) {
         const auto k = static_cast<size_t>(order[static_cast<size_t>(begin + b)]);
-        EncodedSample e = opts_.stage == Stage::Instruction
-                              ? encodeSample(samples_[k], opts_.stage, hash64(std::to_string(opts_.seed) + ":" + std::to_string(epoch) + ":" + samples_[k].uid))
-                              : encoded_[k];
+        const uint64_t variant = hash64(std::to_string(opts_.seed) + ":" + std::to_string(epoch) + ":" + samples_[k].uid);
+        EncodedSample e = opts_.stage == Stage::Instruction ? encodeSample(samples_[k], opts_.stage, variant) : encoded_[k];
+        if (opts_.stage == Stage::Instruction)
+            qaIndex[static_cast<size_t>(b)] = static_cast<int64_t>(variant % samples_[k].qa.size());
         if (e.ids.size() > static_cast<size_t>(opts_.maxTokens)) {
             e.ids.resize(static_cast<size_t>(opts_.maxTokens));
             e.loss.resize(static_cast<size_t>(opts_.maxTokens));
@@ -134,6 +136,7 @@ Batch BatchBuilder::build(int64_t epoch, int64_t index) const
     out.robotTargets = torch::zeros({B, R}, torch::kFloat32);
     out.reasoningSteps = torch::zeros({B}, torch::kInt64);
     out.sampleIds = torch::zeros({B}, torch::kInt64);
+    out.qaIndex = torch::tensor(qaIndex, torch::kInt64);
     out.hasImage = torch::zeros({B}, torch::kBool);
     out.images = torch::zeros({B, 3, S, S}, torch::kFloat32);
     auto ids = out.inputIds.accessor<int64_t, 2>();

@@ -36,6 +36,7 @@ struct Batch {
     torch::Tensor robotTargets;     // [B,R] float32 multi-hot in MODEL.md order
     torch::Tensor reasoningSteps;   // [B] int64, number of reasoning steps of the sample
     torch::Tensor sampleIds;        // [B] int64 workspace ids
+    torch::Tensor qaIndex;          // [B] int64: the question/answer pair a stage-2 sample uses (0 otherwise)
 };
 
 struct BatchOptions {

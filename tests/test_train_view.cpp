@@ -19,6 +19,7 @@
 #include <QTemporaryDir>
 
 #include <cmath>
+#include <csignal>
 
 using namespace ember::studio;
 namespace data = ember::data;
@@ -192,6 +193,25 @@ private Q_SLOTS:
         v->stop();
         QVERIFY(ended.wait(60000));
         QCOMPARE(ended.first().at(1).toString(), QString("stopped"));
+    }
+
+    void survivesACrashedRun()
+    {
+        auto v = makeView();
+        setStage(v->form(), "3");
+        v->form()->extraJsonEdit()->setText(tinyConfig(100000, 100000));
+        QSignalSpy started(v.get(), &TrainView::runStarted);
+        QSignalSpy ended(v.get(), &TrainView::runEnded);
+        QVERIFY(v->start());
+        QVERIFY(started.wait(120000));
+        const qint64 run = started.first().at(0).toLongLong();
+        QTRY_VERIFY_WITH_TIMEOUT(v->progressBar()->value() >= 1, 120000);
+        QCOMPARE(::kill(static_cast<pid_t>(v->processPid()), SIGKILL), 0);   // no checkpoint, no last line
+        QVERIFY(ended.wait(30000));
+        QCOMPARE(ended.first().at(1).toString(), QString("crashed"));
+        QCOMPARE(dbStatus(ws_, run), QString("failed"));   // not left "running" for ever
+        QVERIFY(!v->isRunning());
+        QVERIFY(v->form()->isEnabled());
     }
 
     void reopenedViewReattaches()

@@ -1,4 +1,5 @@
 // The trainer: freezing rules per stage, exact resume, NaN and crash handling, data parallelism.
+#include "batches.h"
 #include "checkpoint.h"
 #include "demo_world.h"
 #include "trainer.h"
@@ -234,6 +235,56 @@ private Q_SLOTS:
         const auto r = train::runTraining(o);
         QCOMPARE(QString::fromStdString(r.status), QString("finished"));
         QCOMPARE(r.steps, int64_t(10));
+    }
+
+    // Stage 2 distils from an imported top-k file; a malformed file names its line.
+    void teacherFileDistillation()
+    {
+        auto ws = data::Workspace::open(ws_.toStdString());
+        const QString path = dir_.path() + "/teacher.jsonl";
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            for (const auto& row : ws.query({})) {
+                auto s = ws.get(row.id);
+                for (size_t qa = 0; qa < s->qa.size(); ++qa) {
+                    const auto enc = data::encodeSample(*s, data::Stage::Instruction, qa);
+                    json topk = json::array();
+                    for (size_t t = 0; t < enc.ids.size(); ++t)
+                        if (enc.loss[t])
+                            topk.push_back({{enc.ids[t], -0.1}, {13, -2.5}, {262, -3.0}});
+                    f.write(QByteArray::fromStdString(json{{"uid", s->uid}, {"qa", qa}, {"topk", topk}}.dump() + "\n"));
+                }
+            }
+        }
+        auto c = tinyConfig(2, 2);
+        c.init_checkpoint = init_;
+        c.teacher_logits = path.toStdString();
+        double distill = 0;
+        train::TrainerOptions o;
+        o.workspaceDir = ws_.toStdString();
+        o.config = c;
+        o.progress = [&](const std::string& line) {
+            auto j = json::parse(line);
+            if (j["event"] == "step")
+                distill = j["parts"]["distill"];
+        };
+        const auto r = train::runTraining(o);
+        QCOMPARE(QString::fromStdString(r.status), QString("finished"));
+        QVERIFY2(distill > 0, qPrintable(QString::number(distill)));
+
+        QFile bad(dir_.path() + "/bad-teacher.jsonl");
+        QVERIFY(bad.open(QIODevice::WriteOnly));
+        bad.write("{\"uid\": \"nope\", \"topk\": [[[1, -0.5]]]}\n");
+        bad.close();
+        c.teacher_logits = bad.fileName().toStdString();
+        o.config = c;
+        try {
+            train::runTraining(o);
+            QFAIL("a teacher file naming an unknown sample was accepted");
+        } catch (const std::exception& e) {
+            QVERIFY2(QString(e.what()).contains("bad-teacher.jsonl:1: no sample with uid 'nope'"), e.what());
+        }
     }
 
     // Two processes on loopback, each with half of the global batch, follow the curve of one

@@ -18,8 +18,9 @@ torch::Tensor answerPositions(const torch::Tensor& ids, const torch::Tensor& mas
     return torch::where(first < T, first - 1, last).clamp_min(0);
 }
 
-StageLoss::StageLoss(EmberVLMImpl& model, const TrainConfig& cfg, EmberVLMImpl* teacher, torch::Tensor logitScaleLog)
-    : model_(model), cfg_(cfg), teacher_(teacher), logitScaleLog_(std::move(logitScaleLog))
+StageLoss::StageLoss(EmberVLMImpl& model, const TrainConfig& cfg, EmberVLMImpl* teacher, torch::Tensor logitScaleLog,
+                     const TeacherFile* teacherFile)
+    : model_(model), cfg_(cfg), teacher_(teacher), logitScaleLog_(std::move(logitScaleLog)), teacherFile_(teacherFile)
 {
 }
 
@@ -131,7 +132,34 @@ StepResult StageLoss::compute(const data::Batch& b, int phase, bool frozenVision
             distill = distillationLoss(studentLogits.unsqueeze(0), teacherLogits.unsqueeze(0),
                                        torch::ones({1, teacherLogits.size(0)}), cfg_.distill_temperature);
         }
-        r.loss = cfg_.sft_weight * lmLoss + (teacher_ ? cfg_.distill_weight * distill : torch::zeros({}, h.options()));
+        if (!teacher_ && teacherFile_ && studentLogits.defined()) {
+            // Imported top-k: the j-th loss position of a row takes the teacher's j-th entry.
+            const int64_t k = teacherFile_->k();
+            std::vector<torch::Tensor> tIds, tLp;
+            std::vector<float> have;
+            auto full = lossMask > 0;
+            for (int64_t bi = 0; bi < B; ++bi) {
+                const auto* entry = teacherFile_->find(b.sampleIds[bi].item<int64_t>(), b.qaIndex[bi].item<int64_t>());
+                int64_t j = 0;
+                for (int64_t t = 0; t < T; ++t) {
+                    if (!full[bi][t].item<bool>())
+                        continue;
+                    if (sel[bi][t].item<bool>()) {
+                        const bool ok = entry && j < entry->ids.size(0);
+                        tIds.push_back(ok ? entry->ids[j] : torch::zeros({k}, torch::kLong));
+                        tLp.push_back(ok ? entry->logprobs[j] : torch::zeros({k}));
+                        have.push_back(ok ? 1.f : 0.f);
+                    }
+                    ++j;
+                }
+            }
+            auto haveT = torch::tensor(have).unsqueeze(0);
+            if (haveT.sum().item<float>() > 0)
+                distill = distillationLossTopK(studentLogits.unsqueeze(0), torch::stack(tIds).unsqueeze(0),
+                                               torch::stack(tLp).unsqueeze(0), haveT, cfg_.distill_temperature);
+        }
+        const bool distilling = teacher_ || teacherFile_;
+        r.loss = cfg_.sft_weight * lmLoss + (distilling ? cfg_.distill_weight * distill : torch::zeros({}, h.options()));
         r.parts = {{"sft", lmLoss.item<double>()}, {"distill", distill.item<double>()}};
         return r;
     }

@@ -3,6 +3,7 @@
 #include "batches.h"
 #include "model.h"
 #include "reparam.h"
+#include "teacher_file.h"
 #include "train_config.h"
 
 #include <map>
@@ -20,7 +21,8 @@ struct StepResult {
 class StageLoss {
 public:
     // teacher may be null (no distillation). `logitScaleLog` is the stage-1 temperature parameter.
-    StageLoss(EmberVLMImpl& model, const TrainConfig& cfg, EmberVLMImpl* teacher, torch::Tensor logitScaleLog);
+    StageLoss(EmberVLMImpl& model, const TrainConfig& cfg, EmberVLMImpl* teacher, torch::Tensor logitScaleLog,
+              const TeacherFile* teacherFile = nullptr);
     // phase: 1 or 2 in stage 4, else 0. frozenVision: encode images without gradient (and cache
     // pooled features per sample id).
     StepResult compute(const data::Batch& batch, int phase, bool frozenVision);
@@ -31,6 +33,7 @@ private:
     const TrainConfig& cfg_;
     EmberVLMImpl* teacher_;
     torch::Tensor logitScaleLog_;
+    const TeacherFile* teacherFile_;
     std::map<int64_t, torch::Tensor> pooledCache_;   // sample id -> pooled vision features [G, C]
     std::unique_ptr<FusedRepVit> fusedVision_;        // inference form while vision is frozen
 };

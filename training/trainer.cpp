@@ -6,6 +6,7 @@
 #include "runtime.h"
 #include "schedule.h"
 #include "stage_loss.h"
+#include "teacher_file.h"
 #include "workspace.h"
 
 #include <nlohmann/json.hpp>
@@ -161,6 +162,9 @@ TrainResult runTraining(const TrainerOptions& o)
         for (auto& p : teacher->parameters())
             p.set_requires_grad(false);
     }
+    std::unique_ptr<TeacherFile> teacherFile;
+    if (cfg.stage == 2 && !cfg.teacher_logits.empty())
+        teacherFile = std::make_unique<TeacherFile>(TeacherFile::load(cfg.teacher_logits, ws));
     auto logitScale = torch::tensor(state.logitScaleLog, torch::kFloat32).requires_grad_(cfg.stage == 1);
 
     std::unique_ptr<DataParallel> dp;
@@ -236,7 +240,7 @@ TrainResult runTraining(const TrainerOptions& o)
         batches.seek(state.epoch, state.index);
     const Schedule schedule{cfg.lr, std::min(cfg.warmup_steps, total / 2), total, cfg.min_lr_ratio};
 
-    StageLoss stageLoss(*model, cfg, teacher ? teacher.get() : nullptr, logitScale);
+    StageLoss stageLoss(*model, cfg, teacher ? teacher.get() : nullptr, logitScale, teacherFile.get());
 
     run.status = "running";
     if (!run.started)
@@ -400,7 +404,8 @@ TrainResult runTraining(const TrainerOptions& o)
                     if (len <= 0)
                         continue;
                     for (torch::Tensor* t : {&batch.images, &batch.hasImage, &batch.inputIds, &batch.attentionMask,
-                                             &batch.lossMask, &batch.robotTargets, &batch.reasoningSteps, &batch.sampleIds})
+                                             &batch.lossMask, &batch.robotTargets, &batch.reasoningSteps, &batch.sampleIds,
+                                             &batch.qaIndex})
                         *t = t->narrow(0, from, len);
                 }
                 auto tForward = Clock::now();
