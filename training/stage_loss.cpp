@@ -62,9 +62,23 @@ torch::Tensor StageLoss::visualTokens(const data::Batch& b, bool frozenVision)
     return model_.projection(torch::stack(pooled));
 }
 
-StepResult StageLoss::compute(const data::Batch& b, int phase, bool frozenVision)
+StepResult StageLoss::compute(const data::Batch& batch, int phase, bool frozenVision)
 {
     StepResult r;
+    const int stage0 = cfg_.stage;
+    const bool lmNeeded = (stage0 == 1 && cfg_.caption_weight > 0) || stage0 == 2 ||
+                          (stage0 >= 3 && cfg_.reasoning_text_weight > 0 && !(stage0 == 4 && phase == 1));
+    data::Batch b = batch;
+    if (stage0 >= 3 && !lmNeeded) {
+        // Attention is causal: text after the answer position cannot change its hidden state, so
+        // without a text loss the sequences end there (the reasoning text would quadruple a step).
+        const int64_t end = answerPositions(b.inputIds, b.attentionMask).max().item<int64_t>() + 1;
+        if (end < b.inputIds.size(1)) {
+            b.inputIds = b.inputIds.narrow(1, 0, end);
+            b.attentionMask = b.attentionMask.narrow(1, 0, end);
+            b.lossMask = b.lossMask.narrow(1, 0, end);
+        }
+    }
     auto& lm = *model_.language_model;
     const int64_t B = b.inputIds.size(0), T = b.inputIds.size(1);
     r.samples = B;
@@ -94,10 +108,7 @@ StepResult StageLoss::compute(const data::Batch& b, int phase, bool frozenVision
     torch::Tensor studentLogits;
     // The tied head over 50k tokens is the costliest part of a step: skip it when its loss has
     // no weight or nothing it could train (stage 4, phase 1).
-    const int stageNow = cfg_.stage;
-    const bool needLm = (stageNow == 1 && cfg_.caption_weight > 0) || stageNow == 2 ||
-                        (stageNow >= 3 && cfg_.reasoning_text_weight > 0 && !(stageNow == 4 && phase == 1));
-    if (needLm && sel.any().item<bool>()) {
+    if (lmNeeded && sel.any().item<bool>()) {
         studentLogits = lm.logits(predictors.index({sel}));          // [N, V], only where a loss is
         lmLoss = F::cross_entropy(studentLogits, b.inputIds.index({sel}));
     } else {
