@@ -4,7 +4,9 @@
 
 #include <ATen/Parallel.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -30,9 +32,40 @@ const char* openblasCoreType()
 
 } // namespace
 
+namespace {
+int64_t nowNs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+} // namespace
+
+double msSinceProgramStart()
+{
+    const char* t0 = std::getenv("EMBERVLM_START_NS");
+    return t0 ? static_cast<double>(nowNs() - std::atoll(t0)) / 1e6 : 0.0;
+}
+
+double residentMegabytes()
+{
+    FILE* f = std::fopen("/proc/self/status", "r");
+    if (!f)
+        return 0;
+    char line[256];
+    double mb = 0;
+    while (std::fgets(line, sizeof line, f))
+        if (std::strncmp(line, "VmRSS:", 6) == 0)
+            mb = std::atof(line + 6) / 1024.0;
+    std::fclose(f);
+    return mb;
+}
+
 void ensureFastRuntime(int argc, char** argv)
 {
     (void)argc;
+    if (!std::getenv("EMBERVLM_START_NS"))
+        setenv("EMBERVLM_START_NS", std::to_string(nowNs()).c_str(), 1);
     const char* policy = std::getenv("OMP_WAIT_POLICY");
     const bool passive = policy && strcasecmp(policy, "PASSIVE") == 0;
     if (!std::getenv("OPENCV_IO_MAX_IMAGE_PIXELS"))

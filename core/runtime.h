@@ -11,6 +11,11 @@ namespace ember {
 // kMaxImagePixels. Returns normally in the final process.
 void ensureFastRuntime(int argc, char** argv);
 
+// Milliseconds since the program started, counting the first execution before the re-exec.
+double msSinceProgramStart();
+// Resident memory of this process in MB (VmRSS).
+double residentMegabytes();
+
 // Intra-op threads for LibTorch; 0 means one per core.
 void setComputeThreads(int n = 0);
 int computeThreads();
