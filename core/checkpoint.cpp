@@ -128,7 +128,11 @@ void loadState(EmberVLMImpl& model, const SafetensorsFile& file)
         if (wantInt != (v->dtype == DType::I64))
             throw std::runtime_error(file.path() + ": tensor '" + name + "' has dtype " + dtypeName(v->dtype) +
                                      ", expected " + want);
-        t.copy_(toTensor(*v).to(t.device()));
+        if (t.is_cpu() && t.is_contiguous() && t.scalar_type() == torch::kFloat32 && v->dtype == DType::F32) {
+            std::memcpy(t.data_ptr(), v->data, v->nbytes);   // straight from the mapped file, no temporary
+        } else {
+            t.copy_(toTensor(*v).to(t.device()));
+        }
     }
     for (const auto& v : file.tensors())
         if (!expected.count(v.name))
