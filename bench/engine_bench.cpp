@@ -2,12 +2,15 @@
 // PyTorch baseline (bench/eager_bench.py with Debian's python3-torch); checks that their outputs
 // agree, then prints one JSON object with each figure, the eager figure and the ratio.
 //   embervlm-bench [--preset base] [--repeats N] [--threads N] [--no-eager] [--format f32|bf16|int8]
+//   embervlm-bench --format int8 --agreement WORKSPACE CHECKPOINT   (top-1 agreement with f32)
 #include "checkpoint.h"
 #include "decoder.h"
 #include "engine.h"
 #include "model.h"
 #include "reparam.h"
+#include "tokenizer.h"
 #include "runtime.h"
+#include "workspace.h"
 
 #include <nlohmann/json.hpp>
 
@@ -83,6 +86,54 @@ std::string selfDir()
     return s.substr(0, s.find_last_of('/'));
 }
 
+// Top-1 next-token agreement of a reduced-precision decoder with f32, teacher-forced along the
+// f32 greedy answer, over the demo world's question/answer pairs.
+int agreement(const std::string& wsDir, const std::string& ckpt, const std::string& format, int samples, int tokens)
+{
+    auto ws = data::Workspace::open(wsDir);
+    EmberVLM model = loadCheckpointFile(ckpt);
+    model->eval();
+    FusedRepVit fused(*model->vision);
+    FastDecoder ref(*model->language_model, WeightFormat::F32), low(*model->language_model, weightFormatFromString(format));
+    auto tok = Tokenizer::shared();
+    torch::NoGradGuard ng;
+    int64_t same = 0, total = 0, prompts = 0;
+    data::SampleQuery q;
+    q.split = data::Split::Test;
+    for (const auto& row : ws.query(q)) {
+        if (prompts >= samples)
+            break;
+        auto s = ws.get(row.id);
+        if (!s || s->image.id == 0 || s->qa.empty())
+            continue;
+        const auto img = prepareImageFile(ws.absolutePath(s->image.path), static_cast<int>(model->cfg.image_size));
+        auto x = torch::from_blob(const_cast<float*>(img.chw.data()), {1, 3, img.size, img.size}).clone();
+        auto vis = model->visualTokens(fused.forward(x));
+        std::vector<int64_t> ids;
+        for (int id : tok->encode(askPrompt({}, s->qa[0].question)))
+            ids.push_back(id);
+        auto& lm = *model->language_model;
+        KVCache a, b;
+        auto h = lm.forward(torch::cat({vis, lm.embed(torch::tensor(ids).view({1, -1}))}, 1), &a);
+        lm.forward(torch::cat({vis, lm.embed(torch::tensor(ids).view({1, -1}))}, 1), &b);
+        auto lastA = h.select(1, h.size(1) - 1), lastB = lastA;
+        for (int t = 0; t < tokens; ++t) {
+            const int64_t ta = ref.logits(lastA).argmax().item<int64_t>();
+            const int64_t tb = low.logits(lastB).argmax().item<int64_t>();
+            same += ta == tb;
+            ++total;
+            auto e = lm.wte->weight[ta];   // both follow the f32 answer
+            lastA = ref.step(e, a);
+            lastB = low.step(e, b);
+        }
+        ++prompts;
+    }
+    nlohmann::json out{{"format", format}, {"prompts", prompts}, {"positions", total},
+                       {"top1_agreement", total ? double(same) / total : 0.0}, {"checkpoint", ckpt}};
+    std::cout << out.dump(2) << std::endl;
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -91,6 +142,7 @@ int main(int argc, char** argv)
     std::string preset = "base", format = "f32";
     int repeats = 10, threads = 0;
     bool eager = true;
+    std::string agreeWs, agreeCkpt;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -99,12 +151,15 @@ int main(int argc, char** argv)
         else if (a == "--threads") threads = std::atoi(next().c_str());
         else if (a == "--format") format = next();
         else if (a == "--no-eager") eager = false;
+        else if (a == "--agreement") { agreeWs = next(); agreeCkpt = next(); }
         else {
             std::cerr << "embervlm-bench: unknown option " << a << "\n";
             return 1;
         }
     }
     setComputeThreads(threads);
+    if (!agreeWs.empty())
+        return agreement(agreeWs, agreeCkpt, format, 100, 16);
     const ModelConfig cfg = ModelConfig::preset_named(preset);
     const int S = static_cast<int>(cfg.image_size);
     json engineFig, eagerFig, out{{"preset", preset}, {"threads", computeThreads()}, {"repeats", repeats}, {"format", format}};

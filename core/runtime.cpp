@@ -5,7 +5,6 @@
 #include <ATen/Parallel.h>
 
 #include <cstdio>
-#include <malloc.h>
 #include <cstdlib>
 #include <ctime>
 #include <cstring>
@@ -65,9 +64,6 @@ double residentMegabytes()
 void ensureFastRuntime(int argc, char** argv)
 {
     (void)argc;
-    // Large tensors (weights, activations) get their own mappings and go back to the system when
-    // freed; glibc's adaptive threshold would otherwise keep a replaced model's memory resident.
-    mallopt(M_MMAP_THRESHOLD, 1 << 20);
     if (!std::getenv("EMBERVLM_START_NS"))
         setenv("EMBERVLM_START_NS", std::to_string(nowNs()).c_str(), 1);
     const char* policy = std::getenv("OMP_WAIT_POLICY");
