@@ -168,8 +168,8 @@ void ModelConfig::validate() const
     if (vision_widths.size() != 4 || vision_depths.size() != 4)
         fail("vision_widths and vision_depths need 4 entries");
     for (auto w : vision_widths)
-        if (w <= 0 || w % 2)
-            fail("vision widths must be positive and even");
+        if (w <= 0 || w % 2 || w > 4096)
+            fail("vision widths must be even and in 2..4096");
     for (auto d : vision_depths)
         if (d < 1 || d > 64)
             fail("vision depths must be in 1..64");
@@ -182,8 +182,12 @@ void ModelConfig::validate() const
         fail("n_embd must be a positive multiple of n_head");
     if (n_layer < 1 || n_inner < 1 || proj_hidden < 1 || n_positions < 8)
         fail("sizes must be positive");
-    if (vocab_size < 50262)
-        fail("vocab_size must be at least 50262 (GPT-2 plus five special tokens)");
+    // Upper bounds keep a malformed checkpoint header from asking for unbounded memory.
+    if (n_embd > 8192 || n_layer > 256 || n_inner > 65536 || proj_hidden > 65536 || n_positions > 65536 ||
+        reasoning_hidden > 65536 || validator_hidden > 65536 || answer_hidden > 65536 || num_robots > 1024)
+        fail("a size is implausibly large");
+    if (vocab_size < 50262 || vocab_size > 1000000)
+        fail("vocab_size must be in 50262..1000000 (GPT-2 plus five special tokens, at least)");
     if (num_robots < 1 || static_cast<int64_t>(robot_labels.size()) != num_robots)
         fail("robot_labels must have num_robots entries");
     if (max_reasoning_steps < 1 || max_reasoning_steps > 64)

@@ -78,7 +78,7 @@ struct Engine::Impl {
     WeightFormat weightFormat = WeightFormat::F32;
     ModelInfo info;
     mutable std::mutex mutex;   // one model call at a time
-    std::atomic<bool> cancel{false};
+    std::atomic<uint64_t> cancelSeq{0};   // bumped by requestCancel(); a request stops when it moves
     PreparedImage image;
     torch::Tensor visualCache;   // [1, G, C] projected tokens for `image`
 
@@ -89,6 +89,8 @@ struct Engine::Impl {
         FusedRepVit fused(*m->vision);
         model = m;
         fusedVision = std::move(fused);
+        if (!image.empty() && image.size != m->cfg.image_size)
+            image = PreparedImage{};   // prepared for another input size: the caller sets it again
         decoder.reset();
         if (device.is_cpu())
             decoder = std::make_unique<FastDecoder>(*m->language_model, weightFormat);
@@ -279,14 +281,15 @@ std::vector<int> Engine::tokenize(const std::string& text) const { return d->tok
 
 std::string Engine::detokenize(const std::vector<int>& ids) const { return d->tokenizer->decode(ids); }
 
-void Engine::requestCancel() { d->cancel.store(true); }
+void Engine::requestCancel() { d->cancelSeq.fetch_add(1); }
 
 GenerationResult Engine::generate(const std::string& prompt, const GenerationOptions& opt,
                                   const std::function<void(const StreamedToken&)>& onToken)
 {
+    // Taken before the lock: a cancel sent while this call waits for the engine still counts.
+    const uint64_t cancelAtStart = d->cancelSeq.load();
     std::lock_guard<std::mutex> lock(d->mutex);
     d->requireModel();
-    d->cancel.store(false);
     torch::NoGradGuard ng;
     const auto t0 = Clock::now();
     auto& lm = *d->model->language_model;
@@ -315,7 +318,7 @@ GenerationResult Engine::generate(const std::string& prompt, const GenerationOpt
     };
     res.stopReason = "max_tokens";
     for (int step = 0; step < opt.maxNewTokens; ++step) {
-        if (d->cancel.load()) {
+        if (d->cancelSeq.load() != cancelAtStart) {
             res.stopReason = "cancelled";
             break;
         }

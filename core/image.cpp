@@ -27,12 +27,11 @@ PreparedImage fromRgb(const cv::Mat& rgb, int size, ResizeMode mode)
     if (mode == ResizeMode::Resize) {
         cv::resize(rgb, sized, cv::Size(size, size), 0, 0, cv::INTER_LINEAR);
     } else if (mode == ResizeMode::CenterCrop) {
-        const double s = static_cast<double>(size) / std::min(rgb.cols, rgb.rows);
-        const int w = std::max(size, static_cast<int>(std::lround(rgb.cols * s)));
-        const int h = std::max(size, static_cast<int>(std::lround(rgb.rows * s)));
-        cv::Mat scaled;
-        cv::resize(rgb, scaled, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
-        sized = scaled(cv::Rect((w - size) / 2, (h - size) / 2, size, size)).clone();
+        // Crop the centred square first, then scale it: scaling a thin image by its short side
+        // first could ask for gigabytes.
+        const int side = std::min(rgb.cols, rgb.rows);
+        const cv::Mat square = rgb(cv::Rect((rgb.cols - side) / 2, (rgb.rows - side) / 2, side, side));
+        cv::resize(square, sized, cv::Size(size, size), 0, 0, cv::INTER_LINEAR);
     } else {
         const double s = static_cast<double>(size) / std::max(rgb.cols, rgb.rows);
         const int w = std::max(1, std::min(size, static_cast<int>(std::lround(rgb.cols * s))));

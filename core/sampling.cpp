@@ -2,16 +2,23 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace ember {
 
-int sampleToken(const std::vector<float>& logits, const SamplingParams& p, std::mt19937_64& rng)
+int sampleToken(const std::vector<float>& raw, const SamplingParams& p, std::mt19937_64& rng)
 {
-    if (logits.empty())
+    if (raw.empty())
         return -1;
-    if (p.temperature <= 0.f)
-        return static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    // NaN would break the ordering the sorts rely on: treat it as impossible.
+    std::vector<float> logits(raw);
+    for (auto& l : logits)
+        if (std::isnan(l))
+            l = -std::numeric_limits<float>::infinity();
+    const auto best = static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    if (p.temperature <= 0.f || !std::isfinite(logits[best]))
+        return best;
     std::vector<int> idx(logits.size());
     std::iota(idx.begin(), idx.end(), 0);
     size_t keep = logits.size();
@@ -31,6 +38,8 @@ int sampleToken(const std::vector<float>& logits, const SamplingParams& p, std::
         probs[i] = std::exp((logits[idx[i]] - maxLogit) / p.temperature);
         sum += probs[i];
     }
+    if (!(sum > 0) || !std::isfinite(sum))
+        return best;
     for (auto& q : probs)
         q /= sum;
     if (p.topP < 1.f) {

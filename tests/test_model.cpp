@@ -7,6 +7,7 @@
 #include "model.h"
 #include "reparam.h"
 #include "runtime.h"
+#include "sampling.h"
 #include "python_ref.h"
 
 #include <QFile>
@@ -338,6 +339,29 @@ private Q_SLOTS:
         QCOMPARE(static_cast<int>(none.steps.size()), 2);
         QVERIFY(!none.steps[1].accepted);
         QCOMPARE(none.lastAccepted, 0);
+    }
+
+    // Every resize mode gives size×size, even for a 1×20000 strip (crop must not scale it to
+    // 224×4.5M first); NaN logits never reach the sampler's ordering.
+    void imageModesAndBadLogits()
+    {
+        std::vector<uint8_t> strip(3 * 20000, 128);
+        for (auto mode : {ResizeMode::Resize, ResizeMode::CenterCrop, ResizeMode::Pad}) {
+            auto img = prepareImageRGB(strip.data(), 20000, 1, 3 * 20000, 224, mode);
+            QCOMPARE(img.size, 224);
+            QCOMPARE(static_cast<int>(img.chw.size()), 3 * 224 * 224);
+        }
+        std::vector<float> logits(100, 0.f);
+        logits[7] = 5.f;
+        logits[3] = std::numeric_limits<float>::quiet_NaN();
+        std::mt19937_64 rng(1);
+        QCOMPARE(sampleToken(logits, {0.f, 0, 1.f}, rng), 7);
+        for (int i = 0; i < 50; ++i) {
+            const int t = sampleToken(logits, {1.f, 10, 0.9f}, rng);
+            QVERIFY(t >= 0 && t < 100 && t != 3);
+        }
+        std::vector<float> allBad(10, -std::numeric_limits<float>::infinity());
+        QVERIFY(sampleToken(allBad, {1.f, 0, 1.f}, rng) >= 0);
     }
 
     void gradCamIsNormalisedMap()

@@ -292,7 +292,9 @@ private Q_SLOTS:
     // two compute the same function; tolerance 1e-4 relative for float summation order).
     void dataParallelMatchesSingleProcess()
     {
-        auto c = tinyConfig(3, 4);
+        // Three steps: a data-parallel run drops an epoch's partial last batch (every rank needs a
+        // slice), and 28 training samples in batches of 8 leave one at step 4.
+        auto c = tinyConfig(3, 3);
         c.init_checkpoint = dir_.path().toStdString() + "/nodrop.safetensors";
         {
             ModelConfig mc = ModelConfig::preset_named("lite");
@@ -337,7 +339,7 @@ private Q_SLOTS:
         QCOMPARE(r1.exitCode(), 0);
         const auto parallel = curve(r0);
         QCOMPARE(parallel.size(), single.size());
-        QCOMPARE(static_cast<int>(single.size()), 4);
+        QCOMPARE(static_cast<int>(single.size()), 3);
         for (size_t i = 0; i < single.size(); ++i) {
             qInfo() << "step" << i + 1 << "one process" << single[i] << "two processes" << parallel[i];
             QVERIFY(std::abs(single[i] - parallel[i]) <= 1e-4 * std::max(1.0, std::abs(single[i])));

@@ -96,6 +96,8 @@ void TrainConfig::validate() const
     if (max_tokens < 8 || max_tokens > 1000) fail("max_tokens must be in 8..1000");
     if (lm_max_positions < 0) fail("lm_max_positions must be non-negative");
     if (checkpoint_every < 1) fail("checkpoint_every must be at least 1");
+    if (eval_every < 0) fail("eval_every must be non-negative");
+    if (eval_batches < 1) fail("eval_batches must be at least 1");
     if (distill_temperature <= 0) fail("distill_temperature must be positive");
 }
 

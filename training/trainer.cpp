@@ -17,6 +17,9 @@
 #include <fstream>
 #include <iostream>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 namespace ember::train {
 
 namespace fs = std::filesystem;
@@ -56,6 +59,18 @@ struct RunState {
     }
 };
 
+// Flushes a file (or directory) to the disk, so that a rename after it never exposes an empty file.
+void syncPath(const std::string& path)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        throw std::runtime_error(path + ": cannot open to flush");
+    const int rc = ::fsync(fd);
+    ::close(fd);
+    if (rc != 0)
+        throw std::runtime_error(path + ": flush failed (disk full?)");
+}
+
 void writeFileAtomically(const std::string& path, const std::string& text)
 {
     const std::string tmp = path + ".tmp";
@@ -66,7 +81,9 @@ void writeFileAtomically(const std::string& path, const std::string& text)
         if (!out)
             throw std::runtime_error(path + ": write failed (disk full?)");
     }
+    syncPath(tmp);
     fs::rename(tmp, path);
+    syncPath(fs::path(path).parent_path().string());
 }
 
 bool startsWith(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
@@ -141,6 +158,26 @@ TrainResult runTraining(const TrainerOptions& o)
     }
     if (lead)
         fs::create_directories(dir);
+    // A set-up error below (unreadable checkpoint, no data, teacher file) must not leave the new
+    // record looking like a run that never ended.
+    struct SetupGuard {
+        data::Workspace& ws;
+        data::RunInfo& run;
+        bool lead;
+        bool done = false;
+        ~SetupGuard()
+        {
+            if (done || !lead || !run.id)
+                return;
+            try {
+                run.status = "failed";
+                run.finished = data::nowMs();
+                run.notes = "set-up failed before the first step (see the trainer's message)";
+                ws.updateRun(run);
+            } catch (...) {
+            }
+        }
+    } setupGuard{ws, run, lead};
 
     // --- model, teacher, optimizer --------------------------------------------------------
     EmberVLM model{nullptr};
@@ -226,6 +263,7 @@ TrainResult runTraining(const TrainerOptions& o)
     bo.imageSize = cfg.image_size ? cfg.image_size : static_cast<int>(model->cfg.image_size);
     bo.maxTokens = cfg.max_tokens;
     bo.shuffle = true;
+    bo.dropLast = o.worldSize > 1;   // every rank needs a slice of every global batch
     bo.filter = data::SampleQuery{};
     bo.filter.split = splitOf(cfg.split);
     data::BatchBuilder batches(ws, bo);
@@ -242,6 +280,7 @@ TrainResult runTraining(const TrainerOptions& o)
 
     StageLoss stageLoss(*model, cfg, teacher ? teacher.get() : nullptr, logitScale, teacherFile.get());
 
+    setupGuard.done = true;
     run.status = "running";
     if (!run.started)
         run.started = data::nowMs();
@@ -260,6 +299,7 @@ TrainResult runTraining(const TrainerOptions& o)
                            {{"trained", "true"}, {"stage", std::to_string(cfg.stage)}, {"run", std::to_string(run.id)},
                             {"step", std::to_string(state.step)}});
         torch::save(optimizer, dir + "/" + stem + ".optim.pt.tmp");
+        syncPath(dir + "/" + stem + ".optim.pt.tmp");
         fs::rename(dir + "/" + stem + ".optim.pt.tmp", dir + "/" + stem + ".optim.pt");
         const std::string previous = state.last;
         state.last = name;
@@ -323,7 +363,9 @@ TrainResult runTraining(const TrainerOptions& o)
             correct += r.correct;
             ++n;
         }
-        const double loss = n ? sum / n : 0.0;
+        if (n == 0)
+            return std::numeric_limits<double>::quiet_NaN();
+        const double loss = sum / n;
         std::vector<std::pair<std::string, double>> values{{"val/loss", loss}};
         json j{{"event", "eval"}, {"step", state.step}, {"loss", loss}};
         for (auto& [k, v] : parts) {
@@ -495,11 +537,15 @@ TrainResult runTraining(const TrainerOptions& o)
         std::string msg = e.what();
         if (auto nl = msg.find('\n'); nl != std::string::npos)
             msg = msg.substr(0, nl);
+        run.notes = msg + (state.last.empty() ? "" : "; last good checkpoint: " + dir + "/" + state.last);
         if (lead) {
             run.status = "failed";
             run.finished = data::nowMs();
-            run.notes = msg + (state.last.empty() ? "" : "; last good checkpoint: " + dir + "/" + state.last);
-            ws.updateRun(run);
+            try {
+                ws.updateRun(run);
+            } catch (const std::exception&) {
+                // The database is unavailable: the message below still reaches the caller.
+            }
         }
         emit({{"event", "failed"}, {"step", state.step}, {"message", run.notes.empty() ? msg : run.notes}});
         result.status = "failed";
