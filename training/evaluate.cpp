@@ -3,6 +3,7 @@
 #include "batches.h"
 #include "checkpoint.h"
 #include "engine.h"
+#include "split_filter.h"
 #include "stage_loss.h"
 #include "workspace.h"
 
@@ -16,17 +17,6 @@
 namespace ember::train {
 
 using nlohmann::json;
-
-namespace {
-std::optional<data::Split> splitOf(const std::string& s)
-{
-    if (s == "train") return data::Split::Train;
-    if (s == "val") return data::Split::Val;
-    if (s == "test") return data::Split::Test;
-    if (s == "all") return std::nullopt;
-    throw std::invalid_argument("split must be train, val, test or all (got '" + s + "')");
-}
-} // namespace
 
 std::string EvalReport::toJson(bool withSamples) const
 {
@@ -125,7 +115,7 @@ EvalReport evaluateCheckpoint(const EvalOptions& o)
     bo.imageSize = static_cast<int>(mc.image_size);
     bo.maxTokens = 256;
     bo.filter = data::SampleQuery{};
-    bo.filter.split = splitOf(o.split);
+    bo.filter.split = splitFilter(o.split);
     std::vector<int> truth, predicted;
     std::vector<double> confidence;
     double scoreSum = 0;
@@ -140,10 +130,9 @@ EvalReport evaluateCheckpoint(const EvalOptions& o)
             const int64_t B = b.inputIds.size(0);
             auto vis = model->visualTokens(model->visionMap(b.images));
             const int64_t G = vis.size(1);
-            auto mask = torch::cat({b.hasImage.to(torch::kLong).unsqueeze(1).expand({B, G}), b.attentionMask}, 1);
-            auto h = model->language_model->forward(torch::cat({vis, model->language_model->embed(b.inputIds)}, 1), nullptr, mask);
-            auto pos = answerPositions(b.inputIds, b.attentionMask) + G;
-            auto hA = h.gather(1, pos.view({B, 1, 1}).expand({B, 1, h.size(2)})).squeeze(1);
+            auto h = model->language_model->forward(torch::cat({vis, model->language_model->embed(b.inputIds)}, 1), nullptr,
+                                                    sequenceMask(b, G));
+            auto hA = answerStates(h, b, G);
             auto chain = model->reasoning->run(hA, -1.0, S);   // whole chain; the threshold is applied per sample
             for (int64_t i = 0; i < B; ++i) {
                 std::vector<ChainStep> steps;
@@ -202,7 +191,7 @@ EvalReport evaluateCheckpoint(const EvalOptions& o)
         Engine engine("cpu");
         engine.loadCheckpoint(o.checkpoint);
         data::SampleQuery q;
-        q.split = splitOf(o.split);
+        q.split = splitFilter(o.split);
         q.limit = o.textSamples;
         GenerationOptions g;
         g.maxNewTokens = 32;

@@ -18,6 +18,19 @@ torch::Tensor answerPositions(const torch::Tensor& ids, const torch::Tensor& mas
     return torch::where(first < T, first - 1, last).clamp_min(0);
 }
 
+torch::Tensor sequenceMask(const data::Batch& b, int64_t visualTokens)
+{
+    const int64_t B = b.inputIds.size(0);
+    return torch::cat({b.hasImage.to(torch::kLong).unsqueeze(1).expand({B, visualTokens}), b.attentionMask}, 1);
+}
+
+torch::Tensor answerStates(const torch::Tensor& h, const data::Batch& b, int64_t visualTokens)
+{
+    const int64_t B = h.size(0);
+    auto pos = answerPositions(b.inputIds, b.attentionMask) + visualTokens;
+    return h.gather(1, pos.view({B, 1, 1}).expand({B, 1, h.size(2)})).squeeze(1);
+}
+
 StageLoss::StageLoss(EmberVLMImpl& model, const TrainConfig& cfg, EmberVLMImpl* teacher, torch::Tensor logitScaleLog,
                      const TeacherFile* teacherFile)
     : model_(model), cfg_(cfg), teacher_(teacher), logitScaleLog_(std::move(logitScaleLog)), teacherFile_(teacherFile)
@@ -84,10 +97,7 @@ StepResult StageLoss::compute(const data::Batch& batch, int phase, bool frozenVi
     r.samples = B;
     auto vis = visualTokens(b, frozenVision);   // [B, G, C]
     const int64_t G = vis.size(1);
-    // Samples without an image: their visual positions are masked out of attention.
-    auto visMask = b.hasImage.to(torch::kLong).unsqueeze(1).expand({B, G});
-    auto mask = torch::cat({visMask, b.attentionMask}, 1);
-    auto h = lm.forward(torch::cat({vis, lm.embed(b.inputIds)}, 1), nullptr, mask);   // [B, G+T, C]
+    auto h = lm.forward(torch::cat({vis, lm.embed(b.inputIds)}, 1), nullptr, sequenceMask(b, G));   // [B, G+T, C]
 
     // Token t of the text is predicted from position G + t - 1.
     auto lossMask = b.lossMask.clone();
@@ -135,9 +145,8 @@ StepResult StageLoss::compute(const data::Batch& batch, int phase, bool frozenVi
             {
                 torch::NoGradGuard ng;
                 auto tv = teacher_->visualTokens(teacher_->visionMap(b.images));
-                auto tMask = torch::cat({b.hasImage.to(torch::kLong).unsqueeze(1).expand({B, tv.size(1)}), b.attentionMask}, 1);
                 auto th = teacher_->language_model->forward(
-                    torch::cat({tv, teacher_->language_model->embed(b.inputIds)}, 1), nullptr, tMask);
+                    torch::cat({tv, teacher_->language_model->embed(b.inputIds)}, 1), nullptr, sequenceMask(b, tv.size(1)));
                 teacherLogits = teacher_->language_model->logits(th.narrow(1, tv.size(1) - 1, T).index({sel}));
             }
             distill = distillationLoss(studentLogits.unsqueeze(0), teacherLogits.unsqueeze(0),
@@ -176,8 +185,7 @@ StepResult StageLoss::compute(const data::Batch& batch, int phase, bool frozenVi
     }
 
     // Stages 3 and 4: the reasoning module on the end of the selection prompt.
-    auto pos = answerPositions(b.inputIds, b.attentionMask) + G;               // [B]
-    auto hAnswer = h.gather(1, pos.view({B, 1, 1}).expand({B, 1, h.size(2)})).squeeze(1);
+    auto hAnswer = answerStates(h, b, G);
     auto& rm = *model_.reasoning;
     const int64_t S = std::max<int64_t>(1, model_.cfg.max_reasoning_steps);
     std::vector<torch::Tensor> steps;

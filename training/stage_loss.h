@@ -41,5 +41,10 @@ private:
 // Index of the position whose hidden state the reasoning module reads: the end of the selection
 // prompt (the token before <|reasoning_start|> if present, else the last real token).
 torch::Tensor answerPositions(const torch::Tensor& inputIds, const torch::Tensor& attentionMask);
+// Attention mask over [visual tokens, text]: a sample without an image attends to none of its
+// visual positions.
+torch::Tensor sequenceMask(const data::Batch& b, int64_t visualTokens);
+// Hidden states [B, C] at each sample's answer position, from h [B, G + T, C].
+torch::Tensor answerStates(const torch::Tensor& h, const data::Batch& b, int64_t visualTokens);
 
 } // namespace ember::train

@@ -92,6 +92,8 @@ void TrainConfig::validate() const
         if (f != "vision" && f != "projection" && f != "language_model" && f != "reasoning")
             fail("freeze entries are vision, projection, language_model or reasoning (got '" + f + "')");
     if (split != "train" && split != "val" && split != "test" && split != "all") fail("split is train, val, test or all");
+    if (eval_split != "train" && eval_split != "val" && eval_split != "test" && eval_split != "all" && eval_split != "none")
+        fail("eval_split is train, val, test, all or none");
     if (image_size != 0 && (image_size < 32 || image_size % 32)) fail("image_size must be 0 or a multiple of 32");
     if (max_tokens < 8 || max_tokens > 1000) fail("max_tokens must be in 8..1000");
     if (lm_max_positions < 0) fail("lm_max_positions must be non-negative");

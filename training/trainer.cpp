@@ -5,6 +5,7 @@
 #include "distributed.h"
 #include "runtime.h"
 #include "schedule.h"
+#include "split_filter.h"
 #include "stage_loss.h"
 #include "teacher_file.h"
 #include "workspace.h"
@@ -94,14 +95,6 @@ std::string partOf(const std::string& name)
         if (startsWith(name, std::string(p) + "."))
             return p;
     return "";
-}
-
-std::optional<data::Split> splitOf(const std::string& s)
-{
-    if (s == "train") return data::Split::Train;
-    if (s == "val") return data::Split::Val;
-    if (s == "test") return data::Split::Test;
-    return std::nullopt;   // "all"
 }
 
 class Emitter {
@@ -265,7 +258,7 @@ TrainResult runTraining(const TrainerOptions& o)
     bo.shuffle = true;
     bo.dropLast = o.worldSize > 1;   // every rank needs a slice of every global batch
     bo.filter = data::SampleQuery{};
-    bo.filter.split = splitOf(cfg.split);
+    bo.filter.split = splitFilter(cfg.split);
     data::BatchBuilder batches(ws, bo);
     if (batches.sampleCount() == 0)
         throw std::runtime_error("no samples in split '" + cfg.split + "' have what stage " + std::to_string(cfg.stage) +
@@ -334,8 +327,8 @@ TrainResult runTraining(const TrainerOptions& o)
         vo.batchSize = cfg.batch_size;
         vo.shuffle = false;
         vo.filter = data::SampleQuery{};
-        vo.filter.split = splitOf(cfg.eval_split);
         if (cfg.eval_split != "none") {
+            vo.filter.split = splitFilter(cfg.eval_split);
             try {
                 auto vb = std::make_unique<data::BatchBuilder>(ws, vo);
                 if (vb->sampleCount() > 0)
