@@ -306,8 +306,7 @@ bool AskView::setPastedImage(const QImage& image)
 void AskView::openImageDialog()
 {
     const QString start = imagePath_.isEmpty() ? ws_.imagesDir() : QFileInfo(imagePath_).absolutePath();
-    const QString f = QFileDialog::getOpenFileName(this, tr("Open image"), start,
-                                                   tr("Images (*.png *.jpg *.jpeg *.bmp *.webp *.gif);;All files (*)"));
+    const QString f = chooseImageFile(this, start);
     if (!f.isEmpty())
         openImageFile(f);
 }

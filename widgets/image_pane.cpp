@@ -3,6 +3,7 @@
 #include <QClipboard>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QFileDialog>
 #include <QGuiApplication>
 #include <QKeyEvent>
 #include <QMimeData>
@@ -151,6 +152,12 @@ void ImagePane::mousePressEvent(QMouseEvent* e)
 {
     setFocus(Qt::MouseFocusReason);
     QWidget::mousePressEvent(e);
+}
+
+QString chooseImageFile(QWidget* parent, const QString& startDir)
+{
+    return QFileDialog::getOpenFileName(parent, QObject::tr("Open image"), startDir,
+                                        QObject::tr("Images (*.png *.jpg *.jpeg *.bmp *.webp *.gif);;All files (*)"));
 }
 
 } // namespace ember::studio

@@ -46,4 +46,7 @@ private:
 // Colour map for heat maps and probabilities: 0 → dark blue, 0.5 → yellow-green, 1 → red.
 QColor heatColor(double v, int alpha = 255);
 
+// The open-image dialog the views share; starts in startDir; empty when cancelled.
+QString chooseImageFile(QWidget* parent, const QString& startDir);
+
 } // namespace ember::studio
