@@ -107,6 +107,7 @@ struct Engine::Impl {
         info.threads = computeThreads();
         info.device = device.str();
         info.robotLabels = m->cfg.robot_labels;
+        releaseFreeMemory();   // loading's temporary copies
     }
 
     void requireModel() const

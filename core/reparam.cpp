@@ -54,17 +54,41 @@ FusedBlock foldBlock(RepVitBlockImpl& blk)
 
 torch::Tensor FusedConv::operator()(const torch::Tensor& x) const
 {
+    if (x.is_mkldnn())
+        return at::mkldnn_convolution(x, blockedWeight, bias, {pad, pad}, {stride, stride}, {1, 1}, groups);
     return torch::conv2d(x, weight, bias, stride, pad, 1, groups);
+}
+
+void FusedConv::prepareBlocked()
+{
+    blockedWeight = at::mkldnn_reorder_conv2d_weight(weight.to_mkldnn(), {pad, pad}, {stride, stride}, {1, 1}, groups);
+}
+
+void FusedBlock::prepareBlocked()
+{
+    mixer.prepareBlocked();
+    fc1.prepareBlocked();
+    fc2.prepareBlocked();
 }
 
 torch::Tensor FusedBlock::operator()(torch::Tensor x) const
 {
     x = mixer(x);
     if (seW1.defined()) {
-        auto s = x.mean({2, 3});                               // [B, C]
+        const bool blocked = x.is_mkldnn();
+        auto s = blocked ? at::adaptive_avg_pool2d(x, {1, 1}).to_dense().flatten(1) : x.mean({2, 3});   // [B, C]
         s = torch::relu(torch::addmm(seB1, s, seW1.t()));
         s = torch::sigmoid(torch::addmm(seB2, s, seW2.t()));
-        x = x * s.unsqueeze(-1).unsqueeze(-1);
+        if (!blocked) {
+            x = x * s.unsqueeze(-1).unsqueeze(-1);
+        } else if (x.size(0) == 1) {
+            // oneDNN's multiply does not broadcast: one image's channel scales are a 1×1 depthwise conv.
+            const int64_t C = x.size(1);
+            x = at::mkldnn_convolution(x, s.reshape({C, 1, 1, 1}).contiguous().to_mkldnn(), {}, {0, 0}, {1, 1},
+                                       {1, 1}, C);
+        } else {
+            x = (x.to_dense() * s.unsqueeze(-1).unsqueeze(-1)).to_mkldnn();
+        }
     }
     return x + fc2(torch::gelu(fc1(x)));
 }
@@ -89,11 +113,26 @@ FusedRepVit::FusedRepVit(RepVitImpl& m)
             fs.blocks.push_back(foldBlock(*b->as<RepVitBlockImpl>()));
         stages_.push_back(std::move(fs));
     }
+    blocked_ = at::hasMKLDNN() && stem1_.weight.device().is_cpu() && stem1_.weight.scalar_type() == torch::kFloat32;
+    if (blocked_) {
+        stem1_.prepareBlocked();
+        stem2_.prepareBlocked();
+        for (auto& s : stages_) {
+            if (s.hasDownsample) {
+                s.pre.prepareBlocked();
+                for (FusedConv* c : {&s.spatial, &s.channel, &s.ffn1, &s.ffn2})
+                    c->prepareBlocked();
+            }
+            for (auto& b : s.blocks)
+                b.prepareBlocked();
+        }
+    }
 }
 
 torch::Tensor FusedRepVit::forward(const torch::Tensor& input) const
 {
-    auto x = stem2_(torch::gelu(stem1_(input)));
+    const bool blocked = blocked_ && input.device().is_cpu() && input.scalar_type() == torch::kFloat32;
+    auto x = stem2_(torch::gelu(stem1_(blocked ? input.contiguous().to_mkldnn() : input)));
     for (const auto& s : stages_) {
         if (s.hasDownsample) {
             x = s.channel(s.spatial(s.pre(x)));
@@ -102,7 +141,7 @@ torch::Tensor FusedRepVit::forward(const torch::Tensor& input) const
         for (const auto& b : s.blocks)
             x = b(x);
     }
-    return x;
+    return blocked ? x.to_dense() : x;
 }
 
 } // namespace ember

@@ -9,7 +9,9 @@ namespace ember {
 struct FusedConv {
     torch::Tensor weight, bias;
     int64_t stride = 1, pad = 0, groups = 1;
+    torch::Tensor blockedWeight;   // oneDNN's own layout for this conv (CPU); undefined elsewhere
     torch::Tensor operator()(const torch::Tensor& x) const;
+    void prepareBlocked();
 };
 
 struct FusedBlock {
@@ -17,6 +19,7 @@ struct FusedBlock {
     torch::Tensor seW1, seB1, seW2, seB2;          // undefined without SE
     FusedConv fc1, fc2;                            // channel mixer
     torch::Tensor operator()(torch::Tensor x) const;
+    void prepareBlocked();
 };
 
 struct FusedStage {
@@ -26,6 +29,8 @@ struct FusedStage {
     std::vector<FusedBlock> blocks;
 };
 
+// On the CPU, with LibTorch built with oneDNN, activations stay in oneDNN's blocked layout from
+// the first conv to the last and the weights are reordered once: no per-conv layout conversions.
 class FusedRepVit {
 public:
     FusedRepVit() = default;
@@ -36,6 +41,7 @@ public:
 private:
     FusedConv stem1_, stem2_;
     std::vector<FusedStage> stages_;
+    bool blocked_ = false;
 };
 
 } // namespace ember

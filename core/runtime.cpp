@@ -4,6 +4,8 @@
 
 #include <ATen/Parallel.h>
 
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -30,7 +32,20 @@ const char* openblasCoreType()
     return nullptr;
 }
 
+// glibc hands every block over 128 KB-32 MB straight back to the kernel when it is freed, so each
+// activation, logit or gradient tensor is faulted in afresh, page by page, on its next use: a
+// training step took 280,000 page faults (1.1 GB) and vision ran 30% slower for it. Keeping freed
+// memory in the heap makes later tensors of the same sizes reuse warm pages. releaseFreeMemory()
+// gives it back at quiet moments (after loading a model).
+void keepFreedMemory()
+{
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+
 } // namespace
+
+void releaseFreeMemory() { malloc_trim(0); }
 
 namespace {
 int64_t nowNs()
@@ -71,14 +86,17 @@ void ensureFastRuntime(int argc, char** argv)
     if (!std::getenv("OPENCV_IO_MAX_IMAGE_PIXELS"))
         setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxImagePixels).c_str(), 1);
     const char* core = std::getenv("OPENBLAS_CORETYPE") ? nullptr : openblasCoreType();
-    if ((passive && !core) || std::getenv("EMBERVLM_REEXECUTED"))
+    if ((passive && !core) || std::getenv("EMBERVLM_REEXECUTED")) {
+        keepFreedMemory();
         return;
+    }
     if (core)
         setenv("OPENBLAS_CORETYPE", core, 1);
     setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
     setenv("EMBERVLM_REEXECUTED", "1", 1);
     execv("/proc/self/exe", argv);
     // exec failed (no /proc?): carry on with the slower spinning behaviour rather than die.
+    keepFreedMemory();
 }
 
 void setComputeThreads(int n)

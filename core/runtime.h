@@ -8,8 +8,13 @@ namespace ember {
 // so when it is missing (or differs) this sets it and re-executes the program once.
 // OpenBLAS's kernel family is named the same way (OPENBLAS_CORETYPE, from the CPU's features),
 // since its own detection can fall back to slow SSE3 kernels. It also caps OpenCV's decoder at
-// kMaxImagePixels. Returns normally in the final process.
+// kMaxImagePixels, and keeps freed memory in the heap rather than returning it to the kernel at
+// once (large tensors then reuse warm pages instead of page-faulting). Returns normally in the
+// final process.
 void ensureFastRuntime(int argc, char** argv);
+
+// Returns free heap memory to the kernel (after loading a model, say).
+void releaseFreeMemory();
 
 // Milliseconds since the program started, counting the first execution before the re-exec.
 double msSinceProgramStart();

@@ -1,0 +1,106 @@
+// Where the engine's time goes: runs one path under LibTorch's profiler and prints the operators
+// by total time (inclusive, so nested ops appear under their callers too). A developer's tool.
+//   embervlm-profile vision|vision8|prefill|select|train [--repeats N] [--preset base]
+#include "checkpoint.h"
+#include "engine.h"
+#include "model.h"
+#include "reparam.h"
+#include "runtime.h"
+
+#include <torch/csrc/autograd/profiler_legacy.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+using namespace ember;
+
+int main(int argc, char** argv)
+{
+    ensureFastRuntime(argc, argv);
+    setComputeThreads(0);
+    std::string what = argc > 1 ? argv[1] : "vision", preset = "base";
+    int repeats = 10;
+    for (int i = 2; i + 1 < argc; i += 2) {
+        const std::string a = argv[i];
+        if (a == "--repeats") repeats = std::atoi(argv[i + 1]);
+        else if (a == "--preset") preset = argv[i + 1];
+    }
+    const ModelConfig cfg = ModelConfig::preset_named(preset);
+    EmberVLM model(cfg);
+    initWeights(*model, 0);
+    model->eval();
+    FusedRepVit fused(*model->vision);
+    const int64_t S = cfg.image_size;
+    auto x1 = torch::randn({1, 3, S, S});
+    auto ids = torch::randint(0, 50000, {1, 64}, torch::kLong);
+    std::function<void()> fn;
+    torch::optim::AdamW* opt = nullptr;
+    if (what == "vision" || what == "vision8") {
+        auto x = what == "vision" ? x1 : x1.repeat({8, 1, 1, 1});
+        fn = [&, x] { torch::NoGradGuard ng; model->visualTokens(fused.forward(x)); };
+    } else if (what == "prefill" || what == "select") {
+        auto tids = what == "prefill" ? ids : ids.narrow(1, 0, 15);
+        fn = [&, tids] {
+            torch::NoGradGuard ng;
+            auto vis = model->visualTokens(fused.forward(x1));
+            auto h = model->language_model->forward(torch::cat({vis, model->language_model->embed(tids)}, 1));
+            if (what == "prefill")
+                model->language_model->logits(h.select(1, h.size(1) - 1));
+            else
+                model->reasoning->run(h.select(1, h.size(1) - 1), -1.0, cfg.max_reasoning_steps);
+        };
+    } else if (what == "train") {
+        model->train();
+        opt = new torch::optim::AdamW(model->parameters(), torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
+        auto images = x1.repeat({8, 1, 1, 1});
+        auto tids = torch::randint(0, 50000, {8, 64}, torch::kLong);
+        auto robots = torch::randint(0, cfg.num_robots, {8}, torch::kLong);
+        fn = [&, images, tids, robots] {
+            opt->zero_grad();
+            auto vis = model->visualTokens(model->visionMap(images));
+            auto h = model->language_model->forward(torch::cat({vis, model->language_model->embed(tids)}, 1));
+            auto logits = model->language_model->logits(h.narrow(1, vis.size(1), 63));
+            auto lm = torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}),
+                                                           tids.narrow(1, 1, 63).reshape({-1}));
+            auto tr = model->reasoning->run(h.select(1, h.size(1) - 1), 0.0, cfg.max_reasoning_steps);
+            (lm + torch::nn::functional::cross_entropy(tr.finalLogits, robots)).backward();
+            opt->step();
+        };
+    } else {
+        std::cerr << "unknown path " << what << "\n";
+        return 1;
+    }
+    fn();
+    fn();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < repeats; ++i)
+        fn();
+    const double plainMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / repeats;
+    std::stringstream trace;
+    {
+        torch::autograd::profiler::RecordProfile guard(trace);
+        for (int i = 0; i < repeats; ++i)
+            fn();
+    }
+    std::map<std::string, std::pair<double, int>> byName;
+    for (const auto& e : nlohmann::json::parse(trace.str()))
+        if (e.value("ph", "") == "X") {
+            auto& s = byName[e["name"].get<std::string>()];
+            s.first += e["dur"].get<double>() / 1000.0 / repeats;
+            s.second += 1;
+        }
+    std::vector<std::pair<double, std::string>> rows;
+    for (auto& [n, s] : byName)
+        rows.push_back({s.first, n});
+    std::sort(rows.rbegin(), rows.rend());
+    std::printf("%s: %.2f ms per run without the profiler\n", what.c_str(), plainMs);
+    for (size_t i = 0; i < rows.size() && i < 40; ++i)
+        std::printf("%9.3f ms %6d  %s\n", rows[i].first, byName[rows[i].second].second / repeats, rows[i].second.c_str());
+    delete opt;
+    return 0;
+}
