@@ -224,14 +224,16 @@ int main(int argc, char** argv)
         });
         engineFig["prefill_positions"] = 1 + ids.size();
         FastDecoder dec(*model->language_model, weightFormatFromString(format));
-        const double bytes = static_cast<double>(dec.weightBytes());
-        out["decode_weight_mb"] = bytes / 1e6;
+        const double bytes = static_cast<double>(dec.weightBytes()), fullBytes = static_cast<double>(dec.fullWeightBytes());
+        out["decode_weight_mb"] = bytes / 1e6;            // read per token by this format's decoder
+        out["decode_f32_weight_mb"] = fullBytes / 1e6;    // every f32 weight once
         // Copy bandwidth, to state the bound of reading the weights once per token.
         auto src = torch::rand({static_cast<int64_t>(64e6 / 4)}), dst = torch::empty_like(src);
         const double copyMs = medianMs(5, [&] { dst.copy_(src); });
         const double gbps = 2 * 64e6 / (copyMs / 1000.0) / 1e9;   // read + write
         out["copy_bandwidth_gb_s"] = gbps;
         out["decode_bound_tokens_per_s"] = gbps * 1e9 / bytes;
+        out["decode_f32_bound_tokens_per_s"] = gbps * 1e9 / fullBytes;
     }
     std::vector<double> rates;
     for (int i = 0; i < 3; ++i)

@@ -2,6 +2,7 @@
 // by total time (inclusive, so nested ops appear under their callers too). A developer's tool.
 //   embervlm-profile vision|vision8|prefill|select|train [--repeats N] [--preset base]
 #include "checkpoint.h"
+#include "decoder.h"
 #include "engine.h"
 #include "model.h"
 #include "reparam.h"
@@ -40,7 +41,23 @@ int main(int argc, char** argv)
     auto ids = torch::randint(0, 50000, {1, 64}, torch::kLong);
     std::function<void()> fn;
     torch::optim::AdamW* opt = nullptr;
-    if (what == "vision" || what == "vision8") {
+    Engine engine("cpu");
+    if (what == "generate") {
+        engine.initRandom(cfg, 0);
+        if (std::getenv("PROFILE_RELOAD")) {
+            engine.saveCheckpoint("/tmp/profile.safetensors");
+            engine.loadCheckpoint("/tmp/profile.safetensors");
+        }
+        std::string prompt;
+        for (int i = 0; i < 12; ++i)
+            prompt += "which robot should inspect the basement ";
+        fn = [&, prompt] {
+            GenerationOptions g;
+            g.maxNewTokens = 64;
+            g.stopAtEndOfText = false;
+            std::printf("%.1f tok/s\n", engine.generate(prompt, g).tokensPerSecond);
+        };
+    } else if (what == "vision" || what == "vision8") {
         auto x = what == "vision" ? x1 : x1.repeat({8, 1, 1, 1});
         fn = [&, x] { torch::NoGradGuard ng; model->visualTokens(fused.forward(x)); };
     } else if (what == "prefill" || what == "select") {
@@ -53,6 +70,22 @@ int main(int argc, char** argv)
                 model->language_model->logits(h.select(1, h.size(1) - 1));
             else
                 model->reasoning->run(h.select(1, h.size(1) - 1), -1.0, cfg.max_reasoning_steps);
+        };
+    } else if (what == "decode" || what == "step" || what == "head" || what == "screen") {
+        // 32 tokens after a 16-position prompt; "step", "head" and "screen" time one part alone.
+        auto dec = std::make_shared<FastDecoder>(*model->language_model, WeightFormat::F32);
+        fn = [&, dec, ids] {
+            torch::NoGradGuard ng;
+            KVCache cache;
+            auto h = model->language_model->forward(model->language_model->embed(ids.narrow(1, 0, 16)), &cache);
+            auto last = h.select(1, 15)[0].contiguous();
+            for (int t = 0; t < 32; ++t) {
+                int64_t id = 7;
+                if (what != "step")
+                    id = (what == "head" ? dec->logits(last) : dec->screenedLogits(last, 5)).argmax().item<int64_t>();
+                if (what == "decode" || what == "step")
+                    last = dec->step(model->language_model->wte->weight[id], cache);
+            }
         };
     } else if (what == "train") {
         model->train();

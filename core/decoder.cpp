@@ -2,7 +2,11 @@
 
 #include "kernels.h"
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
+#include <limits>
+#include <vector>
 
 namespace ember {
 
@@ -49,22 +53,71 @@ PackedLinear PackedLinear::pack(const torch::Tensor& weight, const torch::Tensor
 torch::Tensor PackedLinear::operator()(const torch::Tensor& x) const
 {
     auto y = torch::empty({out}, torch::kFloat32);
-    const float* xp = x.data_ptr<float>();
-    switch (format) {
-    case WeightFormat::F32:
-        kernels::gemvF32(weight.data_ptr<float>(), xp, bias.data_ptr<float>(), y.data_ptr<float>(), out, in);
-        break;
-    case WeightFormat::BF16:
-        kernels::gemvBF16(reinterpret_cast<const uint16_t*>(weight.data_ptr<int16_t>()), xp, bias.data_ptr<float>(),
-                          y.data_ptr<float>(), out, in);
-        break;
-    case WeightFormat::I8:
-        kernels::gemvI8(weight.data_ptr<int8_t>(), scale.data_ptr<float>(), xp, bias.data_ptr<float>(),
-                        y.data_ptr<float>(), out, in);
-        break;
-    }
+    apply(x.data_ptr<float>(), y.data_ptr<float>());
     return y;
 }
+
+void PackedLinear::apply(const float* xp, float* yp) const
+{
+    switch (format) {
+    case WeightFormat::F32:
+        kernels::gemvF32(weight.data_ptr<float>(), xp, bias.data_ptr<float>(), yp, out, in);
+        break;
+    case WeightFormat::BF16:
+        kernels::gemvBF16(reinterpret_cast<const uint16_t*>(weight.data_ptr<int16_t>()), xp, bias.data_ptr<float>(), yp,
+                          out, in);
+        break;
+    case WeightFormat::I8:
+        kernels::gemvI8(weight.data_ptr<int8_t>(), scale.data_ptr<float>(), xp, bias.data_ptr<float>(), yp, out, in);
+        break;
+    }
+}
+
+namespace {
+
+// The per-token vector work runs on raw pointers: at one position each LibTorch op would cost
+// more in dispatch than in arithmetic.
+void layerNorm(const float* x, const torch::Tensor& w, const torch::Tensor& b, double eps, float* y, int64_t n)
+{
+    double mean = 0, var = 0;
+    for (int64_t i = 0; i < n; ++i)
+        mean += x[i];
+    mean /= static_cast<double>(n);
+    for (int64_t i = 0; i < n; ++i)
+        var += (x[i] - mean) * (x[i] - mean);
+    const float inv = static_cast<float>(1.0 / std::sqrt(var / static_cast<double>(n) + eps));
+    const float m = static_cast<float>(mean);
+    const float* wp = w.data_ptr<float>();
+    const float* bp = b.data_ptr<float>();
+    for (int64_t i = 0; i < n; ++i)
+        y[i] = (x[i] - m) * inv * wp[i] + bp[i];
+}
+
+void geluTanh(float* x, int64_t n)
+{
+    const float k = 0.7978845608028654f;   // sqrt(2 / pi)
+    for (int64_t i = 0; i < n; ++i) {
+        const float v = x[i];
+        x[i] = 0.5f * v * (1.f + std::tanh(k * (v + 0.044715f * v * v * v)));
+    }
+}
+
+float dot(const float* a, const float* b, int64_t n)
+{
+    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += a[i] * b[i];
+        s1 += a[i + 1] * b[i + 1];
+        s2 += a[i + 2] * b[i + 2];
+        s3 += a[i + 3] * b[i + 3];
+    }
+    for (; i < n; ++i)
+        s0 += a[i] * b[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
+} // namespace
 
 torch::Tensor PackedLinear::dequantized() const
 {
@@ -105,6 +158,8 @@ FastDecoder::FastDecoder(LanguageModelImpl& lm, WeightFormat format) : format_(f
     lnfw_ = f32(lm.ln_f->weight);
     lnfb_ = f32(lm.ln_f->bias);
     head_ = PackedLinear::pack(lm.wte->weight, torch::Tensor(), format);
+    if (format == WeightFormat::F32)
+        screen_ = PackedLinear::pack(lm.wte->weight, torch::Tensor(), WeightFormat::I8);
     positions_ = lm.cfg.n_positions;
     eps_ = lm.cfg.layer_norm_eps;
 }
@@ -113,28 +168,65 @@ torch::Tensor FastDecoder::step(const torch::Tensor& embedding, KVCache& cache) 
 {
     const int64_t pos = cache.length;
     TORCH_CHECK(pos < positions_, "context of ", positions_, " positions is full");
-    const int64_t C = heads_ * headDim_;
+    const int64_t H = heads_, D = headDim_, C = heads_ * headDim_;
     cache.reserve(static_cast<int64_t>(layers_.size()), 1, heads_, headDim_, pos + 1, positions_,
                   torch::TensorOptions().dtype(torch::kFloat32));
-    auto x = (embedding.reshape({C}) + wpe_[pos]).contiguous();
-    const double scale = 1.0 / std::sqrt(static_cast<double>(headDim_));
+    const int64_t cap = cache.capacity;
+    const auto emb = embedding.detach().to(torch::kCPU, torch::kFloat32).reshape({C}).contiguous();
+    const int64_t inner = layers_.empty() ? 0 : layers_[0].fc1.out;
+    std::vector<float> x(C), a(C), qkv(3 * C), y(C), t(C), m(inner), att(pos + 1);
+    const float* e = emb.data_ptr<float>();
+    const float* wpe = wpe_.data_ptr<float>() + pos * C;
+    for (int64_t i = 0; i < C; ++i)
+        x[i] = e[i] + wpe[i];
+    const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)));
     for (size_t l = 0; l < layers_.size(); ++l) {
         const Layer& L = layers_[l];
-        auto a = torch::layer_norm(x, {C}, L.ln1w, L.ln1b, eps_).contiguous();
-        auto qkv = L.qkv(a);
-        auto q = qkv.narrow(0, 0, C).view({heads_, 1, headDim_});
-        cache.k[l][0].select(1, pos).copy_(qkv.narrow(0, C, C).view({heads_, headDim_}));
-        cache.v[l][0].select(1, pos).copy_(qkv.narrow(0, 2 * C, C).view({heads_, headDim_}));
-        auto K = cache.k[l][0].narrow(1, 0, pos + 1);   // [H, L, D]
-        auto V = cache.v[l][0].narrow(1, 0, pos + 1);
-        auto att = torch::softmax(torch::bmm(q, K.transpose(1, 2)) * scale, -1);   // [H, 1, L]
-        auto y = torch::bmm(att, V).reshape({C}).contiguous();
-        x = x + L.out(y);
-        auto m = L.fc1(torch::layer_norm(x, {C}, L.ln2w, L.ln2b, eps_).contiguous());
-        x = x + L.fc2(torch::gelu(m, "tanh").contiguous());
+        layerNorm(x.data(), L.ln1w, L.ln1b, eps_, a.data(), C);
+        L.qkv.apply(a.data(), qkv.data());
+        float* K = cache.k[l].data_ptr<float>();   // [1, H, cap, D]
+        float* V = cache.v[l].data_ptr<float>();
+        for (int64_t h = 0; h < H; ++h) {
+            std::copy_n(&qkv[C + h * D], D, K + (h * cap + pos) * D);
+            std::copy_n(&qkv[2 * C + h * D], D, V + (h * cap + pos) * D);
+        }
+        for (int64_t h = 0; h < H; ++h) {
+            const float* q = &qkv[h * D];
+            const float* Kh = K + h * cap * D;
+            const float* Vh = V + h * cap * D;
+            float mx = -std::numeric_limits<float>::infinity();
+            for (int64_t j = 0; j <= pos; ++j) {
+                att[j] = dot(q, Kh + j * D, D) * scale;
+                mx = std::max(mx, att[j]);
+            }
+            float z = 0;
+            for (int64_t j = 0; j <= pos; ++j) {
+                att[j] = std::exp(att[j] - mx);
+                z += att[j];
+            }
+            float* yh = &y[h * D];
+            std::fill_n(yh, D, 0.f);
+            for (int64_t j = 0; j <= pos; ++j) {
+                const float w = att[j] / z;
+                const float* v = Vh + j * D;
+                for (int64_t i = 0; i < D; ++i)
+                    yh[i] += w * v[i];
+            }
+        }
+        L.out.apply(y.data(), t.data());
+        for (int64_t i = 0; i < C; ++i)
+            x[i] += t[i];
+        layerNorm(x.data(), L.ln2w, L.ln2b, eps_, a.data(), C);
+        L.fc1.apply(a.data(), m.data());
+        geluTanh(m.data(), inner);
+        L.fc2.apply(m.data(), t.data());
+        for (int64_t i = 0; i < C; ++i)
+            x[i] += t[i];
     }
     cache.length = pos + 1;
-    return torch::layer_norm(x, {C}, lnfw_, lnfb_, eps_).contiguous();
+    auto out = torch::empty({C}, torch::kFloat32);
+    layerNorm(x.data(), lnfw_, lnfb_, eps_, out.data_ptr<float>(), C);
+    return out;
 }
 
 torch::Tensor FastDecoder::logits(const torch::Tensor& hidden) const
@@ -142,11 +234,64 @@ torch::Tensor FastDecoder::logits(const torch::Tensor& hidden) const
     return head_(hidden.to(torch::kCPU, torch::kFloat32).reshape({-1}).contiguous());
 }
 
+torch::Tensor FastDecoder::screenedLogits(const torch::Tensor& hidden, int k) const
+{
+    auto h = hidden.to(torch::kCPU, torch::kFloat32).reshape({-1}).contiguous();
+    if (!screen_.weight.defined())
+        return head_(h);
+    const int64_t V = head_.out, K = head_.in;
+    const float* hp = h.data_ptr<float>();
+    double l1 = 0;
+    for (int64_t j = 0; j < K; ++j)
+        l1 += std::fabs(hp[j]);
+    if (!std::isfinite(l1))
+        return head_(h);
+    auto y = screen_(h);
+    float* yp = y.data_ptr<float>();
+    const float* scale = screen_.scale.data_ptr<float>();
+    // Row i's rounding error is at most half a step per weight: |e_i| <= scale_i / 2 * ||h||_1.
+    // 5% on top covers float rounding in both sums (at most about 1.2% for 384 terms).
+    const float c = static_cast<float>(0.525 * l1);
+    const int64_t kk = std::clamp<int64_t>(k, 1, V);
+    // The k-th largest lower bound, in one pass with a small sorted list (k is a handful).
+    std::vector<float> best;   // descending
+    best.reserve(static_cast<size_t>(kk) + 1);
+    for (int64_t i = 0; i < V; ++i) {
+        const float lo = yp[i] - c * scale[i];
+        if (static_cast<int64_t>(best.size()) == kk && !(lo > best.back()))
+            continue;
+        best.insert(std::upper_bound(best.begin(), best.end(), lo, std::greater<float>()), lo);
+        if (static_cast<int64_t>(best.size()) > kk)
+            best.pop_back();
+    }
+    const float threshold = best.empty() ? -std::numeric_limits<float>::infinity() : best.back();
+    std::vector<int32_t> rows;
+    for (int64_t i = 0; i < V; ++i)
+        if (!(yp[i] + c * scale[i] < threshold))   // could reach the top k (NaN too)
+            rows.push_back(static_cast<int32_t>(i));
+    if (static_cast<int64_t>(rows.size()) > V / 8)
+        return head_(h);   // a flat distribution: the screen saves nothing
+    std::vector<float> exact(rows.size());
+    kernels::rowsF32(head_.weight.data_ptr<float>(), hp, rows.data(), exact.data(), static_cast<int64_t>(rows.size()), K);
+    for (size_t j = 0; j < rows.size(); ++j)
+        yp[rows[j]] = exact[j];
+    return y;
+}
+
 int64_t FastDecoder::weightBytes() const
 {
-    int64_t n = head_.bytes();
+    int64_t n = screen_.weight.defined() ? screen_.bytes() : head_.bytes();
     for (const auto& L : layers_)
         n += L.qkv.bytes() + L.out.bytes() + L.fc1.bytes() + L.fc2.bytes();
+    return n;
+}
+
+int64_t FastDecoder::fullWeightBytes() const
+{
+    int64_t n = head_.out * head_.in * 4;
+    for (const auto& L : layers_)
+        for (const PackedLinear* p : {&L.qkv, &L.out, &L.fc1, &L.fc2})
+            n += p->out * p->in * 4 + p->out * 4;
     return n;
 }
 

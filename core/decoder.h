@@ -18,6 +18,7 @@ struct PackedLinear {
     torch::Tensor bias;     // [out]
     static PackedLinear pack(const torch::Tensor& weight, const torch::Tensor& bias, WeightFormat format);
     torch::Tensor operator()(const torch::Tensor& x) const;   // x [in] contiguous float -> [out]
+    void apply(const float* x, float* y) const;               // y[out] = W x + b
     torch::Tensor dequantized() const;                        // [out, in] float32
     int64_t bytes() const;
 };
@@ -29,17 +30,27 @@ public:
     // ln_f, [C]. The cache must hold the earlier positions for batch size 1.
     torch::Tensor step(const torch::Tensor& x, KVCache& cache) const;
     torch::Tensor logits(const torch::Tensor& hidden) const;   // [vocab]
+    // [vocab] logits whose k largest entries, and which ids hold them, are exactly logits()'s; the
+    // other entries are estimates, each within a proven bound of its exact value and below the
+    // k-th largest. With f32 weights, an int8 copy of the head screens every row and only rows
+    // whose bounded error lets them reach the top k are rescored in f32: the head (two thirds of
+    // the bytes read per token) is read at a quarter of the cost. Other formats: logits().
+    torch::Tensor screenedLogits(const torch::Tensor& hidden, int k) const;
+    // Bytes of weights read per decoded token (with the screen, the rescored rows aside).
     int64_t weightBytes() const;
+    // Bytes of the full-precision weights: reading each once is the plain decoding bound.
+    int64_t fullWeightBytes() const;
     WeightFormat format() const { return format_; }
 
 private:
     struct Layer {
-        torch::Tensor ln1w, ln1b, ln2w, ln2b;
+        torch::Tensor ln1w, ln1b, ln2w, ln2b;   // contiguous float, read through raw pointers
         PackedLinear qkv, out, fc1, fc2;
     };
     std::vector<Layer> layers_;
     torch::Tensor wpe_, lnfw_, lnfb_;
     PackedLinear head_;
+    PackedLinear screen_;   // int8 copy of the head; f32 format only
     int64_t heads_ = 0, headDim_ = 0, positions_ = 0;
     double eps_ = 1e-5;
     WeightFormat format_;

@@ -42,6 +42,33 @@ size_t completeUtf8Prefix(const std::string& s)
     return s.size();   // only continuation bytes: invalid anyway, pass them through
 }
 
+// The k largest entries' indices, best first, in one pass (k is small next to the vocabulary).
+std::vector<int> topIndices(const std::vector<float>& v, int k)
+{
+    k = std::max(0, std::min<int>(k, static_cast<int>(v.size())));
+    std::vector<int> top;   // sorted best first
+    top.reserve(static_cast<size_t>(k) + 1);
+    for (int i = 0; i < static_cast<int>(v.size()) && k > 0; ++i) {
+        if (std::isnan(v[i]) || (static_cast<int>(top.size()) == k && !(v[i] > v[top.back()])))
+            continue;
+        auto at = std::upper_bound(top.begin(), top.end(), i, [&](int a, int b) { return v[a] > v[b]; });
+        top.insert(at, i);
+        if (static_cast<int>(top.size()) > k)
+            top.pop_back();
+    }
+    return top;
+}
+
+// sum(exp(l - mx)); terms below e^-40 of the largest change nothing a float shows and are skipped.
+double softmaxDenominator(const std::vector<float>& logits, float mx)
+{
+    double z = 0;
+    for (float l : logits)
+        if (l - mx > -40.f)
+            z += std::exp(static_cast<double>(l - mx));
+    return z > 0 ? z : 1.0;
+}
+
 torch::Device pickDevice(const std::string& name)
 {
     if (name.empty())
@@ -312,9 +339,12 @@ GenerationResult Engine::generate(const std::string& prompt, const GenerationOpt
 
     auto h = lm.forward(x, &cache);
     torch::Tensor last = h.select(1, h.size(1) - 1);   // [1, C]
+    // Greedy and top-k choices, and the shown alternatives, need only the largest logits exactly.
+    const bool topOnly = opt.temperature <= 0.f || opt.topK > 0;
+    const int exactTop = std::max({1, opt.alternatives, opt.temperature > 0.f ? opt.topK : 1});
     auto nextLogits = [&]() -> torch::Tensor {
         if (d->decoder)
-            return d->decoder->logits(last);
+            return topOnly ? d->decoder->screenedLogits(last, exactTop) : d->decoder->logits(last);
         return lm.logits(last)[0].to(torch::kCPU).contiguous();
     };
     res.stopReason = "max_tokens";
@@ -341,19 +371,13 @@ GenerationResult Engine::generate(const std::string& prompt, const GenerationOpt
         tok.logit = logits[id];
         {
             // Softmax statistics over the full vocabulary at temperature 1.
-            const float mx = *std::max_element(logits.begin(), logits.end());
-            double z = 0;
-            for (float l : logits)
-                z += std::exp(static_cast<double>(l - mx));
+            const auto idx = topIndices(logits, opt.alternatives);
+            const float mx = idx.empty() ? *std::max_element(logits.begin(), logits.end()) : logits[idx[0]];
+            const double z = softmaxDenominator(logits, mx);
             tok.p = static_cast<float>(std::exp(static_cast<double>(tok.logit - mx)) / z);
-            const int k = std::max(0, std::min<int>(opt.alternatives, static_cast<int>(logits.size())));
-            std::vector<int> idx(logits.size());
-            std::iota(idx.begin(), idx.end(), 0);
-            std::partial_sort(idx.begin(), idx.begin() + k, idx.end(),
-                              [&](int a, int b) { return logits[a] > logits[b]; });
-            for (int i = 0; i < k; ++i)
-                tok.alternatives.push_back({idx[i], d->tokenizer->tokenBytes(idx[i]), logits[idx[i]],
-                                            static_cast<float>(std::exp(static_cast<double>(logits[idx[i]] - mx)) / z)});
+            for (int i : idx)
+                tok.alternatives.push_back({i, d->tokenizer->tokenBytes(i), logits[i],
+                                            static_cast<float>(std::exp(static_cast<double>(logits[i] - mx)) / z)});
         }
         pending += tok.piece;
         const size_t n = completeUtf8Prefix(pending);

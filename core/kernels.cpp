@@ -111,6 +111,57 @@ __attribute__((target("avx2,fma"))) void rowsI8Avx2(const int8_t* W, const float
     }
 }
 
+bool haveAvx512()
+{
+    static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+    return ok;
+}
+
+__attribute__((target("avx512f,avx512bw"))) inline __m512 widen(const int8_t* p)
+{
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+}
+
+// Four rows share each load of x; 16 int8 weights widen to floats per step.
+__attribute__((target("avx512f,avx512bw"))) void rowsI8Avx512(const int8_t* W, const float* scale, const float* x,
+                                                             const float* bias, float* y, int64_t begin, int64_t end,
+                                                             int64_t K)
+{
+    const int64_t K16 = K & ~int64_t(15);
+    int64_t n = begin;
+    for (; n + 4 <= end; n += 4) {
+        const int8_t* r0 = W + n * K;
+        const int8_t* r1 = r0 + K;
+        const int8_t* r2 = r1 + K;
+        const int8_t* r3 = r2 + K;
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (int64_t k = 0; k < K16; k += 16) {
+            const __m512 xv = _mm512_loadu_ps(x + k);
+            a0 = _mm512_fmadd_ps(widen(r0 + k), xv, a0);
+            a1 = _mm512_fmadd_ps(widen(r1 + k), xv, a1);
+            a2 = _mm512_fmadd_ps(widen(r2 + k), xv, a2);
+            a3 = _mm512_fmadd_ps(widen(r3 + k), xv, a3);
+        }
+        float s[4] = {_mm512_reduce_add_ps(a0), _mm512_reduce_add_ps(a1), _mm512_reduce_add_ps(a2),
+                      _mm512_reduce_add_ps(a3)};
+        for (int64_t k = K16; k < K; ++k) {
+            s[0] += static_cast<float>(r0[k]) * x[k];
+            s[1] += static_cast<float>(r1[k]) * x[k];
+            s[2] += static_cast<float>(r2[k]) * x[k];
+            s[3] += static_cast<float>(r3[k]) * x[k];
+        }
+        for (int j = 0; j < 4; ++j)
+            y[n + j] = s[j] * scale[n + j] + (bias ? bias[n + j] : 0.f);
+    }
+    for (; n < end; ++n) {
+        const int8_t* r = W + n * K;
+        float s = 0.f;
+        for (int64_t k = 0; k < K; ++k)
+            s += static_cast<float>(r[k]) * x[k];
+        y[n] = s * scale[n] + (bias ? bias[n] : 0.f);
+    }
+}
+
 void rowsF32Plain(const float* W, const float* x, const float* bias, float* y, int64_t begin, int64_t end, int64_t K)
 {
     for (int64_t n = begin; n < end; ++n) {
@@ -123,6 +174,19 @@ void rowsF32Plain(const float* W, const float* x, const float* bias, float* y, i
 }
 
 } // namespace
+
+void rowsF32(const float* W, const float* x, const int32_t* rows, float* y, int64_t count, int64_t K)
+{
+    const bool avx2 = haveAvx2();
+    for (int64_t i = 0; i < count; ++i) {
+        const float* r = W + static_cast<int64_t>(rows[i]) * K;
+        // The single-row tail of rowsF32Avx2 sums in the same order as its four-row body.
+        if (avx2)
+            rowsF32Avx2(r, x, nullptr, &y[i], 0, 1, K);
+        else
+            rowsF32Plain(r, x, nullptr, &y[i], 0, 1, K);
+    }
+}
 
 void gemvF32(const float* W, const float* x, const float* bias, float* y, int64_t N, int64_t K)
 {
@@ -158,8 +222,12 @@ void gemvBF16(const uint16_t* W, const float* x, const float* bias, float* y, in
 
 void gemvI8(const int8_t* W, const float* scale, const float* x, const float* bias, float* y, int64_t N, int64_t K)
 {
-    const bool avx2 = haveAvx2();
+    const bool avx2 = haveAvx2(), avx512 = haveAvx512();
     at::parallel_for(0, N, kGrainRows, [&](int64_t b, int64_t e) {
+        if (avx512) {
+            rowsI8Avx512(W, scale, x, bias, y, b, e, K);
+            return;
+        }
         if (avx2) {
             rowsI8Avx2(W, scale, x, bias, y, b, e, K);
             return;

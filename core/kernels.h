@@ -15,4 +15,7 @@ void gemvBF16(const uint16_t* W, const float* x, const float* bias, float* y, in
 // Same with int8 weights and one float scale per row: y[n] = scale[n] * dot(W[n,:], x) + bias[n].
 void gemvI8(const int8_t* W, const float* scale, const float* x, const float* bias, float* y, int64_t N, int64_t K);
 
+// y[i] = dot(W[rows[i], :], x) for i in [0, count): a few chosen rows, exactly as gemvF32 sums them.
+void rowsF32(const float* W, const float* x, const int32_t* rows, float* y, int64_t count, int64_t K);
+
 } // namespace ember::kernels

@@ -214,6 +214,43 @@ private Q_SLOTS:
         }
     }
 
+    // The int8 screen of the f32 head returns the same k largest logits, bit for bit, at the same
+    // ids; every other entry stays below them. Peaked, ordinary and flat hidden states (the last
+    // takes the full-head path).
+    void screenedHeadKeepsExactTopK()
+    {
+        ModelConfig cfg;
+        cfg.applyOverrides(kSmallConfig);
+        EmberVLM m(cfg);
+        initWeights(*m, 9);
+        m->eval();
+        torch::NoGradGuard ng;
+        FastDecoder dec(*m->language_model, WeightFormat::F32);
+        QVERIFY(dec.weightBytes() < dec.fullWeightBytes());
+        torch::manual_seed(3);
+        for (double gain : {0.01, 1.0, 30.0}) {
+            for (int trial = 0; trial < 5; ++trial) {
+                auto h = torch::randn({cfg.n_embd}) * gain;
+                for (int k : {1, 5, 40}) {
+                    auto exact = dec.logits(h), screened = dec.screenedLogits(h, k);
+                    QCOMPARE(screened.size(0), exact.size(0));
+                    auto te = exact.topk(k), ts = screened.topk(k);
+                    QVERIFY(torch::equal(std::get<1>(te), std::get<1>(ts)));
+                    QVERIFY(torch::equal(std::get<0>(te), std::get<0>(ts)));
+                    // Estimates: close to the exact logits and never above the k-th.
+                    QVERIFY((screened - exact).abs().max().item<double>() < 0.05 * gain + 1e-6);
+                    auto rest = screened.clone();
+                    rest.index_fill_(0, std::get<1>(ts), -1e30);
+                    QVERIFY(rest.max().item<float>() <= std::get<0>(ts)[k - 1].item<float>());
+                }
+            }
+        }
+        // Other formats have no screen: the same values as logits().
+        FastDecoder i8(*m->language_model, WeightFormat::I8);
+        auto h = torch::randn({cfg.n_embd});
+        QVERIFY(torch::equal(i8.screenedLogits(h, 5), i8.logits(h)));
+    }
+
     // A right-padded batch gives each sample the hidden states it has alone.
     void paddingMaskIsolatesSamples()
     {
