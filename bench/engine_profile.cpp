@@ -57,6 +57,15 @@ int main(int argc, char** argv)
             g.stopAtEndOfText = false;
             std::printf("%.1f tok/s\n", engine.generate(prompt, g).tokensPerSecond);
         };
+    } else if (what == "selectrobot") {
+        engine.initRandom(cfg, 0);
+        PreparedImage img;
+        img.size = static_cast<int>(S);
+        img.chw.assign(static_cast<size_t>(3 * S * S), 0.1f);
+        fn = [&, img] {
+            engine.setImage(img);   // drops the cached visual tokens
+            engine.selectRobot("Inspect the exterior of a high-rise building for cracks");
+        };
     } else if (what == "vision" || what == "vision8") {
         auto x = what == "vision" ? x1 : x1.repeat({8, 1, 1, 1});
         fn = [&, x] { torch::NoGradGuard ng; model->visualTokens(fused.forward(x)); };
@@ -86,6 +95,17 @@ int main(int argc, char** argv)
                 if (what == "decode" || what == "step")
                     last = dec->step(model->language_model->wte->weight[id], cache);
             }
+        };
+    } else if (what == "prefill16" || what == "forward16") {
+        auto dec = std::make_shared<FastDecoder>(*model->language_model, WeightFormat::F32);
+        auto x = model->language_model->embed(ids.narrow(1, 0, 16));
+        fn = [&, dec, x] {
+            torch::NoGradGuard ng;
+            KVCache cache;
+            if (what == "prefill16")
+                dec->prefill(x[0], cache);
+            else
+                model->language_model->forward(x, &cache);
         };
     } else if (what == "train") {
         model->train();

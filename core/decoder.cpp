@@ -2,6 +2,8 @@
 
 #include "kernels.h"
 
+#include <ATen/Parallel.h>
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -42,10 +44,25 @@ PackedLinear PackedLinear::pack(const torch::Tensor& weight, const torch::Tensor
         // Round to nearest even, as torch's own float -> bfloat16 conversion does.
         p.weight = w.to(torch::kBFloat16).view(torch::kInt16).contiguous();
     } else {
-        // Symmetric per-row int8: scale = max|w| / 127.
-        auto s = w.abs().amax(1).clamp_min(1e-12) / 127.0;
-        p.weight = torch::round(w / s.unsqueeze(1)).clamp(-127, 127).to(torch::kInt8).contiguous();
-        p.scale = s.to(torch::kFloat32).contiguous();
+        // Symmetric per-row int8: scale = max|w| / 127; one pass per row (this runs at every load).
+        p.weight = torch::empty({p.out, p.in}, torch::kInt8);
+        p.scale = torch::empty({p.out}, torch::kFloat32);
+        const float* src = w.data_ptr<float>();
+        int8_t* dst = p.weight.data_ptr<int8_t>();
+        float* scale = p.scale.data_ptr<float>();
+        const int64_t K = p.in;
+        at::parallel_for(0, p.out, 256, [&](int64_t b, int64_t e) {
+            for (int64_t n = b; n < e; ++n) {
+                const float* r = src + n * K;
+                float mx = 0.f;
+                for (int64_t k = 0; k < K; ++k)
+                    mx = std::max(mx, std::fabs(r[k]));
+                const float s = std::max(mx, 1e-12f) / 127.f;
+                scale[n] = s;
+                for (int64_t k = 0; k < K; ++k)
+                    dst[n * K + k] = static_cast<int8_t>(std::clamp(std::nearbyint(r[k] / s), -127.f, 127.f));
+            }
+        });
     }
     return p;
 }
@@ -119,6 +136,12 @@ float dot(const float* a, const float* b, int64_t n)
 
 } // namespace
 
+torch::Tensor PackedLinear::rows(const torch::Tensor& x) const
+{
+    TORCH_CHECK(format == WeightFormat::F32, "multi-position products need f32 weights");
+    return torch::addmm(bias, x, weight.t());
+}
+
 torch::Tensor PackedLinear::dequantized() const
 {
     switch (format) {
@@ -147,6 +170,14 @@ FastDecoder::FastDecoder(LanguageModelImpl& lm, WeightFormat format) : format_(f
         L.ln2b = f32(b->ln_2->bias);
         L.qkv = PackedLinear::pack(torch::cat({b->attn->q_proj->weight, b->attn->k_proj->weight, b->attn->v_proj->weight}),
                                    torch::cat({b->attn->q_proj->bias, b->attn->k_proj->bias, b->attn->v_proj->bias}), format);
+        if (format == WeightFormat::F32 && b->attn->q_proj->weight.device().is_cpu() &&
+            b->attn->q_proj->weight.scalar_type() == torch::kFloat32) {
+            // The module's q/k/v weights become views of the packed copy: one copy in memory.
+            const int64_t C = b->attn->q_proj->weight.size(0);
+            b->attn->q_proj->weight.set_data(L.qkv.weight.narrow(0, 0, C));
+            b->attn->k_proj->weight.set_data(L.qkv.weight.narrow(0, C, C));
+            b->attn->v_proj->weight.set_data(L.qkv.weight.narrow(0, 2 * C, C));
+        }
         L.out = PackedLinear::pack(b->attn->out_proj->weight, b->attn->out_proj->bias, format);
         L.fc1 = PackedLinear::pack(b->mlp->fc1->weight, b->mlp->fc1->bias, format);
         L.fc2 = PackedLinear::pack(b->mlp->fc2->weight, b->mlp->fc2->bias, format);
@@ -227,6 +258,39 @@ torch::Tensor FastDecoder::step(const torch::Tensor& embedding, KVCache& cache) 
     auto out = torch::empty({C}, torch::kFloat32);
     layerNorm(x.data(), lnfw_, lnfb_, eps_, out.data_ptr<float>(), C);
     return out;
+}
+
+torch::Tensor FastDecoder::prefill(const torch::Tensor& embeds, KVCache& cache) const
+{
+    const int64_t T = embeds.size(0), past = cache.length, total = past + T;
+    const int64_t H = heads_, D = headDim_, C = heads_ * headDim_;
+    TORCH_CHECK(total <= positions_, "sequence of ", total, " positions exceeds n_positions ", positions_);
+    cache.reserve(static_cast<int64_t>(layers_.size()), 1, heads_, headDim_, total, positions_,
+                  torch::TensorOptions().dtype(torch::kFloat32));
+    auto x = embeds.to(torch::kCPU, torch::kFloat32).reshape({T, C}) + wpe_.narrow(0, past, T);
+    torch::Tensor mask;   // causal, [T, total]
+    if (T > 1) {
+        auto qpos = torch::arange(past, total, torch::kLong).unsqueeze(1);
+        auto kpos = torch::arange(0, total, torch::kLong).unsqueeze(0);
+        mask = torch::zeros({T, total}).masked_fill(kpos > qpos, -std::numeric_limits<float>::infinity());
+    }
+    const double scale = 1.0 / std::sqrt(static_cast<double>(D));
+    for (size_t l = 0; l < layers_.size(); ++l) {
+        const Layer& L = layers_[l];
+        auto qkv = L.qkv.rows(torch::layer_norm(x, {C}, L.ln1w, L.ln1b, eps_));   // [T, 3C]
+        auto q = qkv.narrow(1, 0, C).view({T, H, D}).transpose(0, 1);           // [H, T, D]
+        cache.k[l][0].narrow(1, past, T).copy_(qkv.narrow(1, C, C).view({T, H, D}).transpose(0, 1));
+        cache.v[l][0].narrow(1, past, T).copy_(qkv.narrow(1, 2 * C, C).view({T, H, D}).transpose(0, 1));
+        auto K = cache.k[l][0].narrow(1, 0, total), V = cache.v[l][0].narrow(1, 0, total);
+        auto att = torch::matmul(q, K.transpose(1, 2)) * scale;   // [H, T, total]
+        if (mask.defined())
+            att = att + mask;
+        auto y = torch::matmul(torch::softmax(att, -1), V).transpose(0, 1).reshape({T, C});
+        x = x + L.out.rows(y);
+        x = x + L.fc2.rows(torch::gelu(L.fc1.rows(torch::layer_norm(x, {C}, L.ln2w, L.ln2b, eps_)), "tanh"));
+    }
+    cache.length = total;
+    return torch::layer_norm(x[T - 1], {C}, lnfw_, lnfb_, eps_).contiguous();
 }
 
 torch::Tensor FastDecoder::logits(const torch::Tensor& hidden) const

@@ -20,6 +20,7 @@ struct PackedLinear {
     torch::Tensor operator()(const torch::Tensor& x) const;   // x [in] contiguous float -> [out]
     void apply(const float* x, float* y) const;               // y[out] = W x + b
     torch::Tensor dequantized() const;                        // [out, in] float32
+    torch::Tensor rows(const torch::Tensor& x) const;         // x [T, in] -> [T, out] (f32 only)
     int64_t bytes() const;
 };
 
@@ -29,6 +30,11 @@ public:
     // Appends one position (token embedding `x`, [C]) to the cache; returns the hidden state after
     // ln_f, [C]. The cache must hold the earlier positions for batch size 1.
     torch::Tensor step(const torch::Tensor& x, KVCache& cache) const;
+    // Appends T positions (inputs_embeds [T, C], no positions added) to the cache and returns the
+    // last position's hidden state after ln_f, [C]: one packed q/k/v product per layer with its
+    // bias fused. f32 weights only (see canPrefill).
+    torch::Tensor prefill(const torch::Tensor& embeds, KVCache& cache) const;
+    bool canPrefill() const { return format_ == WeightFormat::F32; }
     torch::Tensor logits(const torch::Tensor& hidden) const;   // [vocab]
     // [vocab] logits whose k largest entries, and which ids hold them, are exactly logits()'s; the
     // other entries are estimates, each within a proven bound of its exact value and below the

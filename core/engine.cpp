@@ -196,14 +196,24 @@ struct Engine::Impl {
         return out;
     }
 
+    // [1, C] hidden state after the last input position; `cache` (optional) keeps the keys/values.
+    torch::Tensor lastHidden(const torch::Tensor& x, KVCache* cache = nullptr)
+    {
+        if (decoder && decoder->canPrefill()) {
+            KVCache local;
+            return decoder->prefill(x[0], cache ? *cache : local).unsqueeze(0);
+        }
+        auto h = model->language_model->forward(x, cache);
+        return h.select(1, h.size(1) - 1);
+    }
+
     RobotSelection select(const std::vector<int>& ids, int maxSteps)
     {
         torch::NoGradGuard ng;
         const auto t0 = Clock::now();
         const int steps = maxSteps > 0 ? maxSteps : static_cast<int>(model->cfg.max_reasoning_steps);
-        auto h = model->language_model->forward(inputs(ids));
         RobotSelection r;
-        r.chain = chain(h.select(1, h.size(1) - 1), steps);
+        r.chain = chain(lastHidden(inputs(ids)), steps);
         r.trace = applyThreshold(r.chain, model->cfg.consistency_threshold, steps);
         r.labels = model->cfg.robot_labels;
         r.ms = msSince(t0);
@@ -337,8 +347,7 @@ GenerationResult Engine::generate(const std::string& prompt, const GenerationOpt
     std::string pending;   // bytes not yet emitted as text (incomplete UTF-8)
     Clock::time_point tFirst;
 
-    auto h = lm.forward(x, &cache);
-    torch::Tensor last = h.select(1, h.size(1) - 1);   // [1, C]
+    torch::Tensor last = d->lastHidden(x, &cache);   // [1, C]
     // Greedy and top-k choices, and the shown alternatives, need only the largest logits exactly.
     const bool topOnly = opt.temperature <= 0.f || opt.topK > 0;
     const int exactTop = std::max({1, opt.alternatives, opt.temperature > 0.f ? opt.topK : 1});
@@ -400,8 +409,8 @@ GenerationResult Engine::generate(const std::string& prompt, const GenerationOpt
         if (d->decoder) {
             last = d->decoder->step(lm.wte->weight[id], cache);
         } else {
-            h = lm.forward(lm.embed(torch::tensor({static_cast<int64_t>(id)}, torch::kLong).view({1, 1}).to(d->device)),
-                           &cache);
+            auto h = lm.forward(
+                lm.embed(torch::tensor({static_cast<int64_t>(id)}, torch::kLong).view({1, 1}).to(d->device)), &cache);
             last = h.select(1, 0);
         }
     }

@@ -62,6 +62,7 @@ torch::Tensor FusedConv::operator()(const torch::Tensor& x) const
 void FusedConv::prepareBlocked()
 {
     blockedWeight = at::mkldnn_reorder_conv2d_weight(weight.to_mkldnn(), {pad, pad}, {stride, stride}, {1, 1}, groups);
+    weight = torch::Tensor();   // every input goes the blocked way now: one copy of the weights is enough
 }
 
 void FusedBlock::prepareBlocked()
@@ -131,8 +132,8 @@ FusedRepVit::FusedRepVit(RepVitImpl& m)
 
 torch::Tensor FusedRepVit::forward(const torch::Tensor& input) const
 {
-    const bool blocked = blocked_ && input.device().is_cpu() && input.scalar_type() == torch::kFloat32;
-    auto x = stem2_(torch::gelu(stem1_(blocked ? input.contiguous().to_mkldnn() : input)));
+    const bool blocked = blocked_;
+    auto x = stem2_(torch::gelu(stem1_(blocked ? input.to(torch::kCPU, torch::kFloat32).contiguous().to_mkldnn() : input)));
     for (const auto& s : stages_) {
         if (s.hasDownsample) {
             x = s.channel(s.spatial(s.pre(x)));

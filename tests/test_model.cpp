@@ -208,6 +208,21 @@ private Q_SLOTS:
                 worst = std::max(worst, (h - full[0][t]).abs().max().item<double>());
                 worstLogit = std::max(worstLogit, (dec.logits(h) - fullLogits[t]).abs().max().item<double>());
             }
+            if (dec.canPrefill()) {
+                // Multi-position prefill after 2 cached positions, then a step on top of it.
+                for (int64_t T : {3, 30}) {
+                    auto more = torch::randint(0, 50000, {1, 2 + T}, torch::kLong);
+                    auto ref = lm.forward(lm.embed(more));
+                    KVCache c;
+                    lm.forward(lm.embed(more.narrow(1, 0, 2)), &c);
+                    auto last = dec.prefill(lm.embed(more.narrow(1, 2, T))[0], c);
+                    QCOMPARE(c.length, 2 + T);
+                    worst = std::max(worst, (last - ref[0][1 + T]).abs().max().item<double>());
+                    auto next = dec.step(lm.wte->weight[7], c);   // the cache holds the prefilled keys
+                    auto ref2 = lm.forward(lm.embed(torch::cat({more, torch::full({1, 1}, 7, torch::kLong)}, 1)));
+                    worst = std::max(worst, (next - ref2[0][2 + T]).abs().max().item<double>());
+                }
+            }
             qInfo() << weightFormatName(fmt) << "max |hidden diff|" << worst << "max |logit diff|" << worstLogit;
             const double tol = fmt == WeightFormat::F32 ? 1e-4 : 5e-2;
             QVERIFY2(worst < tol && worstLogit < tol, weightFormatName(fmt));
