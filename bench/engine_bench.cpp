@@ -1,7 +1,7 @@
 // Engine benchmark. Runs the engine and, back to back on the same weights and inputs, the eager
 // PyTorch baseline (bench/eager_bench.py with Debian's python3-torch); checks that their outputs
 // agree, then prints one JSON object with each figure, the eager figure and the ratio.
-//   embervlm-bench [--preset base] [--repeats N] [--threads N] [--no-eager] [--format f32|bf16|int8]
+//   embervlm-bench [--preset base] [--repeats N] [--rounds N] [--threads N] [--no-eager] [--format f32|bf16|int8]
 //   embervlm-bench --format int8 --agreement WORKSPACE CHECKPOINT   (top-1 agreement with f32)
 #include "checkpoint.h"
 #include "decoder.h"
@@ -140,7 +140,7 @@ int main(int argc, char** argv)
 {
     ensureFastRuntime(argc, argv);
     std::string preset = "base", format = "f32";
-    int repeats = 10, threads = 0;
+    int repeats = 10, threads = 0, rounds = 3;
     bool eager = true;
     std::string agreeWs, agreeCkpt;
     for (int i = 1; i < argc; ++i) {
@@ -149,6 +149,7 @@ int main(int argc, char** argv)
         if (a == "--preset") preset = next();
         else if (a == "--repeats") repeats = std::max(1, std::atoi(next().c_str()));
         else if (a == "--threads") threads = std::atoi(next().c_str());
+        else if (a == "--rounds") rounds = std::max(1, std::atoi(next().c_str()));
         else if (a == "--format") format = next();
         else if (a == "--no-eager") eager = false;
         else if (a == "--agreement") { agreeWs = next(); agreeCkpt = next(); }
@@ -205,85 +206,87 @@ int main(int argc, char** argv)
     for (const auto& t : gen.tokens)
         greedyIds.push_back(t.id);
 
-    // Engine figures. Vision uses the engine's own folded encoder.
-    {
-        EmberVLM model = loadCheckpointFile(ckpt);
-        FusedRepVit fused(*model->vision);
-        torch::NoGradGuard ng;
-        auto x1 = torch::from_blob(const_cast<float*>(image.chw.data()), {1, 3, S, S}).clone();
-        auto x8 = x1.repeat({8, 1, 1, 1});
-        engineFig["vision_projection_b1_ms"] = medianMs(repeats, [&] { model->visualTokens(fused.forward(x1)); });
-        engineFig["vision_projection_b8_ms"] = medianMs(repeats, [&] { model->visualTokens(fused.forward(x8)); });
-        auto vis = model->visualTokens(fused.forward(x1));
-        std::vector<int64_t> ids64(ids.begin(), ids.end());
-        auto idsT = torch::tensor(ids64).view({1, -1});
-        // The engine's prefill: the packed decoder's multi-position path (f32) or the module's
-        // forward, then the next token's logits as generation takes them.
-        FastDecoder dec(*model->language_model, weightFormatFromString(format));
-        engineFig["prefill_ms"] = medianMs(repeats, [&] {
-            KVCache cache;
-            auto x = torch::cat({vis, model->language_model->embed(idsT)}, 1);
-            if (dec.canPrefill()) {
-                dec.screenedLogits(dec.prefill(x[0], cache), 10);
-            } else {
-                auto h = model->language_model->forward(x, &cache);
-                dec.logits(h.select(1, h.size(1) - 1));
-            }
-        });
-        engineFig["prefill_positions"] = 1 + ids.size();
-        const double bytes = static_cast<double>(dec.weightBytes()), fullBytes = static_cast<double>(dec.fullWeightBytes());
-        out["decode_weight_mb"] = bytes / 1e6;            // read per token by this format's decoder
-        out["decode_f32_weight_mb"] = fullBytes / 1e6;    // every f32 weight once
-        // Copy bandwidth, to state the bound of reading the weights once per token.
-        auto src = torch::rand({static_cast<int64_t>(64e6 / 4)}), dst = torch::empty_like(src);
-        const double copyMs = medianMs(5, [&] { dst.copy_(src); });
-        const double gbps = 2 * 64e6 / (copyMs / 1000.0) / 1e9;   // read + write
-        out["copy_bandwidth_gb_s"] = gbps;
-        out["decode_bound_tokens_per_s"] = gbps * 1e9 / bytes;
-        out["decode_f32_bound_tokens_per_s"] = gbps * 1e9 / fullBytes;
-    }
-    std::vector<double> rates;
-    for (int i = 0; i < 3; ++i)
-        rates.push_back(engine.generate(prompt, greedy).tokensPerSecond);
-    std::sort(rates.begin(), rates.end());
-    engineFig["decode_tokens_per_s"] = rates[1];
-    std::string longPrompt;
-    for (int i = 0; i < 100; ++i)
-        longPrompt += "the robot walks up the stairs. ";
-    rates.clear();
-    for (int i = 0; i < 3; ++i)
-        rates.push_back(engine.generate(longPrompt, greedy).tokensPerSecond);
-    std::sort(rates.begin(), rates.end());
-    out["engine_decode_tokens_per_s_after_700_token_prompt"] = rates[1];
     const auto selection = engine.selectRobot(task);
-    engineFig["robot_selection_ms"] = medianMs(repeats, [&] {
-        engine.setImage(image);   // drops the cached visual tokens: the encoder runs again
-        engine.selectRobot(task);
-    });
-    {
-        EmberVLM train = loadCheckpointFile(ckpt);
-        train->train();
-        torch::optim::AdamW opt(train->parameters(), torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
-        auto images = torch::from_blob(const_cast<float*>(image.chw.data()), {1, 3, S, S}).clone().repeat({8, 1, 1, 1});
-        torch::manual_seed(0);
-        auto tids = torch::randint(0, 50000, {8, 64}, torch::kLong);
-        auto robots = torch::randint(0, cfg.num_robots, {8}, torch::kLong);
-        engineFig["train_step_ms"] = medianMs(std::max(3, repeats / 3), [&] {
-            opt.zero_grad();
-            auto vis = train->visualTokens(train->visionMap(images));
-            auto h = train->language_model->forward(torch::cat({vis, train->language_model->embed(tids)}, 1));
-            const int64_t G = vis.size(1);
-            auto logits = train->language_model->logits(h.narrow(1, G, 63));
-            auto lm = torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}),
-                                                           tids.narrow(1, 1, 63).reshape({-1}));
-            auto tr = train->reasoning->run(h.select(1, h.size(1) - 1), 0.0, cfg.max_reasoning_steps);
-            (lm + torch::nn::functional::cross_entropy(tr.finalLogits, robots)).backward();
-            opt.step();
+    // One round of engine figures. Vision uses the engine's own folded encoder.
+    auto measureEngine = [&]() -> json {
+        json fig;
+        {
+            EmberVLM model = loadCheckpointFile(ckpt);
+            FusedRepVit fused(*model->vision);
+            torch::NoGradGuard ng;
+            auto x1 = torch::from_blob(const_cast<float*>(image.chw.data()), {1, 3, S, S}).clone();
+            auto x8 = x1.repeat({8, 1, 1, 1});
+            fig["vision_projection_b1_ms"] = medianMs(repeats, [&] { model->visualTokens(fused.forward(x1)); });
+            fig["vision_projection_b8_ms"] = medianMs(repeats, [&] { model->visualTokens(fused.forward(x8)); });
+            auto vis = model->visualTokens(fused.forward(x1));
+            std::vector<int64_t> ids64(ids.begin(), ids.end());
+            auto idsT = torch::tensor(ids64).view({1, -1});
+            // The engine's prefill: the packed decoder's multi-position path (f32) or the module's
+            // forward, then the next token's logits as generation takes them.
+            FastDecoder dec(*model->language_model, weightFormatFromString(format));
+            fig["prefill_ms"] = medianMs(repeats, [&] {
+                KVCache cache;
+                auto x = torch::cat({vis, model->language_model->embed(idsT)}, 1);
+                if (dec.canPrefill()) {
+                    dec.screenedLogits(dec.prefill(x[0], cache), 10);
+                } else {
+                    auto h = model->language_model->forward(x, &cache);
+                    dec.logits(h.select(1, h.size(1) - 1));
+                }
+            });
+            fig["prefill_positions"] = 1 + ids.size();
+            const double bytes = static_cast<double>(dec.weightBytes()), fullBytes = static_cast<double>(dec.fullWeightBytes());
+            out["decode_weight_mb"] = bytes / 1e6;            // read per token by this format's decoder
+            out["decode_f32_weight_mb"] = fullBytes / 1e6;    // every f32 weight once
+            // Copy bandwidth, to state the bound of reading the weights once per token.
+            auto src = torch::rand({static_cast<int64_t>(64e6 / 4)}), dst = torch::empty_like(src);
+            const double copyMs = medianMs(5, [&] { dst.copy_(src); });
+            const double gbps = 2 * 64e6 / (copyMs / 1000.0) / 1e9;   // read + write
+            out["copy_bandwidth_gb_s"] = gbps;
+            out["decode_bound_tokens_per_s"] = gbps * 1e9 / bytes;
+            out["decode_f32_bound_tokens_per_s"] = gbps * 1e9 / fullBytes;
+        }
+        std::vector<double> rates;
+        for (int i = 0; i < 3; ++i)
+            rates.push_back(engine.generate(prompt, greedy).tokensPerSecond);
+        std::sort(rates.begin(), rates.end());
+        fig["decode_tokens_per_s"] = rates[1];
+        std::string longPrompt;
+        for (int i = 0; i < 100; ++i)
+            longPrompt += "the robot walks up the stairs. ";
+        rates.clear();
+        for (int i = 0; i < 3; ++i)
+            rates.push_back(engine.generate(longPrompt, greedy).tokensPerSecond);
+        std::sort(rates.begin(), rates.end());
+        out["engine_decode_tokens_per_s_after_700_token_prompt"] = rates[1];
+        fig["robot_selection_ms"] = medianMs(repeats, [&] {
+            engine.setImage(image);   // drops the cached visual tokens: the encoder runs again
+            engine.selectRobot(task);
         });
-    }
-    out["engine"] = engineFig;
-
-    if (eager) {
+        {
+            EmberVLM train = loadCheckpointFile(ckpt);
+            train->train();
+            torch::optim::AdamW opt(train->parameters(), torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
+            auto images = torch::from_blob(const_cast<float*>(image.chw.data()), {1, 3, S, S}).clone().repeat({8, 1, 1, 1});
+            torch::manual_seed(0);
+            auto tids = torch::randint(0, 50000, {8, 64}, torch::kLong);
+            auto robots = torch::randint(0, cfg.num_robots, {8}, torch::kLong);
+            fig["train_step_ms"] = medianMs(std::max(3, repeats / 3), [&] {
+                opt.zero_grad();
+                auto vis = train->visualTokens(train->visionMap(images));
+                auto h = train->language_model->forward(torch::cat({vis, train->language_model->embed(tids)}, 1));
+                const int64_t G = vis.size(1);
+                auto logits = train->language_model->logits(h.narrow(1, G, 63));
+                auto lm = torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}),
+                                                               tids.narrow(1, 1, 63).reshape({-1}));
+                auto tr = train->reasoning->run(h.select(1, h.size(1) - 1), 0.0, cfg.max_reasoning_steps);
+                (lm + torch::nn::functional::cross_entropy(tr.finalLogits, robots)).backward();
+                opt.step();
+            });
+        }
+        return fig;
+    };
+    auto runEager = [&]() -> json {
         const std::string script = selfDir() + "/../../bench/eager_bench.py";
         const std::string fallback = std::string(EMBERVLM_SOURCE_DIR) + "/bench/eager_bench.py";
         const std::string cmd = "/usr/bin/python3 " + (access(script.c_str(), R_OK) == 0 ? script : fallback) +
@@ -291,11 +294,38 @@ int main(int argc, char** argv)
                                 " --image-f32 " + dir + "/image.f32 --threads " + std::to_string(computeThreads()) +
                                 " --repeats " + std::to_string(repeats);
         const std::string text = runCapture(cmd);
-        if (text.empty()) {
-            std::cerr << "embervlm-bench: the eager PyTorch baseline failed (is python3-torch installed?)\n";
-            return 1;
+        return text.empty() ? json() : json::parse(text);
+    };
+    // The machine's speed drifts by up to 2x over minutes (shared memory bandwidth): engine and
+    // eager take turns, round by round, and each figure is the median over the rounds.
+    std::vector<json> engineRounds, eagerRounds;
+    for (int r = 0; r < rounds; ++r) {
+        engineRounds.push_back(measureEngine());
+        if (eager) {
+            eagerRounds.push_back(runEager());
+            if (eagerRounds.back().is_null()) {
+                std::cerr << "embervlm-bench: the eager PyTorch baseline failed (is python3-torch installed?)\n";
+                return 1;
+            }
         }
-        eagerFig = json::parse(text);
+    }
+    auto medianOf = [](const std::vector<json>& rs, const char* key) {
+        std::vector<double> v;
+        for (const auto& r : rs)
+            v.push_back(r[key].get<double>());
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+    };
+    for (auto& [k, v] : engineRounds[0].items())
+        engineFig[k] = v.is_number_float() ? json(medianOf(engineRounds, k.c_str())) : v;
+    out["rounds"] = rounds;
+    out["engine"] = engineFig;
+
+    if (eager) {
+        eagerFig = eagerRounds[0];
+        for (const char* k : {"vision_projection_b1_ms", "vision_projection_b8_ms", "prefill_ms", "decode_tokens_per_s",
+                              "robot_selection_ms", "train_step_ms"})
+            eagerFig[k] = medianOf(eagerRounds, k);
         // Agreement before any time is reported.
         json agree;
         agree["vision_mean_abs_diff"] = std::abs(eagerFig["vision_mean"].get<double>() - probe.visionMean);

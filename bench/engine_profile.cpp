@@ -96,13 +96,13 @@ int main(int argc, char** argv)
                     last = dec->step(model->language_model->wte->weight[id], cache);
             }
         };
-    } else if (what == "prefill16" || what == "forward16") {
+    } else if (what == "prefill16" || what == "forward16" || what == "prefill64" || what == "forward64") {
         auto dec = std::make_shared<FastDecoder>(*model->language_model, WeightFormat::F32);
-        auto x = model->language_model->embed(ids.narrow(1, 0, 16));
+        auto x = model->language_model->embed(ids.narrow(1, 0, what.substr(what.size() - 2) == "16" ? 16 : 64));
         fn = [&, dec, x] {
             torch::NoGradGuard ng;
             KVCache cache;
-            if (what == "prefill16")
+            if (what.rfind("prefill", 0) == 0)
                 dec->prefill(x[0], cache);
             else
                 model->language_model->forward(x, &cache);
@@ -130,10 +130,18 @@ int main(int argc, char** argv)
     }
     fn();
     fn();
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < repeats; ++i)
+    std::vector<double> times;
+    for (int i = 0; i < repeats; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
         fn();
-    const double plainMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / repeats;
+        times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(times.begin(), times.end());
+    const double plainMs = times[times.size() / 2], minMs = times[0];
+    if (std::getenv("PROFILE_SUMMARY_ONLY")) {
+        std::printf("%s: median %.2f ms, fastest %.2f ms per run\n", what.c_str(), plainMs, minMs);
+        return 0;
+    }
     std::stringstream trace;
     {
         torch::autograd::profiler::RecordProfile guard(trace);
@@ -151,7 +159,9 @@ int main(int argc, char** argv)
     for (auto& [n, s] : byName)
         rows.push_back({s.first, n});
     std::sort(rows.rbegin(), rows.rend());
-    std::printf("%s: %.2f ms per run without the profiler\n", what.c_str(), plainMs);
+    std::printf("%s: median %.2f ms, fastest %.2f ms per run without the profiler\n", what.c_str(), plainMs, minMs);
+    if (std::getenv("PROFILE_SUMMARY_ONLY"))
+        return 0;
     for (size_t i = 0; i < rows.size() && i < 40; ++i)
         std::printf("%9.3f ms %6d  %s\n", rows[i].first, byName[rows[i].second].second / repeats, rows[i].second.c_str());
     delete opt;

@@ -221,29 +221,8 @@ torch::Tensor FastDecoder::step(const torch::Tensor& embedding, KVCache& cache) 
             std::copy_n(&qkv[C + h * D], D, K + (h * cap + pos) * D);
             std::copy_n(&qkv[2 * C + h * D], D, V + (h * cap + pos) * D);
         }
-        for (int64_t h = 0; h < H; ++h) {
-            const float* q = &qkv[h * D];
-            const float* Kh = K + h * cap * D;
-            const float* Vh = V + h * cap * D;
-            float mx = -std::numeric_limits<float>::infinity();
-            for (int64_t j = 0; j <= pos; ++j) {
-                att[j] = dot(q, Kh + j * D, D) * scale;
-                mx = std::max(mx, att[j]);
-            }
-            float z = 0;
-            for (int64_t j = 0; j <= pos; ++j) {
-                att[j] = std::exp(att[j] - mx);
-                z += att[j];
-            }
-            float* yh = &y[h * D];
-            std::fill_n(yh, D, 0.f);
-            for (int64_t j = 0; j <= pos; ++j) {
-                const float w = att[j] / z;
-                const float* v = Vh + j * D;
-                for (int64_t i = 0; i < D; ++i)
-                    yh[i] += w * v[i];
-            }
-        }
+        for (int64_t h = 0; h < H; ++h)
+            kernels::attendF32(&qkv[h * D], K + h * cap * D, V + h * cap * D, &y[h * D], att.data(), pos + 1, D, scale);
         L.out.apply(y.data(), t.data());
         for (int64_t i = 0; i < C; ++i)
             x[i] += t[i];
@@ -264,33 +243,54 @@ torch::Tensor FastDecoder::prefill(const torch::Tensor& embeds, KVCache& cache) 
 {
     const int64_t T = embeds.size(0), past = cache.length, total = past + T;
     const int64_t H = heads_, D = headDim_, C = heads_ * headDim_;
+    TORCH_CHECK(T > 0, "prefill needs at least one position");
     TORCH_CHECK(total <= positions_, "sequence of ", total, " positions exceeds n_positions ", positions_);
     cache.reserve(static_cast<int64_t>(layers_.size()), 1, heads_, headDim_, total, positions_,
                   torch::TensorOptions().dtype(torch::kFloat32));
-    auto x = embeds.to(torch::kCPU, torch::kFloat32).reshape({T, C}) + wpe_.narrow(0, past, T);
-    torch::Tensor mask;   // causal, [T, total]
-    if (T > 1) {
-        auto qpos = torch::arange(past, total, torch::kLong).unsqueeze(1);
-        auto kpos = torch::arange(0, total, torch::kLong).unsqueeze(0);
-        mask = torch::zeros({T, total}).masked_fill(kpos > qpos, -std::numeric_limits<float>::infinity());
-    }
-    const double scale = 1.0 / std::sqrt(static_cast<double>(D));
+    const int64_t cap = cache.capacity;
+    auto x = (embeds.to(torch::kCPU, torch::kFloat32).reshape({T, C}) + wpe_.narrow(0, past, T)).contiguous();
+    auto a = torch::empty({T, C}), y = torch::empty({T, C});
+    const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)));
+    auto norm = [&](const torch::Tensor& in, const torch::Tensor& w, const torch::Tensor& b, torch::Tensor& out) {
+        const int64_t rows = in.size(0);
+        for (int64_t t = 0; t < rows; ++t)
+            layerNorm(in.data_ptr<float>() + t * C, w, b, eps_, out.data_ptr<float>() + t * C, C);
+    };
     for (size_t l = 0; l < layers_.size(); ++l) {
         const Layer& L = layers_[l];
-        auto qkv = L.qkv.rows(torch::layer_norm(x, {C}, L.ln1w, L.ln1b, eps_));   // [T, 3C]
-        auto q = qkv.narrow(1, 0, C).view({T, H, D}).transpose(0, 1);           // [H, T, D]
-        cache.k[l][0].narrow(1, past, T).copy_(qkv.narrow(1, C, C).view({T, H, D}).transpose(0, 1));
-        cache.v[l][0].narrow(1, past, T).copy_(qkv.narrow(1, 2 * C, C).view({T, H, D}).transpose(0, 1));
-        auto K = cache.k[l][0].narrow(1, 0, total), V = cache.v[l][0].narrow(1, 0, total);
-        auto att = torch::matmul(q, K.transpose(1, 2)) * scale;   // [H, T, total]
-        if (mask.defined())
-            att = att + mask;
-        auto y = torch::matmul(torch::softmax(att, -1), V).transpose(0, 1).reshape({T, C});
-        x = x + L.out.rows(y);
-        x = x + L.fc2.rows(torch::gelu(L.fc1.rows(torch::layer_norm(x, {C}, L.ln2w, L.ln2b, eps_)), "tanh"));
+        // The last layer's keys and values are needed at every position (the cache), the rest
+        // only at the last one.
+        const int64_t first = l + 1 == layers_.size() ? T - 1 : 0;
+        norm(x, L.ln1w, L.ln1b, a);
+        auto qkv = L.qkv.rows(a).contiguous();   // [T, 3C]
+        const float* qp = qkv.data_ptr<float>();
+        float* K = cache.k[l].data_ptr<float>();   // [1, H, cap, D]
+        float* V = cache.v[l].data_ptr<float>();
+        for (int64_t t = 0; t < T; ++t)
+            for (int64_t h = 0; h < H; ++h) {
+                std::copy_n(qp + t * 3 * C + C + h * D, D, K + (h * cap + past + t) * D);
+                std::copy_n(qp + t * 3 * C + 2 * C + h * D, D, V + (h * cap + past + t) * D);
+            }
+        at::parallel_for(first, T, 8, [&](int64_t b, int64_t e) {
+            std::vector<float> sc(static_cast<size_t>(total));
+            for (int64_t t = b; t < e; ++t)
+                for (int64_t h = 0; h < H; ++h)
+                    kernels::attendF32(qp + t * 3 * C + h * D, K + h * cap * D, V + h * cap * D,
+                                       y.data_ptr<float>() + t * C + h * D, sc.data(), past + t + 1, D, scale);
+        });
+        if (first > 0) {
+            x = x.narrow(0, first, T - first).contiguous();
+            y = y.narrow(0, first, T - first).contiguous();
+            a = a.narrow(0, first, T - first).contiguous();
+        }
+        x += L.out.rows(y);
+        norm(x, L.ln2w, L.ln2b, a);
+        x += L.fc2.rows(torch::gelu(L.fc1.rows(a), "tanh"));
     }
     cache.length = total;
-    return torch::layer_norm(x[T - 1], {C}, lnfw_, lnfb_, eps_).contiguous();
+    auto out = torch::empty({C}, torch::kFloat32);
+    layerNorm(x.data_ptr<float>() + (x.size(0) - 1) * C, lnfw_, lnfb_, eps_, out.data_ptr<float>(), C);
+    return out;
 }
 
 torch::Tensor FastDecoder::logits(const torch::Tensor& hidden) const

@@ -4,6 +4,10 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
 namespace ember::kernels {
 
 namespace {
@@ -174,6 +178,69 @@ void rowsF32Plain(const float* W, const float* x, const float* bias, float* y, i
 }
 
 } // namespace
+
+namespace {
+
+__attribute__((target("avx512f"))) void attendAvx512(const float* q, const float* K, const float* V, float* out,
+                                                     float* scores, int64_t n, int64_t D, float scale)
+{
+    float mx = -std::numeric_limits<float>::infinity();
+    for (int64_t j = 0; j < n; ++j) {
+        const float* k = K + j * D;
+        __m512 a = _mm512_setzero_ps();
+        for (int64_t i = 0; i < D; i += 16)
+            a = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), _mm512_loadu_ps(k + i), a);
+        scores[j] = _mm512_reduce_add_ps(a) * scale;
+        mx = std::max(mx, scores[j]);
+    }
+    float z = 0.f;
+    for (int64_t j = 0; j < n; ++j) {
+        scores[j] = std::exp(scores[j] - mx);
+        z += scores[j];
+    }
+    const float inv = 1.f / z;
+    for (int64_t i = 0; i < D; i += 16) {
+        __m512 acc = _mm512_setzero_ps();
+        for (int64_t j = 0; j < n; ++j)
+            acc = _mm512_fmadd_ps(_mm512_set1_ps(scores[j]), _mm512_loadu_ps(V + j * D + i), acc);
+        _mm512_storeu_ps(out + i, _mm512_mul_ps(acc, _mm512_set1_ps(inv)));
+    }
+}
+
+void attendPlain(const float* q, const float* K, const float* V, float* out, float* scores, int64_t n, int64_t D,
+                 float scale)
+{
+    float mx = -std::numeric_limits<float>::infinity();
+    for (int64_t j = 0; j < n; ++j) {
+        float a = 0.f;
+        for (int64_t i = 0; i < D; ++i)
+            a += q[i] * K[j * D + i];
+        scores[j] = a * scale;
+        mx = std::max(mx, scores[j]);
+    }
+    float z = 0.f;
+    for (int64_t j = 0; j < n; ++j) {
+        scores[j] = std::exp(scores[j] - mx);
+        z += scores[j];
+    }
+    std::fill_n(out, D, 0.f);
+    for (int64_t j = 0; j < n; ++j)
+        for (int64_t i = 0; i < D; ++i)
+            out[i] += scores[j] * V[j * D + i];
+    for (int64_t i = 0; i < D; ++i)
+        out[i] /= z;
+}
+
+} // namespace
+
+void attendF32(const float* q, const float* K, const float* V, float* out, float* scores, int64_t n, int64_t D,
+               float scale)
+{
+    if (D % 16 == 0 && haveAvx512())
+        attendAvx512(q, K, V, out, scores, n, D, scale);
+    else
+        attendPlain(q, K, V, out, scores, n, D, scale);
+}
 
 void rowsF32(const float* W, const float* x, const int32_t* rows, float* y, int64_t count, int64_t K)
 {

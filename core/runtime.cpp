@@ -86,12 +86,18 @@ void ensureFastRuntime(int argc, char** argv)
     if (!std::getenv("OPENCV_IO_MAX_IMAGE_PIXELS"))
         setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxImagePixels).c_str(), 1);
     const char* core = std::getenv("OPENBLAS_CORETYPE") ? nullptr : openblasCoreType();
-    if ((passive && !core) || std::getenv("EMBERVLM_REEXECUTED")) {
+    // OpenBLAS's own worker threads spin (sched_yield) for a long while after each product and take
+    // the cores from LibTorch's OpenMP workers running the next op: a third of a robot selection
+    // went to yielding. The shortest timeout sends them to sleep at once.
+    const bool blasTimeout = std::getenv("OPENBLAS_THREAD_TIMEOUT") == nullptr;
+    if ((passive && !core && !blasTimeout) || std::getenv("EMBERVLM_REEXECUTED")) {
         keepFreedMemory();
         return;
     }
     if (core)
         setenv("OPENBLAS_CORETYPE", core, 1);
+    if (blasTimeout)
+        setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1);
     setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
     setenv("EMBERVLM_REEXECUTED", "1", 1);
     execv("/proc/self/exe", argv);

@@ -7,7 +7,8 @@ namespace ember {
 // OMP_WAIT_POLICY=PASSIVE is set before the OpenMP runtime loads, which happens before main();
 // so when it is missing (or differs) this sets it and re-executes the program once.
 // OpenBLAS's kernel family is named the same way (OPENBLAS_CORETYPE, from the CPU's features),
-// since its own detection can fall back to slow SSE3 kernels. It also caps OpenCV's decoder at
+// since its own detection can fall back to slow SSE3 kernels, and its idle threads are told to
+// sleep rather than spin (OPENBLAS_THREAD_TIMEOUT). It also caps OpenCV's decoder at
 // kMaxImagePixels, and keeps freed memory in the heap rather than returning it to the kernel at
 // once (large tensors then reuse warm pages instead of page-faulting). Returns normally in the
 // final process.
