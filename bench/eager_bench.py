@@ -2,10 +2,12 @@
 """Eager PyTorch baseline for embervlm-bench: the same model (tests/reference/embervlm_ref.py), the
 same weights and inputs, timed the way a PyTorch user would run it.
 
-  /usr/bin/python3 bench/eager_bench.py --checkpoint C --ids 1,2,3 --threads N --repeats R
+  /usr/bin/python3 bench/eager_bench.py --checkpoint C --ids 1,2,3 --task-ids 4,5 --image-f32 F [--serve]
 
 Prints one JSON object: the outputs used for the agreement check (vision mean, top-10 next-token
 logits after the prompt, the greedy continuation, the robot-selection answer) and the medians in ms.
+With --serve it prints the outputs, then times one figure for each name read from stdin and
+answers with {"value": ...}: embervlm-bench uses this to take turns with the engine.
 Decoding keeps a key/value cache per layer (concatenated each step, as Hugging Face's GPT-2 does).
 """
 import argparse
@@ -84,6 +86,8 @@ def main():
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--repeats", type=int, default=10)
     p.add_argument("--new-tokens", type=int, default=64)
+    p.add_argument("--serve", action="store_true",
+                   help="print the outputs, then time one figure per name read from stdin")
     a = p.parse_args()
     torch.set_num_threads(a.threads or os.cpu_count())
     torch.manual_seed(0)
@@ -107,72 +111,96 @@ def main():
         logits = h[0, -1] @ lm.wte.weight.t()
         top = torch.topk(logits, 10)
         out["top10"] = [[int(i), float(v)] for v, i in zip(top.values, top.indices)]
-
-        out["vision_projection_b1_ms"] = median_ms(a.repeats, lambda: visual_tokens(model, image))
-        out["vision_projection_b8_ms"] = median_ms(a.repeats, lambda: visual_tokens(model, image8))
-
-        def prefill():
-            hh, _ = lm_forward(lm, x, None, 0)
-            return hh[0, -1] @ lm.wte.weight.t()
-        out["prefill_ms"] = median_ms(a.repeats, prefill)
         out["prefill_positions"] = x.shape[1]
 
-        def decode():
-            hh, pasts = lm_forward(lm, x, None, 0)
-            pos = x.shape[1]
-            tok = int(torch.argmax(hh[0, -1] @ lm.wte.weight.t()))
-            produced = [tok]
-            t0 = time.perf_counter()
-            for _ in range(a.new_tokens - 1):
-                e = lm.wte(torch.tensor([[tok]]))
-                hh, pasts = lm_forward(lm, e, pasts, pos)
-                pos += 1
-                tok = int(torch.argmax(hh[0, -1] @ lm.wte.weight.t()))
-                produced.append(tok)
-            return produced, (a.new_tokens - 1) / (time.perf_counter() - t0)
-        rates = []
-        for _ in range(3):
-            produced, rate = decode()
-            rates.append(rate)
-        rates.sort()
-        out["greedy_ids"] = produced
-        out["decode_tokens_per_s"] = rates[1]
+    def prefill():
+        hh, _ = lm_forward(lm, x, None, 0)
+        return hh[0, -1] @ lm.wte.weight.t()
 
-        def select():
-            _, v = visual_tokens(model, image)
-            xx = torch.cat([v, lm.wte(torch.tensor([task_ids]))], dim=1)
-            hh, _ = lm_forward(lm, xx, None, 0)
-            return model.reasoning.run(hh[0, -1], cfg["max_reasoning_steps"], cfg["consistency_threshold"])
+    def decode():
+        hh, pasts = lm_forward(lm, x, None, 0)
+        pos = x.shape[1]
+        tok = int(torch.argmax(hh[0, -1] @ lm.wte.weight.t()))
+        produced = [tok]
+        t0 = time.perf_counter()
+        for _ in range(a.new_tokens - 1):
+            e = lm.wte(torch.tensor([[tok]]))
+            hh, pasts = lm_forward(lm, e, pasts, pos)
+            pos += 1
+            tok = int(torch.argmax(hh[0, -1] @ lm.wte.weight.t()))
+            produced.append(tok)
+        return produced, (a.new_tokens - 1) / (time.perf_counter() - t0)
+
+    def select():
+        _, v = visual_tokens(model, image)
+        xx = torch.cat([v, lm.wte(torch.tensor([task_ids]))], dim=1)
+        hh, _ = lm_forward(lm, xx, None, 0)
+        return model.reasoning.run(hh[0, -1], cfg["max_reasoning_steps"], cfg["consistency_threshold"])
+
+    with torch.no_grad():
+        out["greedy_ids"] = decode()[0]
         out["selection_answer"] = select()["answer"]
         out["selection_answer_probs"] = select()["answer_probs"]
-        out["robot_selection_ms"] = median_ms(a.repeats, select)
 
-    # One training step: batch 8 x 64 tokens, AdamW over every parameter.
-    model.train()
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
+    # One training step: batch 8 x 64 tokens, AdamW over every parameter. On its own copy of the
+    # model, so that the other figures keep the checkpoint's weights.
+    train_model, _ = ref.load_model(a.checkpoint, torch.float32)
+    train_model.train()
+    tlm = train_model.language_model
+    opt = torch.optim.AdamW(train_model.parameters(), lr=1e-4, weight_decay=0.01)
     tids = torch.randint(0, 50000, (8, 64), generator=g)
     robots = torch.randint(0, cfg["num_robots"], (8,), generator=g)
 
     def train_step():
         opt.zero_grad()
-        _, v = visual_tokens(model, image8)
-        xx = torch.cat([v, lm.wte(tids)], dim=1)
-        hh, _ = lm_forward(lm, xx, None, 0)
+        _, v = visual_tokens(train_model, image8)
+        xx = torch.cat([v, tlm.wte(tids)], dim=1)
+        hh, _ = lm_forward(tlm, xx, None, 0)
         G = v.shape[1]
-        lg = hh[:, G:G + 63] @ lm.wte.weight.t()
+        lg = hh[:, G:G + 63] @ tlm.wte.weight.t()
         loss = F.cross_entropy(lg.reshape(-1, lg.shape[-1]), tids[:, 1:].reshape(-1))
-        prev = model.reasoning.reasoning_head(hh[:, -1])
-        logits = model.reasoning.answer_head(prev)
+        r = train_model.reasoning
+        prev = r.reasoning_head(hh[:, -1])
+        logits = r.answer_head(prev)
         for _ in range(1, cfg["max_reasoning_steps"]):
-            cur = model.reasoning.reasoning_head(prev)
-            model.reasoning.step_validator(torch.cat([cur, prev], -1))
-            logits = model.reasoning.answer_head(cur)
+            cur = r.reasoning_head(prev)
+            r.step_validator(torch.cat([cur, prev], -1))
+            logits = r.answer_head(cur)
             prev = cur
         loss = loss + F.cross_entropy(logits, robots)
         loss.backward()
         opt.step()
-    out["train_step_ms"] = median_ms(max(3, a.repeats // 3), train_step)
-    print(json.dumps(out))
+
+    def no_grad(fn):
+        def run():
+            with torch.no_grad():
+                return fn()
+        return run
+
+    def decode_rate():
+        rates = sorted(decode()[1] for _ in range(3))
+        return rates[1]
+
+    figures = {
+        "vision_projection_b1_ms": no_grad(lambda: median_ms(a.repeats, lambda: visual_tokens(model, image))),
+        "vision_projection_b8_ms": no_grad(lambda: median_ms(a.repeats, lambda: visual_tokens(model, image8))),
+        "prefill_ms": no_grad(lambda: median_ms(a.repeats, prefill)),
+        "decode_tokens_per_s": no_grad(decode_rate),
+        "robot_selection_ms": no_grad(lambda: median_ms(a.repeats, select)),
+        "train_step_ms": lambda: median_ms(max(3, a.repeats // 3), train_step),
+    }
+    if not a.serve:
+        for name, fn in figures.items():
+            out[name] = fn()
+        print(json.dumps(out))
+        return
+    print(json.dumps(out), flush=True)
+    for line in sys.stdin:
+        name = line.strip()
+        if name in figures:
+            print(json.dumps({"value": figures[name]()}), flush=True)
+        else:
+            print(json.dumps({"error": "unknown figure " + name}), flush=True)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,9 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <functional>
+#include <map>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace ember;
@@ -61,21 +64,6 @@ std::string joinIds(const std::vector<int>& ids)
     for (size_t i = 0; i < ids.size(); ++i)
         s += (i ? "," : "") + std::to_string(ids[i]);
     return s;
-}
-
-std::string runCapture(const std::string& cmd)
-{
-    std::string out;
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p)
-        return out;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0)
-        out.append(buf, n);
-    if (pclose(p) != 0)
-        out.clear();
-    return out;
 }
 
 std::string selfDir()
@@ -133,6 +121,67 @@ int agreement(const std::string& wsDir, const std::string& ckpt, const std::stri
     std::cout << out.dump(2) << std::endl;
     return 0;
 }
+
+// A child process spoken to in lines of JSON: request(name) writes the name, reads one line back.
+class EagerServer {
+public:
+    bool start(const std::vector<std::string>& args)
+    {
+        int in[2], out[2];
+        if (pipe(in) != 0 || pipe(out) != 0)
+            return false;
+        pid_ = fork();
+        if (pid_ < 0)
+            return false;
+        if (pid_ == 0) {
+            dup2(in[0], 0);
+            dup2(out[1], 1);
+            close(in[1]);
+            close(out[0]);
+            std::vector<char*> argv;
+            for (const auto& a : args)
+                argv.push_back(const_cast<char*>(a.c_str()));
+            argv.push_back(nullptr);
+            execv(argv[0], argv.data());
+            _exit(127);
+        }
+        close(in[0]);
+        close(out[1]);
+        to_ = fdopen(in[1], "w");
+        from_ = fdopen(out[0], "r");
+        return to_ && from_;
+    }
+    // An empty name reads the first line (the outputs) without sending anything.
+    json request(const std::string& name)
+    {
+        if (!to_ || !from_)
+            return json();
+        if (!name.empty()) {
+            std::fprintf(to_, "%s\n", name.c_str());
+            std::fflush(to_);
+        }
+        char* line = nullptr;
+        size_t cap = 0;
+        const ssize_t n = getline(&line, &cap, from_);
+        json j = n > 0 ? json::parse(std::string(line, static_cast<size_t>(n)), nullptr, false) : json();
+        std::free(line);
+        return j.is_discarded() ? json() : j;
+    }
+    ~EagerServer()
+    {
+        if (to_)
+            std::fclose(to_);
+        if (from_)
+            std::fclose(from_);
+        if (pid_ > 0)
+            waitpid(pid_, nullptr, 0);
+    }
+
+private:
+    pid_t pid_ = -1;
+    FILE* to_ = nullptr;
+    FILE* from_ = nullptr;
+};
 
 } // namespace
 
@@ -205,144 +254,40 @@ int main(int argc, char** argv)
     std::vector<int> greedyIds;
     for (const auto& t : gen.tokens)
         greedyIds.push_back(t.id);
-
     const auto selection = engine.selectRobot(task);
-    // One round of engine figures. Vision uses the engine's own folded encoder.
-    auto measureEngine = [&]() -> json {
-        json fig;
-        {
-            EmberVLM model = loadCheckpointFile(ckpt);
-            FusedRepVit fused(*model->vision);
-            torch::NoGradGuard ng;
-            auto x1 = torch::from_blob(const_cast<float*>(image.chw.data()), {1, 3, S, S}).clone();
-            auto x8 = x1.repeat({8, 1, 1, 1});
-            fig["vision_projection_b1_ms"] = medianMs(repeats, [&] { model->visualTokens(fused.forward(x1)); });
-            fig["vision_projection_b8_ms"] = medianMs(repeats, [&] { model->visualTokens(fused.forward(x8)); });
-            auto vis = model->visualTokens(fused.forward(x1));
-            std::vector<int64_t> ids64(ids.begin(), ids.end());
-            auto idsT = torch::tensor(ids64).view({1, -1});
-            // The engine's prefill: the packed decoder's multi-position path (f32) or the module's
-            // forward, then the next token's logits as generation takes them.
-            FastDecoder dec(*model->language_model, weightFormatFromString(format));
-            fig["prefill_ms"] = medianMs(repeats, [&] {
-                KVCache cache;
-                auto x = torch::cat({vis, model->language_model->embed(idsT)}, 1);
-                if (dec.canPrefill()) {
-                    dec.screenedLogits(dec.prefill(x[0], cache), 10);
-                } else {
-                    auto h = model->language_model->forward(x, &cache);
-                    dec.logits(h.select(1, h.size(1) - 1));
-                }
-            });
-            fig["prefill_positions"] = 1 + ids.size();
-            const double bytes = static_cast<double>(dec.weightBytes()), fullBytes = static_cast<double>(dec.fullWeightBytes());
-            out["decode_weight_mb"] = bytes / 1e6;            // read per token by this format's decoder
-            out["decode_f32_weight_mb"] = fullBytes / 1e6;    // every f32 weight once
-            // Copy bandwidth, to state the bound of reading the weights once per token.
-            auto src = torch::rand({static_cast<int64_t>(64e6 / 4)}), dst = torch::empty_like(src);
-            const double copyMs = medianMs(5, [&] { dst.copy_(src); });
-            const double gbps = 2 * 64e6 / (copyMs / 1000.0) / 1e9;   // read + write
-            out["copy_bandwidth_gb_s"] = gbps;
-            out["decode_bound_tokens_per_s"] = gbps * 1e9 / bytes;
-            out["decode_f32_bound_tokens_per_s"] = gbps * 1e9 / fullBytes;
-        }
-        std::vector<double> rates;
-        for (int i = 0; i < 3; ++i)
-            rates.push_back(engine.generate(prompt, greedy).tokensPerSecond);
-        std::sort(rates.begin(), rates.end());
-        fig["decode_tokens_per_s"] = rates[1];
-        std::string longPrompt;
-        for (int i = 0; i < 100; ++i)
-            longPrompt += "the robot walks up the stairs. ";
-        rates.clear();
-        for (int i = 0; i < 3; ++i)
-            rates.push_back(engine.generate(longPrompt, greedy).tokensPerSecond);
-        std::sort(rates.begin(), rates.end());
-        out["engine_decode_tokens_per_s_after_700_token_prompt"] = rates[1];
-        fig["robot_selection_ms"] = medianMs(repeats, [&] {
-            engine.setImage(image);   // drops the cached visual tokens: the encoder runs again
-            engine.selectRobot(task);
-        });
-        {
-            EmberVLM train = loadCheckpointFile(ckpt);
-            train->train();
-            torch::optim::AdamW opt(train->parameters(), torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
-            auto images = torch::from_blob(const_cast<float*>(image.chw.data()), {1, 3, S, S}).clone().repeat({8, 1, 1, 1});
-            torch::manual_seed(0);
-            auto tids = torch::randint(0, 50000, {8, 64}, torch::kLong);
-            auto robots = torch::randint(0, cfg.num_robots, {8}, torch::kLong);
-            fig["train_step_ms"] = medianMs(std::max(3, repeats / 3), [&] {
-                opt.zero_grad();
-                auto vis = train->visualTokens(train->visionMap(images));
-                auto h = train->language_model->forward(torch::cat({vis, train->language_model->embed(tids)}, 1));
-                const int64_t G = vis.size(1);
-                auto logits = train->language_model->logits(h.narrow(1, G, 63));
-                auto lm = torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}),
-                                                               tids.narrow(1, 1, 63).reshape({-1}));
-                auto tr = train->reasoning->run(h.select(1, h.size(1) - 1), 0.0, cfg.max_reasoning_steps);
-                (lm + torch::nn::functional::cross_entropy(tr.finalLogits, robots)).backward();
-                opt.step();
-            });
-        }
-        return fig;
-    };
-    auto runEager = [&]() -> json {
+
+    // The eager side: a Python process that loads the same checkpoint, prints its outputs, then
+    // times one figure per request, so the two sides take turns figure by figure.
+    EagerServer server;
+    json eagerOut;
+    if (eager) {
         const std::string script = selfDir() + "/../../bench/eager_bench.py";
         const std::string fallback = std::string(EMBERVLM_SOURCE_DIR) + "/bench/eager_bench.py";
-        const std::string cmd = "/usr/bin/python3 " + (access(script.c_str(), R_OK) == 0 ? script : fallback) +
-                                " --checkpoint " + ckpt + " --ids " + joinIds(ids) + " --task-ids " + joinIds(taskIds) +
-                                " --image-f32 " + dir + "/image.f32 --threads " + std::to_string(computeThreads()) +
-                                " --repeats " + std::to_string(repeats);
-        const std::string text = runCapture(cmd);
-        return text.empty() ? json() : json::parse(text);
-    };
-    // The machine's speed drifts by up to 2x over minutes (shared memory bandwidth): engine and
-    // eager take turns, round by round, and each figure is the median over the rounds.
-    std::vector<json> engineRounds, eagerRounds;
-    for (int r = 0; r < rounds; ++r) {
-        engineRounds.push_back(measureEngine());
-        if (eager) {
-            eagerRounds.push_back(runEager());
-            if (eagerRounds.back().is_null()) {
-                std::cerr << "embervlm-bench: the eager PyTorch baseline failed (is python3-torch installed?)\n";
-                return 1;
-            }
+        const std::vector<std::string> args = {"/usr/bin/python3", access(script.c_str(), R_OK) == 0 ? script : fallback,
+                                               "--serve", "--checkpoint", ckpt, "--ids", joinIds(ids), "--task-ids",
+                                               joinIds(taskIds), "--image-f32", dir + "/image.f32", "--threads",
+                                               std::to_string(computeThreads()), "--repeats", std::to_string(repeats)};
+        if (!server.start(args) || (eagerOut = server.request("")).is_null()) {
+            std::cerr << "embervlm-bench: the eager PyTorch baseline failed (is python3-torch installed?)\n";
+            return 1;
         }
-    }
-    auto medianOf = [](const std::vector<json>& rs, const char* key) {
-        std::vector<double> v;
-        for (const auto& r : rs)
-            v.push_back(r[key].get<double>());
-        std::sort(v.begin(), v.end());
-        return v[v.size() / 2];
-    };
-    for (auto& [k, v] : engineRounds[0].items())
-        engineFig[k] = v.is_number_float() ? json(medianOf(engineRounds, k.c_str())) : v;
-    out["rounds"] = rounds;
-    out["engine"] = engineFig;
-
-    if (eager) {
-        eagerFig = eagerRounds[0];
-        for (const char* k : {"vision_projection_b1_ms", "vision_projection_b8_ms", "prefill_ms", "decode_tokens_per_s",
-                              "robot_selection_ms", "train_step_ms"})
-            eagerFig[k] = medianOf(eagerRounds, k);
         // Agreement before any time is reported.
         json agree;
-        agree["vision_mean_abs_diff"] = std::abs(eagerFig["vision_mean"].get<double>() - probe.visionMean);
+        agree["vision_mean_abs_diff"] = std::abs(eagerOut["vision_mean"].get<double>() - probe.visionMean);
         bool topOk = true;
         double topDiff = 0;
         for (int i = 0; i < 10; ++i) {
-            topOk = topOk && eagerFig["top10"][i][0].get<int>() == probe.top10[i].first;
-            topDiff = std::max(topDiff, std::abs(eagerFig["top10"][i][1].get<double>() - probe.top10[i].second));
+            topOk = topOk && eagerOut["top10"][i][0].get<int>() == probe.top10[i].first;
+            topDiff = std::max(topDiff, std::abs(eagerOut["top10"][i][1].get<double>() - probe.top10[i].second));
         }
         agree["top10_ids_equal"] = topOk;
         agree["top10_max_logit_diff"] = topDiff;
-        const auto eg = eagerFig["greedy_ids"].get<std::vector<int>>();
+        const auto eg = eagerOut["greedy_ids"].get<std::vector<int>>();
         size_t same = 0;
         while (same < eg.size() && same < greedyIds.size() && eg[same] == greedyIds[same])
             ++same;
         agree["greedy_tokens_equal"] = std::to_string(same) + "/" + std::to_string(eg.size());
-        agree["selection_answer_equal"] = eagerFig["selection_answer"].get<int>() == selection.trace.answer;
+        agree["selection_answer_equal"] = eagerOut["selection_answer"].get<int>() == selection.trace.answer;
         out["agreement"] = agree;
         const bool ok = topOk && topDiff < (format == "f32" ? 1e-3 : 0.5) &&
                         (format != "f32" || same == eg.size()) && agree["selection_answer_equal"].get<bool>();
@@ -351,15 +296,139 @@ int main(int argc, char** argv)
             std::cerr << "embervlm-bench: engine and eager outputs disagree; no timings reported\n";
             return 1;
         }
-        json cmp;
-        for (const char* k : {"vision_projection_b1_ms", "vision_projection_b8_ms", "prefill_ms", "decode_tokens_per_s",
-                              "robot_selection_ms", "train_step_ms"}) {
-            const double e = engineFig[k].get<double>(), p = eagerFig[k].get<double>();
-            cmp[k] = {{"engine", e}, {"eager", p}, {"ratio", e / p}};
-        }
-        out["comparison"] = cmp;
-        out["eager_prefill_positions"] = eagerFig["prefill_positions"];
+        out["eager_prefill_positions"] = eagerOut["prefill_positions"];
     }
+
+    // Engine figures. Vision uses the engine's own folded encoder; prefill the packed decoder's
+    // multi-position path (f32) or the module's forward, then the next token's logits as
+    // generation takes them.
+    EmberVLM model = loadCheckpointFile(ckpt);
+    model->eval();
+    FusedRepVit fused(*model->vision);
+    FastDecoder dec(*model->language_model, weightFormatFromString(format));
+    auto x1 = torch::from_blob(const_cast<float*>(image.chw.data()), {1, 3, S, S}).clone();
+    auto x8 = x1.repeat({8, 1, 1, 1});
+    torch::Tensor vis;
+    {
+        torch::NoGradGuard ng;
+        vis = model->visualTokens(fused.forward(x1));
+    }
+    std::vector<int64_t> ids64(ids.begin(), ids.end());
+    auto idsT = torch::tensor(ids64).view({1, -1});
+    EmberVLM train = loadCheckpointFile(ckpt);
+    train->train();
+    torch::optim::AdamW opt(train->parameters(), torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
+    auto images = x1.repeat({8, 1, 1, 1});
+    torch::manual_seed(0);
+    auto tids = torch::randint(0, 50000, {8, 64}, torch::kLong);
+    auto robots = torch::randint(0, cfg.num_robots, {8}, torch::kLong);
+    std::string longPrompt;
+    for (int i = 0; i < 100; ++i)
+        longPrompt += "the robot walks up the stairs. ";
+    auto medianRate = [&](const std::string& p) {
+        std::vector<double> rates;
+        for (int i = 0; i < 3; ++i)
+            rates.push_back(engine.generate(p, greedy).tokensPerSecond);
+        std::sort(rates.begin(), rates.end());
+        return rates[1];
+    };
+    const std::vector<std::pair<std::string, std::function<double()>>> figures = {
+        {"vision_projection_b1_ms",
+         [&] {
+             torch::NoGradGuard ng;
+             return medianMs(repeats, [&] { model->visualTokens(fused.forward(x1)); });
+         }},
+        {"vision_projection_b8_ms",
+         [&] {
+             torch::NoGradGuard ng;
+             return medianMs(repeats, [&] { model->visualTokens(fused.forward(x8)); });
+         }},
+        {"prefill_ms",
+         [&] {
+             torch::NoGradGuard ng;
+             return medianMs(repeats, [&] {
+                 KVCache cache;
+                 auto x = torch::cat({vis, model->language_model->embed(idsT)}, 1);
+                 if (dec.canPrefill()) {
+                     dec.screenedLogits(dec.prefill(x[0], cache), 10);
+                 } else {
+                     auto h = model->language_model->forward(x, &cache);
+                     dec.logits(h.select(1, h.size(1) - 1));
+                 }
+             });
+         }},
+        {"decode_tokens_per_s", [&] { return medianRate(prompt); }},
+        {"robot_selection_ms",
+         [&] {
+             return medianMs(repeats, [&] {
+                 engine.setImage(image);   // drops the cached visual tokens: the encoder runs again
+                 engine.selectRobot(task);
+             });
+         }},
+        {"train_step_ms",
+         [&] {
+             return medianMs(std::max(3, repeats / 3), [&] {
+                 opt.zero_grad();
+                 auto v = train->visualTokens(train->visionMap(images));
+                 auto h = train->language_model->forward(torch::cat({v, train->language_model->embed(tids)}, 1));
+                 const int64_t G = v.size(1);
+                 auto logits = train->language_model->logits(h.narrow(1, G, 63));
+                 auto lm = torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}),
+                                                                tids.narrow(1, 1, 63).reshape({-1}));
+                 auto tr = train->reasoning->run(h.select(1, h.size(1) - 1), 0.0, cfg.max_reasoning_steps);
+                 (lm + torch::nn::functional::cross_entropy(tr.finalLogits, robots)).backward();
+                 opt.step();
+             });
+         }},
+    };
+
+    // The machine's speed drifts by up to 2x within minutes (shared memory bandwidth), so each
+    // figure is taken engine, then eager, back to back, over several rounds; the ratio is the
+    // median of the rounds' ratios.
+    std::map<std::string, std::vector<double>> engineTimes, eagerTimes, ratios;
+    for (int r = 0; r < rounds; ++r)
+        for (const auto& [name, measure] : figures) {
+            const double e = measure();
+            engineTimes[name].push_back(e);
+            if (!eager)
+                continue;
+            const json reply = server.request(name);
+            if (reply.is_null()) {
+                std::cerr << "embervlm-bench: the eager PyTorch baseline stopped answering\n";
+                return 1;
+            }
+            const double p = reply["value"].get<double>();
+            eagerTimes[name].push_back(p);
+            ratios[name].push_back(e / p);
+        }
+    auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+    };
+    json cmp;
+    for (const auto& [name, measure] : figures) {
+        engineFig[name] = median(engineTimes[name]);
+        if (eager)
+            cmp[name] = {{"engine", median(engineTimes[name])}, {"eager", median(eagerTimes[name])},
+                         {"ratio", median(ratios[name])}};
+    }
+    out["rounds"] = rounds;
+    out["engine_decode_tokens_per_s_after_700_token_prompt"] = medianRate(longPrompt);
+    {
+        const double bytes = static_cast<double>(dec.weightBytes()), fullBytes = static_cast<double>(dec.fullWeightBytes());
+        out["decode_weight_mb"] = bytes / 1e6;            // read per token by this format's decoder
+        out["decode_f32_weight_mb"] = fullBytes / 1e6;    // every f32 weight once
+        // Copy bandwidth, to state the bound of reading the weights once per token.
+        auto src = torch::rand({static_cast<int64_t>(64e6 / 4)}), dst = torch::empty_like(src);
+        const double copyMs = medianMs(5, [&] { dst.copy_(src); });
+        const double gbps = 2 * 64e6 / (copyMs / 1000.0) / 1e9;   // read + write
+        out["copy_bandwidth_gb_s"] = gbps;
+        out["decode_bound_tokens_per_s"] = gbps * 1e9 / bytes;
+        out["decode_f32_bound_tokens_per_s"] = gbps * 1e9 / fullBytes;
+    }
+    out["engine"] = engineFig;
+    if (eager)
+        out["comparison"] = cmp;
     std::remove(ckpt.c_str());
     std::remove((dir + "/image.f32").c_str());
     rmdir(dir.c_str());

@@ -57,6 +57,8 @@ private:
     torch::Tensor wpe_, lnfw_, lnfb_;
     PackedLinear head_;
     PackedLinear screen_;   // int8 copy of the head; f32 format only
+    torch::Tensor screenRowSum_;   // [vocab] int32: sum of each row's int8 weights
+    torch::Tensor screenAbsSum_;   // [vocab] float: sum of their magnitudes
     int64_t heads_ = 0, headDim_ = 0, positions_ = 0;
     double eps_ = 1e-5;
     WeightFormat format_;

@@ -166,6 +166,40 @@ __attribute__((target("avx512f,avx512bw"))) void rowsI8Avx512(const int8_t* W, c
     }
 }
 
+bool haveVnni()
+{
+    static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                           __builtin_cpu_supports("avx512vnni");
+    return ok;
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void rowsS8U8Vnni(const int8_t* W, const uint8_t* x, int32_t* y,
+                                                                         int64_t begin, int64_t end, int64_t K)
+{
+    int64_t n = begin;
+    for (; n + 4 <= end; n += 4) {
+        const int8_t* r = W + n * K;
+        __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+        for (int64_t k = 0; k < K; k += 64) {
+            const __m512i xv = _mm512_loadu_si512(x + k);
+            a0 = _mm512_dpbusd_epi32(a0, xv, _mm512_loadu_si512(r + k));
+            a1 = _mm512_dpbusd_epi32(a1, xv, _mm512_loadu_si512(r + K + k));
+            a2 = _mm512_dpbusd_epi32(a2, xv, _mm512_loadu_si512(r + 2 * K + k));
+            a3 = _mm512_dpbusd_epi32(a3, xv, _mm512_loadu_si512(r + 3 * K + k));
+        }
+        y[n] = _mm512_reduce_add_epi32(a0);
+        y[n + 1] = _mm512_reduce_add_epi32(a1);
+        y[n + 2] = _mm512_reduce_add_epi32(a2);
+        y[n + 3] = _mm512_reduce_add_epi32(a3);
+    }
+    for (; n < end; ++n) {
+        int32_t s = 0;
+        for (int64_t k = 0; k < K; ++k)
+            s += static_cast<int32_t>(W[n * K + k]) * static_cast<int32_t>(x[k]);
+        y[n] = s;
+    }
+}
+
 void rowsF32Plain(const float* W, const float* x, const float* bias, float* y, int64_t begin, int64_t end, int64_t K)
 {
     for (int64_t n = begin; n < end; ++n) {
@@ -178,6 +212,14 @@ void rowsF32Plain(const float* W, const float* x, const float* bias, float* y, i
 }
 
 } // namespace
+
+bool gemvS8U8(const int8_t* W, const uint8_t* x, int32_t* y, int64_t N, int64_t K)
+{
+    if (!haveVnni() || K % 64 != 0)
+        return false;
+    at::parallel_for(0, N, kGrainRows, [&](int64_t b, int64_t e) { rowsS8U8Vnni(W, x, y, b, e, K); });
+    return true;
+}
 
 namespace {
 

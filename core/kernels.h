@@ -15,6 +15,11 @@ void gemvBF16(const uint16_t* W, const float* x, const float* bias, float* y, in
 // Same with int8 weights and one float scale per row: y[n] = scale[n] * dot(W[n,:], x) + bias[n].
 void gemvI8(const int8_t* W, const float* scale, const float* x, const float* bias, float* y, int64_t N, int64_t K);
 
+// y[n] = sum_k W[n, k] * x[k] exactly in int32, with unsigned 8-bit x (AVX-512 VNNI: 64
+// multiply-adds per instruction). False, and nothing written, when the CPU lacks VNNI or K is not
+// a multiple of 64.
+bool gemvS8U8(const int8_t* W, const uint8_t* x, int32_t* y, int64_t N, int64_t K);
+
 // One query against n cached positions of one head: out[D] = softmax(scale * K q) V, with K and V
 // rows D floats apart (D a multiple of 16 takes the AVX-512 path). `scores` holds n floats.
 void attendF32(const float* q, const float* K, const float* V, float* out, float* scores, int64_t n, int64_t D,
