@@ -6,6 +6,7 @@
 #include "checkpoint.h"
 #include "decoder.h"
 #include "engine.h"
+#include "fused_ops.h"
 #include "model.h"
 #include "reparam.h"
 #include "tokenizer.h"
@@ -317,7 +318,8 @@ int main(int argc, char** argv)
     auto idsT = torch::tensor(ids64).view({1, -1});
     EmberVLM train = loadCheckpointFile(ckpt);
     train->train();
-    torch::optim::AdamW opt(train->parameters(), torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
+    // The trainer's own loss and optimizer (training/fused_ops.h).
+    train::FusedAdamW opt(train->parameters(), torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
     auto images = x1.repeat({8, 1, 1, 1});
     torch::manual_seed(0);
     auto tids = torch::randint(0, 50000, {8, 64}, torch::kLong);
@@ -368,13 +370,13 @@ int main(int argc, char** argv)
         {"train_step_ms",
          [&] {
              return medianMs(std::max(3, repeats / 3), [&] {
-                 opt.zero_grad();
+                 opt.clearGradients();
                  auto v = train->visualTokens(train->visionMap(images));
                  auto h = train->language_model->forward(torch::cat({v, train->language_model->embed(tids)}, 1));
                  const int64_t G = v.size(1);
                  auto logits = train->language_model->logits(h.narrow(1, G, 63));
-                 auto lm = torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}),
-                                                                tids.narrow(1, 1, 63).reshape({-1}));
+                 auto lm = train::tokenCrossEntropy(logits.reshape({-1, logits.size(-1)}),
+                                                    tids.narrow(1, 1, 63).reshape({-1}));
                  auto tr = train->reasoning->run(h.select(1, h.size(1) - 1), 0.0, cfg.max_reasoning_steps);
                  (lm + torch::nn::functional::cross_entropy(tr.finalLogits, robots)).backward();
                  opt.step();

@@ -4,6 +4,7 @@
 #include "checkpoint.h"
 #include "decoder.h"
 #include "engine.h"
+#include "fused_ops.h"
 #include "model.h"
 #include "reparam.h"
 #include "runtime.h"
@@ -107,19 +108,67 @@ int main(int argc, char** argv)
             else
                 model->language_model->forward(x, &cache);
         };
+    } else if (what == "trainab") {
+        // The trainer's fused loss and optimizer against LibTorch's, alternating step by step.
+        model->train();
+        auto* fusedOpt = new train::FusedAdamW(model->parameters(), torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
+        auto* torchOpt = new torch::optim::AdamW(model->parameters(), torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
+        auto images = x1.repeat({8, 1, 1, 1});
+        auto tids = torch::randint(0, 50000, {8, 64}, torch::kLong);
+        auto robots = torch::randint(0, cfg.num_robots, {8}, torch::kLong);
+        auto step = [&, images, tids, robots](bool fusedOps) {
+            if (fusedOps)
+                fusedOpt->clearGradients();
+            else
+                torchOpt->zero_grad();
+            auto vis = model->visualTokens(model->visionMap(images));
+            auto h = model->language_model->forward(torch::cat({vis, model->language_model->embed(tids)}, 1));
+            auto logits = model->language_model->logits(h.narrow(1, vis.size(1), 63));
+            auto flat = logits.reshape({-1, logits.size(-1)});
+            auto targets = tids.narrow(1, 1, 63).reshape({-1});
+            auto lm = fusedOps ? train::tokenCrossEntropy(flat, targets) : torch::nn::functional::cross_entropy(flat, targets);
+            auto tr = model->reasoning->run(h.select(1, h.size(1) - 1), 0.0, cfg.max_reasoning_steps);
+            (lm + torch::nn::functional::cross_entropy(tr.finalLogits, robots)).backward();
+            if (fusedOps)
+                fusedOpt->step();
+            else
+                torchOpt->step();
+        };
+        std::vector<double> a, b;
+        for (int i = 0; i < repeats + 1; ++i)
+            for (int v = 0; v < 2; ++v) {
+                const auto t0 = std::chrono::steady_clock::now();
+                step(v == 0);
+                const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+                if (i > 0)
+                    (v == 0 ? a : b).push_back(ms);
+            }
+        std::sort(a.begin(), a.end());
+        std::sort(b.begin(), b.end());
+        std::printf("train step: fused %.1f ms, LibTorch's %.1f ms (medians of %d alternating steps)\n", a[a.size() / 2],
+                    b[b.size() / 2], repeats);
+        return 0;
     } else if (what == "train") {
         model->train();
-        opt = new torch::optim::AdamW(model->parameters(), torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
+        if (std::getenv("PROFILE_TORCH_ADAMW"))
+            opt = new torch::optim::AdamW(model->parameters(), torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
+        else
+            opt = new train::FusedAdamW(model->parameters(), torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
         auto images = x1.repeat({8, 1, 1, 1});
         auto tids = torch::randint(0, 50000, {8, 64}, torch::kLong);
         auto robots = torch::randint(0, cfg.num_robots, {8}, torch::kLong);
         fn = [&, images, tids, robots] {
-            opt->zero_grad();
+            if (auto* f = dynamic_cast<train::FusedAdamW*>(opt))
+                f->clearGradients();
+            else
+                opt->zero_grad();
             auto vis = model->visualTokens(model->visionMap(images));
             auto h = model->language_model->forward(torch::cat({vis, model->language_model->embed(tids)}, 1));
             auto logits = model->language_model->logits(h.narrow(1, vis.size(1), 63));
-            auto lm = torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}),
-                                                           tids.narrow(1, 1, 63).reshape({-1}));
+            auto flat = logits.reshape({-1, logits.size(-1)});
+            auto targets = tids.narrow(1, 1, 63).reshape({-1});
+            auto lm = std::getenv("PROFILE_TORCH_CE") ? torch::nn::functional::cross_entropy(flat, targets)
+                                                      : train::tokenCrossEntropy(flat, targets);
             auto tr = model->reasoning->run(h.select(1, h.size(1) - 1), 0.0, cfg.max_reasoning_steps);
             (lm + torch::nn::functional::cross_entropy(tr.finalLogits, robots)).backward();
             opt->step();

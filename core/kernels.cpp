@@ -350,4 +350,137 @@ void gemvI8(const int8_t* W, const float* scale, const float* x, const float* bi
     });
 }
 
+namespace {
+
+// exp(x) for 16 floats: Cody-Waite reduction to r in [-ln2/2, ln2/2], Cephes' degree-6
+// polynomial, scaled by 2^n (about 1 ulp; inputs below -87 give 0).
+__attribute__((target("avx512f"))) inline __m512 exp512(__m512 x)
+{
+    x = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(88.3762626647949f)), _mm512_set1_ps(-87.3365478515625f));
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.f)));
+    return _mm512_scalef_ps(p, n);
+}
+
+__attribute__((target("avx512f"))) void ceRowAvx512(const float* x, int64_t V, float* lse)
+{
+    const int64_t V16 = V & ~int64_t(15);
+    __m512 mv = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+    for (int64_t j = 0; j < V16; j += 16)
+        mv = _mm512_max_ps(mv, _mm512_loadu_ps(x + j));
+    float mx = _mm512_reduce_max_ps(mv);
+    for (int64_t j = V16; j < V; ++j)
+        mx = std::max(mx, x[j]);
+    const __m512 m = _mm512_set1_ps(mx);
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t j = 0; j < V16; j += 16)
+        acc = _mm512_add_ps(acc, exp512(_mm512_sub_ps(_mm512_loadu_ps(x + j), m)));
+    double sum = _mm512_reduce_add_ps(acc);
+    for (int64_t j = V16; j < V; ++j)
+        sum += std::exp(static_cast<double>(x[j] - mx));
+    *lse = mx + static_cast<float>(std::log(sum));
+}
+
+__attribute__((target("avx512f"))) void ceGradRowAvx512(const float* x, int64_t V, float lse, float scale, float* g)
+{
+    const int64_t V16 = V & ~int64_t(15);
+    const __m512 l = _mm512_set1_ps(lse), s = _mm512_set1_ps(scale);
+    for (int64_t j = 0; j < V16; j += 16)
+        _mm512_storeu_ps(g + j, _mm512_mul_ps(exp512(_mm512_sub_ps(_mm512_loadu_ps(x + j), l)), s));
+    for (int64_t j = V16; j < V; ++j)
+        g[j] = std::exp(x[j] - lse) * scale;
+}
+
+// Returns where it stopped (the scalar loop does the last few values).
+__attribute__((target("avx512f"))) int64_t adamwAvx512(float* p, const float* g, float* m, float* v, int64_t b,
+                                                       int64_t e, float decay, float b1, float b2, float stepSize,
+                                                       float sqrtBc2, float eps)
+{
+    const __m512 vd = _mm512_set1_ps(decay), vb1 = _mm512_set1_ps(b1), vb2 = _mm512_set1_ps(b2);
+    const __m512 vc1 = _mm512_set1_ps(1.f - b1), vc2 = _mm512_set1_ps(1.f - b2);
+    const __m512 vs = _mm512_set1_ps(stepSize), vbc = _mm512_set1_ps(sqrtBc2), ve = _mm512_set1_ps(eps);
+    int64_t i = b;
+    for (; i + 16 <= e; i += 16) {
+        const __m512 gi = _mm512_loadu_ps(g + i);
+        const __m512 pi = _mm512_mul_ps(_mm512_loadu_ps(p + i), vd);
+        const __m512 mi = _mm512_fmadd_ps(gi, vc1, _mm512_mul_ps(_mm512_loadu_ps(m + i), vb1));
+        const __m512 vi = _mm512_fmadd_ps(_mm512_mul_ps(gi, vc2), gi, _mm512_mul_ps(_mm512_loadu_ps(v + i), vb2));
+        _mm512_storeu_ps(m + i, mi);
+        _mm512_storeu_ps(v + i, vi);
+        const __m512 denom = _mm512_add_ps(_mm512_div_ps(_mm512_sqrt_ps(vi), vbc), ve);
+        _mm512_storeu_ps(p + i, _mm512_fnmadd_ps(vs, _mm512_div_ps(mi, denom), pi));
+    }
+    return i;
+}
+
+} // namespace
+
+void softmaxCrossEntropyRows(const float* logits, const int64_t* target, float* lse, float* loss, int64_t R, int64_t V)
+{
+    const bool avx512 = haveAvx512();
+    at::parallel_for(0, R, 1, [&](int64_t b, int64_t e) {
+        for (int64_t r = b; r < e; ++r) {
+            const float* x = logits + r * V;
+            if (avx512) {
+                ceRowAvx512(x, V, &lse[r]);
+            } else {
+                const float mx = *std::max_element(x, x + V);
+                double sum = 0;
+                for (int64_t j = 0; j < V; ++j)
+                    sum += std::exp(static_cast<double>(x[j] - mx));
+                lse[r] = mx + static_cast<float>(std::log(sum));
+            }
+            loss[r] = lse[r] - x[target[r]];
+        }
+    });
+}
+
+void softmaxCrossEntropyGrad(const float* logits, const int64_t* target, const float* lse, float scale, float* grad,
+                             int64_t R, int64_t V)
+{
+    const bool avx512 = haveAvx512();
+    at::parallel_for(0, R, 1, [&](int64_t b, int64_t e) {
+        for (int64_t r = b; r < e; ++r) {
+            const float* x = logits + r * V;
+            float* g = grad + r * V;
+            if (avx512) {
+                ceGradRowAvx512(x, V, lse[r], scale, g);
+            } else {
+                for (int64_t j = 0; j < V; ++j)
+                    g[j] = std::exp(x[j] - lse[r]) * scale;
+            }
+            g[target[r]] -= scale;
+        }
+    });
+}
+
+void adamwStep(float* p, const float* g, float* m, float* v, int64_t n, float decay, float b1, float b2,
+               float stepSize, float sqrtBc2, float eps)
+{
+    const float c1 = 1.f - b1, c2 = 1.f - b2;
+    const bool avx512 = haveAvx512();
+    at::parallel_for(0, n, 1 << 16, [&](int64_t b, int64_t e) {
+        if (avx512)
+            b = adamwAvx512(p, g, m, v, b, e, decay, b1, b2, stepSize, sqrtBc2, eps);
+        for (int64_t i = b; i < e; ++i) {
+            const float gi = g[i];
+            const float pi = p[i] * decay;
+            const float mi = m[i] * b1 + gi * c1;
+            const float vi = v[i] * b2 + c2 * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] = pi - stepSize * (mi / (std::sqrt(vi) / sqrtBc2 + eps));
+        }
+    });
+}
+
 } // namespace ember::kernels

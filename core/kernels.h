@@ -28,4 +28,17 @@ void attendF32(const float* q, const float* K, const float* V, float* out, float
 // y[i] = dot(W[rows[i], :], x) for i in [0, count): a few chosen rows, exactly as gemvF32 sums them.
 void rowsF32(const float* W, const float* x, const int32_t* rows, float* y, int64_t count, int64_t K);
 
+// Softmax cross-entropy over rows of logits [R, V]: lse[r] = log(sum(exp(row))) and
+// loss[r] = lse[r] - row[target[r]]. One read of the logits (AVX-512 where the CPU has it).
+void softmaxCrossEntropyRows(const float* logits, const int64_t* target, float* lse, float* loss, int64_t R, int64_t V);
+// Its gradient: grad[r, j] = scale * (exp(logits[r, j] - lse[r]) - (j == target[r])).
+void softmaxCrossEntropyGrad(const float* logits, const int64_t* target, const float* lse, float scale, float* grad,
+                             int64_t R, int64_t V);
+
+// One AdamW step over n values in one pass (torch::optim::AdamW's arithmetic, decoupled weight
+// decay): p *= decay; m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g*g;
+// p -= stepSize * m / (sqrt(v) / sqrtBc2 + eps).
+void adamwStep(float* p, const float* g, float* m, float* v, int64_t n, float decay, float b1, float b2,
+               float stepSize, float sqrtBc2, float eps);
+
 } // namespace ember::kernels

@@ -1,5 +1,7 @@
 #include "stage_loss.h"
 
+#include "fused_ops.h"
+
 #include "losses.h"
 #include "tokenizer.h"
 
@@ -120,7 +122,7 @@ StepResult StageLoss::compute(const data::Batch& batch, int phase, bool frozenVi
     // no weight or nothing it could train (stage 4, phase 1).
     if (lmNeeded && sel.any().item<bool>()) {
         studentLogits = lm.logits(predictors.index({sel}));          // [N, V], only where a loss is
-        lmLoss = F::cross_entropy(studentLogits, b.inputIds.index({sel}));
+        lmLoss = tokenCrossEntropy(studentLogits, b.inputIds.index({sel}));
     } else {
         lmLoss = torch::zeros({}, h.options());
     }

@@ -1,5 +1,7 @@
 #include "trainer.h"
 
+#include "fused_ops.h"
+
 #include "batches.h"
 #include "checkpoint.h"
 #include "distributed.h"
@@ -241,7 +243,7 @@ TrainResult runTraining(const TrainerOptions& o)
         groups.push_back({"temperature", false, 1.0});
         allTrainable.push_back(logitScale);
     }
-    torch::optim::AdamW optimizer(paramGroups, torch::optim::AdamWOptions(cfg.lr));
+    FusedAdamW optimizer(paramGroups, torch::optim::AdamWOptions(cfg.lr));
     if (!state.last.empty()) {
         const std::string optPath = dir + "/" + state.last.substr(0, state.last.find('.')) + ".optim.pt";
         torch::load(optimizer, optPath);
@@ -416,7 +418,7 @@ TrainResult runTraining(const TrainerOptions& o)
                     .lr(schedule.at(state.step) * groups[g].scale);
             // Dropout masks depend only on (seed, step): a resumed run draws the same ones.
             torch::manual_seed(cfg.seed * 1000003ULL + static_cast<uint64_t>(state.step) * 7919ULL + o.rank);
-            optimizer.zero_grad();
+            optimizer.clearGradients();
             double loss = 0;
             std::map<std::string, double> parts;
             int64_t answered = 0, correct = 0, samples = 0;
