@@ -58,6 +58,14 @@ int main(int argc, char** argv)
             g.stopAtEndOfText = false;
             std::printf("%.1f tok/s\n", engine.generate(prompt, g).tokensPerSecond);
         };
+    } else if (what == "selectcached") {
+        // Selection with the visual tokens already computed: everything but the encoder.
+        engine.initRandom(cfg, 0);
+        PreparedImage img;
+        img.size = static_cast<int>(S);
+        img.chw.assign(static_cast<size_t>(3 * S * S), 0.1f);
+        engine.setImage(img);
+        fn = [&] { engine.selectRobot("Inspect the exterior of a high-rise building for cracks"); };
     } else if (what == "selectrobot") {
         engine.initRandom(cfg, 0);
         PreparedImage img;

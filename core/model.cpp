@@ -1,5 +1,7 @@
 #include "model.h"
 
+#include "dropout.h"
+
 #include <cmath>
 
 namespace ember {
@@ -155,7 +157,10 @@ ProjectionImpl::ProjectionImpl(const ModelConfig& cfg)
     dropout = register_module("dropout", torch::nn::Dropout(cfg.dropout));
 }
 
-torch::Tensor ProjectionImpl::forward(const torch::Tensor& x) { return fc2(dropout(torch::relu(fc1(x)))); }
+torch::Tensor ProjectionImpl::forward(const torch::Tensor& x)
+{
+    return fc2(fastDropout(torch::relu(fc1(x)), dropout->options.p(), is_training()));
+}
 
 AttentionImpl::AttentionImpl(const ModelConfig& cfg) : n_head(cfg.n_head), head_dim(cfg.n_embd / cfg.n_head)
 {
@@ -205,7 +210,8 @@ torch::Tensor LanguageModelImpl::forward(torch::Tensor x, KVCache* cache, const 
     const int64_t total = past + T;
     TORCH_CHECK(total <= cfg.n_positions, "sequence of ", total, " positions exceeds n_positions ", cfg.n_positions);
     auto pos = torch::arange(past, total, torch::TensorOptions().dtype(torch::kLong).device(x.device()));
-    x = drop(x + F::embedding(pos, wpe->weight).unsqueeze(0));
+    const double p = drop->options.p();
+    x = fastDropout(x + F::embedding(pos, wpe->weight).unsqueeze(0), p, is_training());
 
     const bool train = is_training();
     const auto& L0 = h[0]->as<GptBlockImpl>()->attn;
@@ -246,11 +252,11 @@ torch::Tensor LanguageModelImpl::forward(torch::Tensor x, KVCache* cache, const 
             att = att + mask;
         att = torch::softmax(att, -1);
         if (train && cfg.dropout > 0)
-            att = F::dropout(att, F::DropoutFuncOptions().p(cfg.dropout).training(true));
+            att = fastDropout(att, cfg.dropout, true);
         auto y = torch::matmul(att, v).transpose(1, 2).reshape({B, T, C});
-        x = x + drop(blk->attn->out_proj(y));
+        x = x + fastDropout(blk->attn->out_proj(y), p, train);
         auto m = blk->mlp->fc2(torch::gelu(blk->mlp->fc1(blk->ln_2(x)), "tanh"));
-        x = x + drop(m);
+        x = x + fastDropout(m, p, train);
     }
     if (cache)
         cache->length = total;

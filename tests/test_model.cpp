@@ -3,6 +3,7 @@
 #include "checkpoint.h"
 #include "decoder.h"
 #include "describe.h"
+#include "dropout.h"
 #include "engine.h"
 #include "model.h"
 #include "reparam.h"
@@ -264,6 +265,26 @@ private Q_SLOTS:
         FastDecoder i8(*m->language_model, WeightFormat::I8);
         auto h = torch::randn({cfg.n_embd});
         QVERIFY(torch::equal(i8.screenedLogits(h, 5), i8.logits(h)));
+    }
+
+    // Training dropout: the asked-for rate, kept values scaled by 1/(1-p), the same mask in the
+    // backward pass, and the same masks again after the same seed.
+    void fastDropoutIsDropout()
+    {
+        auto x = (torch::rand({300001}) + 0.5).requires_grad_(true);
+        torch::manual_seed(11);
+        auto y = fastDropout(x, 0.1, true);
+        const double dropped = (y == 0).to(torch::kDouble).mean().item<double>();
+        QVERIFY2(std::abs(dropped - 0.1) < 0.003, qPrintable(QString::number(dropped)));
+        auto kept = y != 0;
+        QVERIFY(torch::allclose(y.index({kept}), x.index({kept}) / 0.9));
+        auto g = torch::autograd::grad({y.sum()}, {x})[0];
+        QVERIFY(torch::equal(g != 0, kept));
+        QVERIFY(torch::allclose(g.index({kept}), torch::full({kept.sum().item<int64_t>()}, 1 / 0.9f)));
+        torch::manual_seed(11);
+        QVERIFY(torch::equal(fastDropout(x, 0.1, true), y));
+        QVERIFY(!torch::equal(fastDropout(x, 0.1, true), y));   // the generator moved on
+        QVERIFY(fastDropout(x, 0.1, false).is_same(x));
     }
 
     // A right-padded batch gives each sample the hidden states it has alone.
