@@ -191,8 +191,24 @@ FastDecoder::FastDecoder(LanguageModelImpl& lm, WeightFormat format) : format_(f
     head_ = PackedLinear::pack(lm.wte->weight, torch::Tensor(), format);
     if (format == WeightFormat::F32) {
         screen_ = PackedLinear::pack(lm.wte->weight, torch::Tensor(), WeightFormat::I8);
-        screenRowSum_ = screen_.weight.sum(1, false, torch::kInt32).contiguous();
-        screenAbsSum_ = screen_.weight.abs().sum(1, false, torch::kFloat32).contiguous();
+        // Per-row sums of the int8 weights, without whole-matrix temporaries (this runs at load).
+        screenRowSum_ = torch::empty({screen_.out}, torch::kInt32);
+        screenAbsSum_ = torch::empty({screen_.out}, torch::kFloat32);
+        const int8_t* q = screen_.weight.data_ptr<int8_t>();
+        int32_t* rowSum = screenRowSum_.data_ptr<int32_t>();
+        float* absSum = screenAbsSum_.data_ptr<float>();
+        const int64_t K = screen_.in;
+        at::parallel_for(0, screen_.out, 1024, [&](int64_t b, int64_t e) {
+            for (int64_t n = b; n < e; ++n) {
+                int32_t s = 0, a = 0;
+                for (int64_t k = 0; k < K; ++k) {
+                    s += q[n * K + k];
+                    a += std::abs(static_cast<int32_t>(q[n * K + k]));
+                }
+                rowSum[n] = s;
+                absSum[n] = static_cast<float>(a);
+            }
+        });
     }
     positions_ = lm.cfg.n_positions;
     eps_ = lm.cfg.layer_norm_eps;
