@@ -42,6 +42,26 @@ int main(int argc, char** argv)
     auto ids = torch::randint(0, 50000, {1, 64}, torch::kLong);
     std::function<void()> fn;
     torch::optim::AdamW* opt = nullptr;
+    // One training step as embervlm-bench takes it (batch 8 x 64 tokens); fusedOps: the trainer's
+    // loss and optimizer (training/fused_ops.h), else LibTorch's.
+    const auto trainImages = x1.repeat({8, 1, 1, 1});
+    const auto trainIds = torch::randint(0, 50000, {8, 64}, torch::kLong);
+    const auto trainRobots = torch::randint(0, cfg.num_robots, {8}, torch::kLong);
+    auto trainStep = [&](torch::optim::AdamW& o, bool fusedOps) {
+        if (fusedOps)
+            static_cast<train::FusedAdamW&>(o).clearGradients();
+        else
+            o.zero_grad();
+        auto vis = model->visualTokens(model->visionMap(trainImages));
+        auto h = model->language_model->forward(torch::cat({vis, model->language_model->embed(trainIds)}, 1));
+        auto logits = model->language_model->logits(h.narrow(1, vis.size(1), 63));
+        auto flat = logits.reshape({-1, logits.size(-1)});
+        auto targets = trainIds.narrow(1, 1, 63).reshape({-1});
+        auto lm = fusedOps ? train::tokenCrossEntropy(flat, targets) : torch::nn::functional::cross_entropy(flat, targets);
+        auto tr = model->reasoning->run(h.select(1, h.size(1) - 1), 0.0, cfg.max_reasoning_steps);
+        (lm + torch::nn::functional::cross_entropy(tr.finalLogits, trainRobots)).backward();
+        o.step();
+    };
     Engine engine("cpu");
     if (what == "generate") {
         engine.initRandom(cfg, 0);
@@ -119,34 +139,16 @@ int main(int argc, char** argv)
     } else if (what == "trainab") {
         // The trainer's fused loss and optimizer against LibTorch's, alternating step by step.
         model->train();
-        auto* fusedOpt = new train::FusedAdamW(model->parameters(), torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
-        auto* torchOpt = new torch::optim::AdamW(model->parameters(), torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
-        auto images = x1.repeat({8, 1, 1, 1});
-        auto tids = torch::randint(0, 50000, {8, 64}, torch::kLong);
-        auto robots = torch::randint(0, cfg.num_robots, {8}, torch::kLong);
-        auto step = [&, images, tids, robots](bool fusedOps) {
-            if (fusedOps)
-                fusedOpt->clearGradients();
-            else
-                torchOpt->zero_grad();
-            auto vis = model->visualTokens(model->visionMap(images));
-            auto h = model->language_model->forward(torch::cat({vis, model->language_model->embed(tids)}, 1));
-            auto logits = model->language_model->logits(h.narrow(1, vis.size(1), 63));
-            auto flat = logits.reshape({-1, logits.size(-1)});
-            auto targets = tids.narrow(1, 1, 63).reshape({-1});
-            auto lm = fusedOps ? train::tokenCrossEntropy(flat, targets) : torch::nn::functional::cross_entropy(flat, targets);
-            auto tr = model->reasoning->run(h.select(1, h.size(1) - 1), 0.0, cfg.max_reasoning_steps);
-            (lm + torch::nn::functional::cross_entropy(tr.finalLogits, robots)).backward();
-            if (fusedOps)
-                fusedOpt->step();
-            else
-                torchOpt->step();
-        };
+        train::FusedAdamW fusedOpt(model->parameters(), torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
+        torch::optim::AdamW torchOpt(model->parameters(), torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
         std::vector<double> a, b;
         for (int i = 0; i < repeats + 1; ++i)
             for (int v = 0; v < 2; ++v) {
                 const auto t0 = std::chrono::steady_clock::now();
-                step(v == 0);
+                if (v == 0)
+                    trainStep(fusedOpt, true);
+                else
+                    trainStep(torchOpt, false);
                 const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
                 if (i > 0)
                     (v == 0 ? a : b).push_back(ms);
@@ -157,30 +159,14 @@ int main(int argc, char** argv)
                     b[b.size() / 2], repeats);
         return 0;
     } else if (what == "train") {
+        // PROFILE_TORCH_OPS=1: LibTorch's cross-entropy and AdamW instead of the trainer's.
         model->train();
-        if (std::getenv("PROFILE_TORCH_ADAMW"))
-            opt = new torch::optim::AdamW(model->parameters(), torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
-        else
+        const bool fusedOps = !std::getenv("PROFILE_TORCH_OPS");
+        if (fusedOps)
             opt = new train::FusedAdamW(model->parameters(), torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
-        auto images = x1.repeat({8, 1, 1, 1});
-        auto tids = torch::randint(0, 50000, {8, 64}, torch::kLong);
-        auto robots = torch::randint(0, cfg.num_robots, {8}, torch::kLong);
-        fn = [&, images, tids, robots] {
-            if (auto* f = dynamic_cast<train::FusedAdamW*>(opt))
-                f->clearGradients();
-            else
-                opt->zero_grad();
-            auto vis = model->visualTokens(model->visionMap(images));
-            auto h = model->language_model->forward(torch::cat({vis, model->language_model->embed(tids)}, 1));
-            auto logits = model->language_model->logits(h.narrow(1, vis.size(1), 63));
-            auto flat = logits.reshape({-1, logits.size(-1)});
-            auto targets = tids.narrow(1, 1, 63).reshape({-1});
-            auto lm = std::getenv("PROFILE_TORCH_CE") ? torch::nn::functional::cross_entropy(flat, targets)
-                                                      : train::tokenCrossEntropy(flat, targets);
-            auto tr = model->reasoning->run(h.select(1, h.size(1) - 1), 0.0, cfg.max_reasoning_steps);
-            (lm + torch::nn::functional::cross_entropy(tr.finalLogits, robots)).backward();
-            opt->step();
-        };
+        else
+            opt = new torch::optim::AdamW(model->parameters(), torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
+        fn = [&, fusedOps] { trainStep(*opt, fusedOps); };
     } else {
         std::cerr << "unknown path " << what << "\n";
         return 1;
