@@ -1,5 +1,6 @@
 #include "decoder.h"
 
+#include "dnnl_matmul.h"
 #include "kernels.h"
 
 #include <ATen/Parallel.h>
@@ -139,7 +140,12 @@ float dot(const float* a, const float* b, int64_t n)
 torch::Tensor PackedLinear::rows(const torch::Tensor& x) const
 {
     TORCH_CHECK(format == WeightFormat::F32, "multi-position products need f32 weights");
-    return torch::addmm(bias, x, weight.t());
+    auto xc = x.to(torch::kFloat32).contiguous();
+    auto y = torch::empty({xc.size(0), out}, torch::kFloat32);
+    if (dnnlLinearRows(xc.data_ptr<float>(), weight.data_ptr<float>(), bias.data_ptr<float>(), y.data_ptr<float>(),
+                       xc.size(0), in, out))
+        return y;
+    return torch::addmm(bias, xc, weight.t());
 }
 
 torch::Tensor PackedLinear::dequantized() const

@@ -1,5 +1,9 @@
 #include "reparam.h"
 
+#ifdef EMBERVLM_HAVE_DNNL
+#include "vision_dnnl.h"
+#endif
+
 namespace ember {
 
 namespace {
@@ -54,51 +58,39 @@ FusedBlock foldBlock(RepVitBlockImpl& blk)
 
 torch::Tensor FusedConv::operator()(const torch::Tensor& x) const
 {
-    if (x.is_mkldnn())
-        return at::mkldnn_convolution(x, blockedWeight, bias, {pad, pad}, {stride, stride}, {1, 1}, groups);
     return torch::conv2d(x, weight, bias, stride, pad, 1, groups);
-}
-
-void FusedConv::prepareBlocked()
-{
-    blockedWeight = at::mkldnn_reorder_conv2d_weight(weight.to_mkldnn(), {pad, pad}, {stride, stride}, {1, 1}, groups);
-    weight = torch::Tensor();   // every input goes the blocked way now: one copy of the weights is enough
-}
-
-void FusedBlock::prepareBlocked()
-{
-    mixer.prepareBlocked();
-    fc1.prepareBlocked();
-    fc2.prepareBlocked();
 }
 
 torch::Tensor FusedBlock::operator()(torch::Tensor x) const
 {
     x = mixer(x);
     if (seW1.defined()) {
-        const bool blocked = x.is_mkldnn();
-        auto s = blocked ? at::adaptive_avg_pool2d(x, {1, 1}).to_dense().flatten(1) : x.mean({2, 3});   // [B, C]
-        s = torch::relu(torch::addmm(seB1, s, seW1.t()));
+        auto s = torch::relu(torch::addmm(seB1, x.mean({2, 3}), seW1.t()));   // [B, C/r]
         s = torch::sigmoid(torch::addmm(seB2, s, seW2.t()));
-        if (!blocked) {
-            x = x * s.unsqueeze(-1).unsqueeze(-1);
-        } else if (x.size(0) == 1) {
-            // oneDNN's multiply does not broadcast: one image's channel scales are a 1×1 depthwise conv.
-            const int64_t C = x.size(1);
-            x = at::mkldnn_convolution(x, s.reshape({C, 1, 1, 1}).contiguous().to_mkldnn(), {}, {0, 0}, {1, 1},
-                                       {1, 1}, C);
-        } else {
-            x = (x.to_dense() * s.unsqueeze(-1).unsqueeze(-1)).to_mkldnn();
-        }
+        x = x * s.unsqueeze(-1).unsqueeze(-1);
     }
     return x + fc2(torch::gelu(fc1(x)));
 }
 
-FusedRepVit::FusedRepVit(RepVitImpl& m)
+torch::Tensor FoldedRepVit::forward(const torch::Tensor& input) const
+{
+    auto x = stem2(torch::gelu(stem1(input)));
+    for (const auto& s : stages) {
+        if (s.hasDownsample) {
+            x = s.channel(s.spatial(s.pre(x)));
+            x = x + s.ffn2(torch::gelu(s.ffn1(x)));
+        }
+        for (const auto& b : s.blocks)
+            x = b(x);
+    }
+    return x;
+}
+
+FusedRepVit::FusedRepVit(RepVitImpl& m, int64_t imageSize)
 {
     torch::NoGradGuard ng;
-    stem1_ = fold(*m.stem->conv1);
-    stem2_ = fold(*m.stem->conv2);
+    net_.stem1 = fold(*m.stem->conv1);
+    net_.stem2 = fold(*m.stem->conv2);
     for (auto& s : *m.stages) {
         auto* st = s->as<RepVitStageImpl>();
         FusedStage fs;
@@ -112,37 +104,30 @@ FusedRepVit::FusedRepVit(RepVitImpl& m)
         }
         for (auto& b : *st->blocks)
             fs.blocks.push_back(foldBlock(*b->as<RepVitBlockImpl>()));
-        stages_.push_back(std::move(fs));
+        net_.stages.push_back(std::move(fs));
     }
-    blocked_ = at::hasMKLDNN() && stem1_.weight.device().is_cpu() && stem1_.weight.scalar_type() == torch::kFloat32;
-    if (blocked_) {
-        stem1_.prepareBlocked();
-        stem2_.prepareBlocked();
-        for (auto& s : stages_) {
-            if (s.hasDownsample) {
-                s.pre.prepareBlocked();
-                for (FusedConv* c : {&s.spatial, &s.channel, &s.ffn1, &s.ffn2})
-                    c->prepareBlocked();
-            }
-            for (auto& b : s.blocks)
-                b.prepareBlocked();
+#ifdef EMBERVLM_HAVE_DNNL
+    const auto& w = net_.stem1.weight;
+    if (w.device().is_cpu() && w.scalar_type() == torch::kFloat32) {
+        try {
+            auto chain = std::make_shared<DnnlRepVit>(net_);
+            chain->forward(torch::zeros({1, 3, imageSize, imageSize}));   // builds the common plan now
+            dnnl_ = std::move(chain);
+            net_ = FoldedRepVit{};   // the chain holds its own copy of the weights
+        } catch (const std::exception&) {
+            // oneDNN could not run this network here: LibTorch's ops still can.
         }
     }
+#else
+    (void)imageSize;
+#endif
 }
 
 torch::Tensor FusedRepVit::forward(const torch::Tensor& input) const
 {
-    const bool blocked = blocked_;
-    auto x = stem2_(torch::gelu(stem1_(blocked ? input.to(torch::kCPU, torch::kFloat32).contiguous().to_mkldnn() : input)));
-    for (const auto& s : stages_) {
-        if (s.hasDownsample) {
-            x = s.channel(s.spatial(s.pre(x)));
-            x = x + s.ffn2(torch::gelu(s.ffn1(x)));
-        }
-        for (const auto& b : s.blocks)
-            x = b(x);
-    }
-    return blocked ? x.to_dense() : x;
+    if (dnnl_)
+        return dnnl_->forward(input);
+    return net_.forward(input);
 }
 
 } // namespace ember

@@ -9,9 +9,7 @@ namespace ember {
 struct FusedConv {
     torch::Tensor weight, bias;
     int64_t stride = 1, pad = 0, groups = 1;
-    torch::Tensor blockedWeight;   // oneDNN's own layout for this conv (CPU); undefined elsewhere
     torch::Tensor operator()(const torch::Tensor& x) const;
-    void prepareBlocked();
 };
 
 struct FusedBlock {
@@ -19,7 +17,6 @@ struct FusedBlock {
     torch::Tensor seW1, seB1, seW2, seB2;          // undefined without SE
     FusedConv fc1, fc2;                            // channel mixer
     torch::Tensor operator()(torch::Tensor x) const;
-    void prepareBlocked();
 };
 
 struct FusedStage {
@@ -29,19 +26,28 @@ struct FusedStage {
     std::vector<FusedBlock> blocks;
 };
 
-// On the CPU, with LibTorch built with oneDNN, activations stay in oneDNN's blocked layout from
-// the first conv to the last and the weights are reordered once: no per-conv layout conversions.
+struct FoldedRepVit {
+    FusedConv stem1, stem2;
+    std::vector<FusedStage> stages;
+    torch::Tensor forward(const torch::Tensor& x) const;   // LibTorch ops, any device
+};
+
+class DnnlRepVit;
+
+// On a float CPU model in a build with oneDNN, the folded network runs as one oneDNN primitive
+// chain (vision_dnnl.h) and the LibTorch copy of its weights is dropped; elsewhere LibTorch runs it.
 class FusedRepVit {
 public:
     FusedRepVit() = default;
-    explicit FusedRepVit(RepVitImpl& trained);   // folds the module's current weights
+    // Folds the module's current weights; `imageSize` is the input the oneDNN chain is first built for.
+    explicit FusedRepVit(RepVitImpl& trained, int64_t imageSize = 224);
     torch::Tensor forward(const torch::Tensor& x) const;
-    bool empty() const { return stages_.empty(); }
+    bool empty() const { return !dnnl_ && net_.stages.empty(); }
+    bool usesOneDnn() const { return static_cast<bool>(dnnl_); }
 
 private:
-    FusedConv stem1_, stem2_;
-    std::vector<FusedStage> stages_;
-    bool blocked_ = false;
+    FoldedRepVit net_;
+    std::shared_ptr<const DnnlRepVit> dnnl_;
 };
 
 } // namespace ember

@@ -4,7 +4,7 @@ set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config
       libtorch-dev libopenblas0-pthread libopencv-dev nlohmann-json3-dev libicu-dev libsqlite3-dev
       qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite libqcustomplot-dev libqcustomplot2.1-qt6
-      libgl-dev libgloo-dev)
+      libgl-dev libgloo-dev libdnnl-dev)
 if [ "${1:-}" = "--tests" ]; then
   # The independent PyTorch reference the parity tests and benchmarks compare against.
   pkgs+=(python3-torch python3-numpy python3-opencv)

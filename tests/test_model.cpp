@@ -3,6 +3,7 @@
 #include "checkpoint.h"
 #include "decoder.h"
 #include "describe.h"
+#include "dnnl_matmul.h"
 #include "dropout.h"
 #include "engine.h"
 #include "model.h"
@@ -135,7 +136,8 @@ private Q_SLOTS:
     // The folded inference form of RepViT gives the training form's outputs within 1e-4.
     void reparameterisationMatches()
     {
-        for (const char* cfgJson : {"{}", kSmallConfig}) {
+        // The third: widths that are not multiples of oneDNN's 16-channel blocks.
+        for (const char* cfgJson : {"{}", kSmallConfig, R"({"vision_widths":[24,40,56,72],"vision_depths":[1,2,1,1]})"}) {
             ModelConfig cfg;
             cfg.applyOverrides(cfgJson);
             torch::manual_seed(5);
@@ -153,14 +155,43 @@ private Q_SLOTS:
             }
             vision->eval();
             torch::NoGradGuard ng;
-            auto x = torch::randn({2, 3, cfg.image_size, cfg.image_size});
-            auto a = vision->forward(x);
-            FusedRepVit fused(*vision);
-            auto b = fused.forward(x);
-            QCOMPARE(a.sizes().vec(), b.sizes().vec());
-            const double diff = (a - b).abs().max().item<double>();
-            qInfo() << "config" << cfgJson << "max |training - fused| =" << diff << "output std" << a.std().item<double>();
-            QVERIFY2(diff < 1e-4, qPrintable(QString::number(diff)));
+            FusedRepVit fused(*vision, cfg.image_size);
+            // Built with oneDNN, the folded network must run as its primitive chain, not fall back.
+            QCOMPARE(fused.usesOneDnn(), dnnlAvailable());
+            // Batch 2 and 1 at the model's size, then another size: each shape its own plan, the
+            // batch of 2 broadcasting its squeeze-excite scales per image.
+            for (auto shape : {std::vector<int64_t>{2, 3, cfg.image_size, cfg.image_size},
+                               std::vector<int64_t>{1, 3, cfg.image_size, cfg.image_size},
+                               std::vector<int64_t>{1, 3, 160, 160}, std::vector<int64_t>{2, 3, cfg.image_size, cfg.image_size}}) {
+                auto x = torch::randn(shape);
+                auto a = vision->forward(x);
+                auto b = fused.forward(x);
+                QCOMPARE(a.sizes().vec(), b.sizes().vec());
+                const double diff = (a - b).abs().max().item<double>();
+                qInfo() << "config" << cfgJson << "batch" << shape[0] << "size" << shape[2]
+                        << "max |training - fused| =" << diff << "output std" << a.std().item<double>();
+                QVERIFY2(diff < 1e-4, qPrintable(QString::number(diff)));
+            }
+        }
+    }
+
+    // Prompt products through oneDNN (when built in) equal LibTorch's addmm, for one row and many.
+    void multiRowLinearMatchesAddmm()
+    {
+        if (!dnnlAvailable())
+            QSKIP("built without oneDNN: PackedLinear::rows uses addmm itself");
+        torch::manual_seed(11);
+        for (auto [M, K, N] : {std::tuple<int64_t, int64_t, int64_t>{1, 64, 96}, {17, 384, 1152}, {65, 1536, 384},
+                               {3, 40, 7}}) {
+            auto x = torch::randn({M, K}), w = torch::randn({N, K}) * 0.05, b = torch::randn({N});
+            auto ref = torch::addmm(b, x, w.t());
+            auto y = torch::full({M, N}, std::nanf(""));
+            QVERIFY(dnnlLinearRows(x.data_ptr<float>(), w.data_ptr<float>(), b.data_ptr<float>(), y.data_ptr<float>(), M, K, N));
+            const double diff = (y - ref).abs().max().item<double>();
+            QVERIFY2(diff < 1e-4, qPrintable(QString("M=%1 K=%2 N=%3: %4").arg(M).arg(K).arg(N).arg(diff)));
+            // Without a bias, and the same shape again (the cached primitive).
+            QVERIFY(dnnlLinearRows(x.data_ptr<float>(), w.data_ptr<float>(), nullptr, y.data_ptr<float>(), M, K, N));
+            QVERIFY((y - torch::mm(x, w.t())).abs().max().item<double>() < 1e-4);
         }
     }
 

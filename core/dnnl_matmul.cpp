@@ -1,0 +1,92 @@
+#include "dnnl_matmul.h"
+
+#ifdef EMBERVLM_HAVE_DNNL
+#include <ATen/Parallel.h>
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <map>
+#include <mutex>
+#include <tuple>
+#endif
+
+namespace ember {
+
+#ifdef EMBERVLM_HAVE_DNNL
+namespace {
+
+using dnnl::memory;
+using Tag = memory::format_tag;
+constexpr auto f32 = memory::data_type::f32;
+
+struct Matmul {
+    memory::desc src, weights, bias, dst;
+    dnnl::matmul prim;
+};
+
+struct Matmuls {
+    dnnl::engine eng{dnnl::engine::kind::cpu, 0};
+    std::mutex mutex;
+    std::map<std::tuple<int64_t, int64_t, int64_t, bool>, Matmul> cache;
+
+    // One primitive per shape: a new row count costs about 0.2 ms once (kernel generation).
+    const Matmul& get(int64_t M, int64_t K, int64_t N, bool hasBias)
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        const auto key = std::make_tuple(M, K, N, hasBias);
+        auto it = cache.find(key);
+        if (it != cache.end())
+            return it->second;
+        if (cache.size() >= 512)
+            cache.clear();   // prompts of every length: keep the table bounded
+        Matmul m;
+        m.src = memory::desc({M, K}, f32, Tag::ab);
+        m.weights = memory::desc({K, N}, f32, Tag::ba);   // w[N,K] row-major, seen as [K,N]
+        m.bias = hasBias ? memory::desc({1, N}, f32, Tag::ab) : memory::desc();
+        m.dst = memory::desc({M, N}, f32, Tag::ab);
+        m.prim = dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(m.src, m.weights, m.bias, m.dst), eng));
+        return cache.emplace(key, std::move(m)).first->second;
+    }
+};
+
+Matmuls& matmuls()
+{
+    static Matmuls m;
+    return m;
+}
+
+} // namespace
+
+bool dnnlLinearRows(const float* x, const float* w, const float* b, float* y, int64_t M, int64_t K, int64_t N)
+{
+    auto& all = matmuls();
+    const Matmul& m = all.get(M, K, N, b != nullptr);
+    at::internal::lazy_init_num_threads();   // oneDNN's OpenMP threads: as many as LibTorch uses
+    dnnl::stream strm(all.eng);
+    std::unordered_map<int, memory> args{
+        {DNNL_ARG_SRC, memory(m.src, all.eng, const_cast<float*>(x))},
+        {DNNL_ARG_WEIGHTS, memory(m.weights, all.eng, const_cast<float*>(w))},
+        {DNNL_ARG_DST, memory(m.dst, all.eng, y)}};
+    if (b)
+        args.emplace(DNNL_ARG_BIAS, memory(m.bias, all.eng, const_cast<float*>(b)));
+    m.prim.execute(strm, args);
+    strm.wait();
+    return true;
+}
+
+bool dnnlAvailable()
+{
+    return true;
+}
+#else
+bool dnnlLinearRows(const float*, const float*, const float*, float*, int64_t, int64_t, int64_t)
+{
+    return false;
+}
+
+bool dnnlAvailable()
+{
+    return false;
+}
+#endif
+
+} // namespace ember

@@ -1,0 +1,30 @@
+#pragma once
+// The folded RepViT run as one fixed chain of oneDNN primitives, built once per input shape:
+// GELU and the residual adds ride on the convolutions as post-ops, the squeeze-excite scales are
+// an inner product and a broadcast multiply, activations stay in oneDNN's blocked layout and the
+// weights are reordered once. LibTorch's own oneDNN calls rebuild each primitive's descriptor on
+// every call and run GELU and the adds as separate passes over memory. Internal (torch); the
+// oneDNN headers stay in the .cpp.
+#include "reparam.h"
+
+#include <memory>
+
+namespace ember {
+
+class DnnlRepVit {
+public:
+    // Keeps its own copies of the weights. Throws std::runtime_error when oneDNN cannot run it.
+    explicit DnnlRepVit(const FoldedRepVit& net);
+    ~DnnlRepVit();
+    DnnlRepVit(const DnnlRepVit&) = delete;
+    DnnlRepVit& operator=(const DnnlRepVit&) = delete;
+
+    // [B,3,H,W] float CPU -> [B,C,H/32,W/32]. Thread-safe (one call runs at a time).
+    torch::Tensor forward(const torch::Tensor& x) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d;
+};
+
+} // namespace ember
