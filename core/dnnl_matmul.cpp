@@ -4,8 +4,10 @@
 #include <ATen/Parallel.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <cstdlib>
 #include <map>
 #include <mutex>
+#include <string>
 #include <tuple>
 #endif
 
@@ -58,6 +60,8 @@ Matmuls& matmuls()
 
 bool dnnlLinearRows(const float* x, const float* w, const float* b, float* y, int64_t M, int64_t K, int64_t N)
 {
+    if (!dnnlAvailable())
+        return false;
     auto& all = matmuls();
     const Matmul& m = all.get(M, K, N, b != nullptr);
     at::internal::lazy_init_num_threads();   // oneDNN's OpenMP threads: as many as LibTorch uses
@@ -75,7 +79,12 @@ bool dnnlLinearRows(const float* x, const float* w, const float* b, float* y, in
 
 bool dnnlAvailable()
 {
-    return true;
+    // EMBERVLM_ONEDNN=0 runs LibTorch's ops instead: for comparisons, and a way around a oneDNN fault.
+    static const bool on = [] {
+        const char* v = std::getenv("EMBERVLM_ONEDNN");
+        return !(v && std::string(v) == "0");
+    }();
+    return on;
 }
 #else
 bool dnnlLinearRows(const float*, const float*, const float*, float*, int64_t, int64_t, int64_t)

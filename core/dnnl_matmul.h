@@ -10,7 +10,8 @@ namespace ember {
 // nothing, in a build without oneDNN: the caller computes it another way.
 bool dnnlLinearRows(const float* x, const float* w, const float* b, float* y, int64_t M, int64_t K, int64_t N);
 
-// Whether this build has oneDNN (libdnnl-dev) for the products above and the vision chain.
+// Whether this build has oneDNN (libdnnl-dev) for the products above and the vision chain, and
+// the environment does not turn it off (EMBERVLM_ONEDNN=0).
 bool dnnlAvailable();
 
 } // namespace ember

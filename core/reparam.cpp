@@ -1,5 +1,6 @@
 #include "reparam.h"
 
+#include "dnnl_matmul.h"
 #ifdef EMBERVLM_HAVE_DNNL
 #include "vision_dnnl.h"
 #endif
@@ -86,7 +87,7 @@ torch::Tensor FoldedRepVit::forward(const torch::Tensor& input) const
     return x;
 }
 
-FusedRepVit::FusedRepVit(RepVitImpl& m, int64_t imageSize)
+FusedRepVit::FusedRepVit(RepVitImpl& m)
 {
     torch::NoGradGuard ng;
     net_.stem1 = fold(*m.stem->conv1);
@@ -108,18 +109,12 @@ FusedRepVit::FusedRepVit(RepVitImpl& m, int64_t imageSize)
     }
 #ifdef EMBERVLM_HAVE_DNNL
     const auto& w = net_.stem1.weight;
-    if (w.device().is_cpu() && w.scalar_type() == torch::kFloat32) {
-        try {
-            auto chain = std::make_shared<DnnlRepVit>(net_);
-            chain->forward(torch::zeros({1, 3, imageSize, imageSize}));   // builds the common plan now
-            dnnl_ = std::move(chain);
-            net_ = FoldedRepVit{};   // the chain holds its own copy of the weights
-        } catch (const std::exception&) {
-            // oneDNN could not run this network here: LibTorch's ops still can.
-        }
+    if (dnnlAvailable() && w.device().is_cpu() && w.scalar_type() == torch::kFloat32) {
+        // The chain builds its first plan on the first image (not at load: start-up time and
+        // memory) and keeps the weights from then on.
+        dnnl_ = std::make_shared<DnnlRepVit>(net_);
+        net_ = FoldedRepVit{};
     }
-#else
-    (void)imageSize;
 #endif
 }
 

@@ -39,8 +39,7 @@ class DnnlRepVit;
 class FusedRepVit {
 public:
     FusedRepVit() = default;
-    // Folds the module's current weights; `imageSize` is the input the oneDNN chain is first built for.
-    explicit FusedRepVit(RepVitImpl& trained, int64_t imageSize = 224);
+    explicit FusedRepVit(RepVitImpl& trained);   // folds the module's current weights
     torch::Tensor forward(const torch::Tensor& x) const;
     bool empty() const { return !dnnl_ && net_.stages.empty(); }
     bool usesOneDnn() const { return static_cast<bool>(dnnl_); }

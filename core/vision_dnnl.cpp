@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <iostream>
 #include <list>
 #include <mutex>
 
@@ -69,6 +70,8 @@ struct DnnlRepVit::Impl {
     };
     std::vector<Stage> stages;
     bool weightsStored = false;
+    FoldedRepVit fallback;   // LibTorch's ops: until the first plan is built, and for good if it fails
+    bool failed = false;
 
     mutable std::mutex mutex;
     mutable std::list<Plan> plans;   // most recently used first
@@ -298,6 +301,7 @@ struct DnnlRepVit::Impl {
                 c.weight.plain = c.bias.plain = torch::Tensor();
             for (auto& s : ses)
                 s.w1.plain = s.b1.plain = s.w2.plain = s.b2.plain = torch::Tensor();
+            fallback = FoldedRepVit{};
             weightsStored = true;
         }
         plans.push_front(std::move(plan));
@@ -310,6 +314,7 @@ struct DnnlRepVit::Impl {
 
 DnnlRepVit::DnnlRepVit(const FoldedRepVit& net) : d(std::make_unique<Impl>())
 {
+    d->fallback = net;   // shares the tensors' storage
     try {
         d->stem1 = d->addConv(net.stem1);
         d->stem2 = d->addConv(net.stem2);
@@ -339,8 +344,21 @@ torch::Tensor DnnlRepVit::forward(const torch::Tensor& input) const
     TORCH_CHECK(input.dim() == 4 && input.size(1) == 3, "vision input must be [B, 3, H, W]");
     auto x = input.to(torch::kCPU, torch::kFloat32).contiguous();
     std::lock_guard<std::mutex> lock(d->mutex);
+    if (d->failed)
+        return d->fallback.forward(x);
     try {
-        Plan& plan = d->planFor(x.size(0), x.size(2), x.size(3));
+        Plan* planPtr = nullptr;
+        try {
+            planPtr = &d->planFor(x.size(0), x.size(2), x.size(3));
+        } catch (const dnnl::error& e) {
+            if (d->weightsStored)
+                throw;
+            // oneDNN cannot run this network here: LibTorch's ops can, for good.
+            std::cerr << "oneDNN vision encoder unavailable (" << e.what() << "); using LibTorch's ops\n";
+            d->failed = true;
+            return d->fallback.forward(x);
+        }
+        Plan& plan = *planPtr;
         auto out = torch::empty(plan.outDims, torch::kFloat32);
         // oneDNN's OpenMP threads: as many as LibTorch uses, on whichever thread calls this (once
         // per thread, as LibTorch does: init_num_threads itself rebuilds a thread pool each time).

@@ -13,13 +13,16 @@ namespace ember {
 
 class DnnlRepVit {
 public:
-    // Keeps its own copies of the weights. Throws std::runtime_error when oneDNN cannot run it.
+    // Shares `net`'s weights until the first call has built its plan and reordered them into
+    // oneDNN's layouts; then only those copies remain. If that first plan cannot be built, every
+    // call runs `net` on LibTorch's ops instead.
     explicit DnnlRepVit(const FoldedRepVit& net);
     ~DnnlRepVit();
     DnnlRepVit(const DnnlRepVit&) = delete;
     DnnlRepVit& operator=(const DnnlRepVit&) = delete;
 
-    // [B,3,H,W] float CPU -> [B,C,H/32,W/32]. Thread-safe (one call runs at a time).
+    // [B,3,H,W] float CPU -> [B,C,H/32,W/32]. Thread-safe (one call runs at a time). Throws
+    // std::runtime_error when oneDNN fails on a later shape.
     torch::Tensor forward(const torch::Tensor& x) const;
 
 private:

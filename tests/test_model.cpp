@@ -155,7 +155,7 @@ private Q_SLOTS:
             }
             vision->eval();
             torch::NoGradGuard ng;
-            FusedRepVit fused(*vision, cfg.image_size);
+            FusedRepVit fused(*vision);
             // Built with oneDNN, the folded network must run as its primitive chain, not fall back.
             QCOMPARE(fused.usesOneDnn(), dnnlAvailable());
             // Batch 2 and 1 at the model's size, then another size: each shape its own plan, the
