@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <tuple>
@@ -28,10 +29,11 @@ struct Matmul {
 struct Matmuls {
     dnnl::engine eng{dnnl::engine::kind::cpu, 0};
     std::mutex mutex;
-    std::map<std::tuple<int64_t, int64_t, int64_t, bool>, Matmul> cache;
+    std::map<std::tuple<int64_t, int64_t, int64_t, bool>, std::shared_ptr<const Matmul>> cache;
 
     // One primitive per shape: a new row count costs about 0.2 ms once (kernel generation).
-    const Matmul& get(int64_t M, int64_t K, int64_t N, bool hasBias)
+    // Shared: a caller keeps its primitive while another thread's call clears the table.
+    std::shared_ptr<const Matmul> get(int64_t M, int64_t K, int64_t N, bool hasBias)
     {
         std::lock_guard<std::mutex> lock(mutex);
         const auto key = std::make_tuple(M, K, N, hasBias);
@@ -40,13 +42,15 @@ struct Matmuls {
             return it->second;
         if (cache.size() >= 512)
             cache.clear();   // prompts of every length: keep the table bounded
-        Matmul m;
+        auto p = std::make_shared<Matmul>();
+        Matmul& m = *p;
         m.src = memory::desc({M, K}, f32, Tag::ab);
         m.weights = memory::desc({K, N}, f32, Tag::ba);   // w[N,K] row-major, seen as [K,N]
         m.bias = hasBias ? memory::desc({1, N}, f32, Tag::ab) : memory::desc();
         m.dst = memory::desc({M, N}, f32, Tag::ab);
         m.prim = dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(m.src, m.weights, m.bias, m.dst), eng));
-        return cache.emplace(key, std::move(m)).first->second;
+        cache.emplace(key, p);
+        return p;
     }
 };
 
@@ -63,7 +67,8 @@ bool dnnlLinearRows(const float* x, const float* w, const float* b, float* y, in
     if (!dnnlAvailable())
         return false;
     auto& all = matmuls();
-    const Matmul& m = all.get(M, K, N, b != nullptr);
+    const auto mp = all.get(M, K, N, b != nullptr);
+    const Matmul& m = *mp;
     at::internal::lazy_init_num_threads();   // oneDNN's OpenMP threads: as many as LibTorch uses
     dnnl::stream strm(all.eng);
     std::unordered_map<int, memory> args{
