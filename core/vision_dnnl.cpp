@@ -277,8 +277,9 @@ struct DnnlRepVit::Impl {
         plan.width = W;
         Builder b{*this, plan, Buffers{eng, {}}, dnnl::stream(eng)};
         plan.input = memory({{B, 3, H, W}, f32, Tag::nchw}, eng, DNNL_MEMORY_NONE);
-        memory x = b.conv(stem1, plan.input, true);
-        x = b.conv(stem2, x, false);
+        memory stem = b.conv(stem1, plan.input, true);
+        memory x = b.conv(stem2, stem, false);
+        b.buffers.give(stem);
         for (const auto& s : stages) {
             if (s.hasDownsample) {
                 x = b.block(s.pre, x);
