@@ -6,6 +6,8 @@
 #include <iostream>
 #include <list>
 #include <mutex>
+#include <unordered_map>
+#include <vector>
 
 namespace ember {
 
@@ -70,7 +72,7 @@ struct DnnlRepVit::Impl {
     };
     std::vector<Stage> stages;
     bool weightsStored = false;
-    FoldedRepVit fallback;   // LibTorch's ops: until the first plan is built, and for good if it fails
+    FoldedRepVit fallback;   // kept until the first plan is built; run on LibTorch's ops if that fails
     bool failed = false;
 
     mutable std::mutex mutex;
