@@ -196,7 +196,13 @@ LanguageModelImpl::LanguageModelImpl(const ModelConfig& c) : cfg(c)
     drop = register_module("drop", torch::nn::Dropout(cfg.dropout));
 }
 
-torch::Tensor LanguageModelImpl::embed(const torch::Tensor& ids) const { return F::embedding(ids, wte->weight); }
+// A sparse gradient for the embedding: the tied head's dense gradient then takes the prompt's few
+// rows in place, instead of a second dense 77 MB gradient, zero-filled, being added to it. Where
+// the head gets no gradient the trainer makes it dense (training/fused_ops.h densifyGradients).
+torch::Tensor LanguageModelImpl::embed(const torch::Tensor& ids) const
+{
+    return F::embedding(ids, wte->weight, F::EmbeddingFuncOptions().sparse(true));
+}
 
 torch::Tensor LanguageModelImpl::logits(const torch::Tensor& hidden) const
 {

@@ -2,6 +2,7 @@
 #include "fused_ops.h"
 #include "losses.h"
 #include "metrics.h"
+#include "model.h"
 #include "schedule.h"
 
 #include <QtTest>
@@ -59,6 +60,45 @@ private Q_SLOTS:
         }
         QVERIFY(!frozenA.grad().defined());
         QVERIFY(torch::equal(frozenA, frozenB));
+    }
+
+    // The token embedding's gradient is sparse: added to the tied head's dense gradient it gives
+    // what a dense embedding gradient would; alone, densifyGradients makes it dense for clipping,
+    // the data-parallel average and AdamW.
+    void tiedEmbeddingGradient()
+    {
+        ember::ModelConfig cfg;
+        cfg.applyOverrides(R"({"n_embd":32,"n_head":2,"n_layer":1,"n_inner":64})");
+        torch::manual_seed(8);
+        ember::LanguageModel lm(cfg);
+        const auto ids = torch::tensor({{5L, 9L, 5L, 300L}});   // token 5 twice: its rows add up
+        auto& w = lm->wte->weight;
+        auto denseGrad = [&](bool withHead) {
+            auto e = torch::embedding(w, ids);   // LibTorch's dense gradient
+            auto loss = withHead ? torch::matmul(e, w.t()).pow(2).mean() : e.pow(2).sum();
+            return torch::autograd::grad({loss}, {w})[0];
+        };
+        for (bool withHead : {true, false}) {
+            w.mutable_grad() = torch::Tensor();
+            auto e = lm->embed(ids);
+            (withHead ? lm->logits(e).pow(2).mean() : e.pow(2).sum()).backward();
+            QCOMPARE(w.grad().is_sparse(), !withHead);
+            densifyGradients({w});
+            QVERIFY(!w.grad().is_sparse());
+            const auto ref = denseGrad(withHead);
+            QVERIFY2((w.grad() - ref).abs().max().item<double>() < 1e-6, withHead ? "with head" : "embedding only");
+            QVERIFY(ref.abs().sum().item<double>() > 0);
+        }
+        // AdamW takes a sparse gradient as its dense equivalent.
+        auto a = torch::randn({6, 3}).requires_grad_(true), b = a.detach().clone().requires_grad_(true);
+        ember::train::FusedAdamW opt({a}, torch::optim::AdamWOptions(1e-2));
+        ember::train::FusedAdamW ref({b}, torch::optim::AdamWOptions(1e-2));
+        torch::embedding(a, torch::tensor({1L, 4L}), -1, false, true).sum().backward();
+        b.mutable_grad() = a.grad().to_dense();
+        QVERIFY(a.grad().is_sparse());
+        opt.step();
+        ref.step();
+        QVERIFY(torch::equal(a, b));
     }
 
     void softTargets()

@@ -49,6 +49,13 @@ torch::Tensor tokenCrossEntropy(const torch::Tensor& logits, const torch::Tensor
     return TokenCrossEntropy::apply(logits.contiguous(), t);
 }
 
+void densifyGradients(const std::vector<torch::Tensor>& params)
+{
+    for (auto p : params)
+        if (p.grad().defined() && p.grad().is_sparse())
+            p.mutable_grad() = p.grad().to_dense();
+}
+
 void FusedAdamW::clearGradients()
 {
     for (auto& group : param_groups_)
@@ -66,11 +73,11 @@ torch::Tensor FusedAdamW::step(LossClosure closure)
     }
     for (auto& group : param_groups_) {
         auto& o = static_cast<torch::optim::AdamWOptions&>(group.options());
+        densifyGradients(group.params());
         for (auto& p : group.params()) {
             if (!p.grad().defined())
                 continue;
             const auto& grad = p.grad();
-            TORCH_CHECK(!grad.is_sparse(), "AdamW does not support sparse gradients");
             const bool fused = !o.amsgrad() && p.device().is_cpu() && p.scalar_type() == torch::kFloat32 &&
                                p.is_contiguous() && grad.is_contiguous() && grad.scalar_type() == torch::kFloat32;
             const auto key = c10::guts::to_string(p.unsafeGetTensorImpl());

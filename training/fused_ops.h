@@ -12,6 +12,10 @@ torch::Tensor tokenCrossEntropy(const torch::Tensor& logits, const torch::Tensor
 
 // torch::optim::AdamW with the whole update of each CPU float parameter in one pass over its
 // values. Same options, same state (so checkpoints of either load into the other).
+// Replaces sparse gradients (the token embedding's, when the tied head had none) with dense ones,
+// which clipping, the data-parallel average and AdamW expect.
+void densifyGradients(const std::vector<torch::Tensor>& params);
+
 class FusedAdamW : public torch::optim::AdamW {
 public:
     using torch::optim::AdamW::AdamW;

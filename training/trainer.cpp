@@ -468,6 +468,7 @@ TrainResult runTraining(const TrainerOptions& o)
             for (auto& p : allTrainable)
                 if (p.requires_grad())
                     withGrad.push_back(p);
+            densifyGradients(withGrad);
             if (dp) {
                 dp->averageGradients(withGrad);
                 loss = dp->averageScalar(loss);
