@@ -157,8 +157,8 @@ int runDemoCommand(const std::vector<std::string>& args)
          {"warmup_steps", 5}, {"eval_split", "none"}, {"lm_max_positions", 128}},
         {{"batch_size", 32}, {"max_steps", steps(30)}, {"lr", 1e-3}, {"freeze", {"vision"}}, {"warmup_steps", 5},
          {"eval_split", "none"}, {"lm_max_positions", 128}},
-        {{"batch_size", 32}, {"max_steps", steps(300)}, {"lr", 1e-3}, {"grad_clip", 5.0}, {"freeze", {"vision"}}, {"warmup_steps", 10},
-         {"reasoning_text_weight", 0.0}, {"eval_split", "val"}, {"eval_batches", 5}, {"eval_every", steps(100)}},
+        {{"batch_size", 32}, {"max_steps", steps(450)}, {"lr", 1e-3}, {"grad_clip", 5.0}, {"freeze", {"vision"}}, {"warmup_steps", 10},
+         {"reasoning_text_weight", 0.0}, {"eval_split", "val"}, {"eval_batches", 5}, {"eval_every", steps(150)}},
         {{"batch_size", 32}, {"max_steps", steps(40)}, {"lr", 5e-4}, {"freeze", {"vision"}}, {"warmup_steps", 5},
          {"reasoning_text_weight", 0.2}, {"eval_split", "val"}, {"eval_batches", 5}, {"lm_max_positions", 128}},
     };
