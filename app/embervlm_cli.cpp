@@ -40,7 +40,9 @@ const char* kUsage =
     "            [--world-size N --rank R --master HOST:PORT]   data-parallel over processes (Gloo)\n"
     "  eval      -w WS --checkpoint C [--split val] [--json]   selection, reasoning and text metrics\n"
     "  demo      -w WS                                         demo world + the four stages of lite + test metrics\n"
-    "common: --threads N  --device cpu|cuda  --resize resize|crop|pad\n";
+    "common: --threads N  --device cpu|cuda  --resize resize|crop|pad\n"
+    "environment: EMBERVLM_ISA=avx512|avx2|generic runs a lower CPU path than this CPU's (oneDNN and\n"
+    "             OpenBLAS follow); EMBERVLM_ONEDNN=0 runs LibTorch's ops instead of oneDNN's\n";
 
 ModelConfig configFrom(const Args& a)
 {
@@ -72,8 +74,9 @@ int cmdInfo(const Args& a)
     ModelConfig cfg;
     std::vector<std::pair<std::string, int64_t>> counts;
     std::string name;
+    setComputeThreads(static_cast<int>(a.getInt("--threads", 0)));
+    Engine engine(a.get("--device", "cpu"));
     if (a.has("--checkpoint")) {
-        Engine engine(a.get("--device", "cpu"));
         engine.loadCheckpoint(a.get("--checkpoint"));
         cfg = engine.config();
         counts = engine.info().components;
@@ -82,7 +85,10 @@ int cmdInfo(const Args& a)
         cfg = configFrom(a);
         counts = componentParameters(cfg);
         name = "preset " + cfg.preset;
+        engine.initRandom(cfg, 0);
     }
+    // What this CPU runs for this model: the kernels' level, oneDNN's, and the chosen paths.
+    const ComputePath path = engine.computePath();
     const auto flops = componentFlops(cfg);
     if (a.has("--json")) {
         json j{{"name", name}, {"config", json::parse(cfg.toJson())}};
@@ -94,6 +100,9 @@ int cmdInfo(const Args& a)
             totalF += flops[i].second;
         }
         j["total"] = {{"parameters", total}, {"flops", totalF}};
+        j["compute"] = {{"isa", path.isa},         {"onednn_isa", path.onednn}, {"openblas", path.openblas},
+                        {"vision", path.vision},   {"prompt_products", path.promptProducts},
+                        {"threads", computeThreads()}};
         std::cout << j.dump(2) << "\n";
         return 0;
     }
@@ -109,6 +118,11 @@ int cmdInfo(const Args& a)
         totalF += flops[i].second;
     }
     std::printf("%-16s %14lld %12s %14.3f\n", "total", static_cast<long long>(total), fmtCount(total).c_str(), totalF / 1e9);
+    std::cout << "\ncpu path         " << path.isa << ", " << computeThreads() << " threads\n"
+              << "oneDNN           " << path.onednn << "\n"
+              << "OpenBLAS         " << path.openblas << "\n"
+              << "vision encoder   " << path.vision << "\n"
+              << "prompt products  " << path.promptProducts << "\n";
     return 0;
 }
 

@@ -101,7 +101,14 @@ def main():
     image = torch.from_numpy(ref.np.fromfile(a.image_f32, dtype=ref.np.float32).reshape(1, 3, S, S).copy())
     image8 = image.repeat(8, 1, 1, 1)
     lm = model.language_model
-    out = {"threads": torch.get_num_threads()}
+    # The eager side's CPU path, beside the engine's (ATen's kernels, oneDNN's and BLAS's level).
+    out = {"threads": torch.get_num_threads(),
+           "torch": {"version": torch.__version__,
+                     "aten_cpu_capability": torch.backends.cpu.get_cpu_capability()
+                     if hasattr(torch.backends, "cpu") and hasattr(torch.backends.cpu, "get_cpu_capability")
+                     else os.environ.get("ATEN_CPU_CAPABILITY", "auto"),
+                     "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA", "all"),
+                     "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "auto")}}
 
     with torch.no_grad():
         vmap, vis = visual_tokens(model, image)

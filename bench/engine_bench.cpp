@@ -14,6 +14,7 @@
 #include "workspace.h"
 
 #include <nlohmann/json.hpp>
+#include "cpu_isa.h"
 
 #include <algorithm>
 #include <chrono>
@@ -298,6 +299,7 @@ int main(int argc, char** argv)
             return 1;
         }
         out["eager_prefill_positions"] = eagerOut["prefill_positions"];
+        out["eager_torch"] = eagerOut.value("torch", json());
     }
 
     // Engine figures. Vision uses the engine's own folded encoder; prefill the packed decoder's
@@ -431,6 +433,19 @@ int main(int argc, char** argv)
     out["engine"] = engineFig;
     if (eager)
         out["comparison"] = cmp;
+    // The machine and the code that ran: every figure belongs to one CPU path.
+    {
+        const ComputePath path = engine.computePath();
+        const char* aten = std::getenv("ATEN_CPU_CAPABILITY");
+        out["machine"] = {{"cpu", cpuModelName()},         {"isa", path.isa},
+                          {"onednn_isa", path.onednn},     {"openblas_coretype", path.openblas},
+                          {"aten_cpu_capability", aten ? aten : "auto"},
+                          {"vision", path.vision},         {"prompt_products", path.promptProducts},
+                          {"decode_kernels", std::string("own (") + isaName(activeIsa()) + ")"}};
+        if (engineFig.contains("decode_tokens_per_s") && out.contains("decode_bound_tokens_per_s"))
+            out["decode_fraction_of_bound"] =
+                engineFig["decode_tokens_per_s"].get<double>() / out["decode_bound_tokens_per_s"].get<double>();
+    }
     std::remove(ckpt.c_str());
     std::remove((dir + "/image.f32").c_str());
     rmdir(dir.c_str());

@@ -3,6 +3,7 @@
 // selection's 17 positions) OpenBLAS reaches a third of this machine's speed; oneDNN's brgemm
 // kernels read the weights where they lie (row-major [out, in], no packed copy). Torch-free.
 #include <cstdint>
+#include <string>
 
 namespace ember {
 
@@ -13,5 +14,12 @@ bool dnnlLinearRows(const float* x, const float* w, const float* b, float* y, in
 // Whether this build has oneDNN (libdnnl-dev) for the products above and the vision chain, and
 // the environment does not turn it off (EMBERVLM_ONEDNN=0).
 bool dnnlAvailable();
+
+// What runs the prompt products: "oneDNN matmul at avx2 (gemm:jit)" (the implementation of the
+// most recent new shape), or "LibTorch (OpenBLAS; why)" when oneDNN is off or refused a product
+// it would run in reference code.
+std::string dnnlMatmulPath();
+// oneDNN's ISA as it runs now ("avx512_core_vnni", "avx2", ...).
+std::string dnnlIsa();
 
 } // namespace ember

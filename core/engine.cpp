@@ -1,6 +1,8 @@
 #include "engine.h"
 
 #include "checkpoint.h"
+#include "cpu_isa.h"
+#include "dnnl_matmul.h"
 #include "decoder.h"
 #include "model.h"
 #include "reparam.h"
@@ -10,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <numeric>
 #include <mutex>
@@ -272,6 +275,29 @@ ModelInfo Engine::info() const
 {
     std::lock_guard<std::mutex> lock(d->mutex);
     return d->info;
+}
+
+ComputePath Engine::computePath()
+{
+    std::lock_guard<std::mutex> lock(d->mutex);
+    d->requireModel();
+    torch::NoGradGuard ng;
+    const int64_t S = d->model->cfg.image_size, C = d->model->cfg.n_embd;
+    if (d->device.is_cpu() && !d->fusedVision.chainInUse() && d->fusedVision.usesOneDnn())
+        d->fusedVision.forward(torch::zeros({1, 3, S, S}));
+    if (d->device.is_cpu()) {
+        // One product of a robot selection's shape: oneDNN picks (or refuses) its kernel here.
+        std::vector<float> x(17 * C, 0.f), w(3 * C * C, 0.f), y(17 * 3 * C);
+        dnnlLinearRows(x.data(), w.data(), nullptr, y.data(), 17, C, 3 * C);
+    }
+    ComputePath p;
+    p.isa = isaSummary();
+    p.onednn = dnnlIsa();
+    const char* blas = std::getenv("OPENBLAS_CORETYPE");
+    p.openblas = blas ? blas : "auto";
+    p.vision = d->device.is_cpu() ? d->fusedVision.path() : "LibTorch ops on " + d->device.str();
+    p.promptProducts = d->device.is_cpu() ? dnnlMatmulPath() : "LibTorch on " + d->device.str();
+    return p;
 }
 
 ModelConfig Engine::config() const

@@ -80,6 +80,15 @@ struct ModelInfo {
     std::vector<std::string> robotLabels;
 };
 
+// Which code runs the heavy parts on this machine (logs, `embervlm info`, the benchmarks).
+struct ComputePath {
+    std::string isa;              // our kernels' level and the CPU: "avx2 (forced by EMBERVLM_ISA; ...) on AMD EPYC"
+    std::string onednn;           // oneDNN's ISA as it runs ("avx512_core_vnni", "avx2", ...)
+    std::string openblas;         // OPENBLAS_CORETYPE, or "auto"
+    std::string vision;           // "oneDNN chain at avx2: jit:avx2 x40 ..." or "LibTorch ops (why)"
+    std::string promptProducts;   // "oneDNN matmul at avx2 (gemm:jit)" or "LibTorch (OpenBLAS; why)"
+};
+
 class Engine {
 public:
     // device "" picks CUDA when this LibTorch has it, else the CPU; or "cpu", "cuda", "cuda:1".
@@ -94,6 +103,9 @@ public:
     void saveCheckpoint(const std::string& path) const;
     bool hasModel() const;
     ModelInfo info() const;
+    // Runs the vision encoder and one prompt product once, if nothing has run them yet, so that
+    // what oneDNN picks here is known. Throws without a model.
+    ComputePath computePath();
     // Weight format of the language model's one-token path on the CPU: "f32" (default), "bf16"
     // or "int8" (per-row scales). Applies to the current model and to models loaded later.
     void setWeightFormat(const std::string& format);

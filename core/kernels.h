@@ -1,7 +1,8 @@
 #pragma once
 // Matrix-vector kernels for one-token decoding. BLAS's sgemv runs a one-row product at a third
 // of this machine's memory bandwidth; decoding is bound by reading weights, so these stream each
-// weight row once, in parallel over rows. Torch-free.
+// weight row once, in parallel over rows. Each picks its instruction set at run time (cpu_isa.h).
+// Torch-free interface.
 #include <cstdint>
 
 namespace ember::kernels {
@@ -15,13 +16,13 @@ void gemvBF16(const uint16_t* W, const float* x, const float* bias, float* y, in
 // Same with int8 weights and one float scale per row: y[n] = scale[n] * dot(W[n,:], x) + bias[n].
 void gemvI8(const int8_t* W, const float* scale, const float* x, const float* bias, float* y, int64_t N, int64_t K);
 
-// y[n] = sum_k W[n, k] * x[k] exactly in int32, with unsigned 8-bit x (AVX-512 VNNI: 64
-// multiply-adds per instruction). False, and nothing written, when the CPU lacks VNNI or K is not
-// a multiple of 64.
-bool gemvS8U8(const int8_t* W, const uint8_t* x, int32_t* y, int64_t N, int64_t K);
+// y[n] = sum_k W[n, k] * x[k] exactly in int32, with unsigned 8-bit x, on every path (AVX-512
+// VNNI: 64 multiply-adds per instruction; AVX2: 16-bit products summed in pairs; portable loops).
+// The result is the same integer whichever path ran.
+void gemvS8U8(const int8_t* W, const uint8_t* x, int32_t* y, int64_t N, int64_t K);
 
 // One query against n cached positions of one head: out[D] = softmax(scale * K q) V, with K and V
-// rows D floats apart (D a multiple of 16 takes the AVX-512 path). `scores` holds n floats.
+// rows D floats apart (D a multiple of 16 takes the AVX-512 path, of 8 the AVX2 one). `scores` holds n floats.
 void attendF32(const float* q, const float* K, const float* V, float* out, float* scores, int64_t n, int64_t D,
                float scale);
 
@@ -29,7 +30,7 @@ void attendF32(const float* q, const float* K, const float* V, float* out, float
 void rowsF32(const float* W, const float* x, const int32_t* rows, float* y, int64_t count, int64_t K);
 
 // Softmax cross-entropy over rows of logits [R, V]: lse[r] = log(sum(exp(row))) and
-// loss[r] = lse[r] - row[target[r]]. One read of the logits (AVX-512 where the CPU has it).
+// loss[r] = lse[r] - row[target[r]]. One read of the logits (AVX-512 or AVX2 where the level allows).
 void softmaxCrossEntropyRows(const float* logits, const int64_t* target, float* lse, float* loss, int64_t R, int64_t V);
 // Its gradient: grad[r, j] = scale * (exp(logits[r, j] - lse[r]) - (j == target[r])).
 void softmaxCrossEntropyGrad(const float* logits, const int64_t* target, const float* lse, float scale, float* grad,

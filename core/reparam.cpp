@@ -118,6 +118,35 @@ FusedRepVit::FusedRepVit(RepVitImpl& m)
 #endif
 }
 
+bool FusedRepVit::chainInUse() const
+{
+#ifdef EMBERVLM_HAVE_DNNL
+    return dnnl_ && dnnl_->chainInUse();
+#else
+    return false;
+#endif
+}
+
+std::string FusedRepVit::path() const
+{
+#ifdef EMBERVLM_HAVE_DNNL
+    if (dnnl_)
+        return dnnl_->path();
+    return dnnlAvailable() ? "LibTorch ops" : "LibTorch ops (oneDNN chain off: EMBERVLM_ONEDNN=0)";
+#else
+    return "LibTorch ops (built without oneDNN)";
+#endif
+}
+
+std::vector<std::string> FusedRepVit::implementations() const
+{
+#ifdef EMBERVLM_HAVE_DNNL
+    if (dnnl_)
+        return dnnl_->implementations();
+#endif
+    return {};
+}
+
 torch::Tensor FusedRepVit::forward(const torch::Tensor& input) const
 {
     if (dnnl_)

@@ -42,7 +42,13 @@ public:
     explicit FusedRepVit(RepVitImpl& trained);   // folds the module's current weights
     torch::Tensor forward(const torch::Tensor& x) const;
     bool empty() const { return !dnnl_ && net_.stages.empty(); }
+    // oneDNN was tried (built in, float CPU weights, not EMBERVLM_ONEDNN=0); whether its chain
+    // runs after the first image is chainInUse().
     bool usesOneDnn() const { return static_cast<bool>(dnnl_); }
+    bool chainInUse() const;
+    // "oneDNN chain at avx2: jit:avx2 x40 ...", "LibTorch ops (why)", or "LibTorch ops".
+    std::string path() const;
+    std::vector<std::string> implementations() const;
 
 private:
     FoldedRepVit net_;

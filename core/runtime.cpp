@@ -1,5 +1,6 @@
 #include "runtime.h"
 
+#include "cpu_isa.h"
 #include "image.h"
 
 #include <ATen/Parallel.h>
@@ -20,15 +21,17 @@ namespace {
 
 // OpenBLAS's own CPU detection fails on some current CPUs (and under some hypervisors) and falls
 // back to its SSE3 "Prescott" kernels, about 4x slower for matrix products than the AVX-512 or
-// AVX2 ones the CPU can run. Name the kernel family from what the CPU reports.
+// AVX2 ones the CPU can run. Name the kernel family from the active level (cpu_isa.h), which
+// EMBERVLM_ISA may lower: then OpenBLAS runs what a CPU of that level would.
 const char* openblasCoreType()
 {
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
-        return "SkylakeX";
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        return "Haswell";
+#if defined(__x86_64__) || defined(__i386__)
+    switch (activeIsa()) {
+    case Isa::Avx512: return "SkylakeX";
+    case Isa::Avx2: return "Haswell";
+    case Isa::Generic: return detectedIsa() == Isa::Generic ? nullptr : "Prescott";
+    }
+#endif
     return nullptr;
 }
 
@@ -86,16 +89,29 @@ void ensureFastRuntime(int argc, char** argv)
     if (!std::getenv("OPENCV_IO_MAX_IMAGE_PIXELS"))
         setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxImagePixels).c_str(), 1);
     const char* core = std::getenv("OPENBLAS_CORETYPE") ? nullptr : openblasCoreType();
+    // A forced lower level caps oneDNN too (LibTorch's convolutions and ours share libdnnl), unless
+    // the user named oneDNN's level themselves.
+    const char* dnnlCap =
+        std::getenv("ONEDNN_MAX_CPU_ISA") || std::getenv("DNNL_MAX_CPU_ISA") ? nullptr : onednnIsaCap(activeIsa());
+    // And LibTorch's own vectorised kernels (ATen's CPU capability), so that training and the
+    // eager baseline also run what such a CPU runs.
+    const char* atenCap = std::getenv("ATEN_CPU_CAPABILITY") || !dnnlCap ? nullptr
+                          : activeIsa() == Isa::Avx2                      ? "avx2"
+                                                                           : "default";
     // OpenBLAS's own worker threads spin (sched_yield) for a long while after each product and take
     // the cores from LibTorch's OpenMP workers running the next op: a third of a robot selection
     // went to yielding. The shortest timeout sends them to sleep at once.
     const bool blasTimeout = std::getenv("OPENBLAS_THREAD_TIMEOUT") == nullptr;
-    if ((passive && !core && !blasTimeout) || std::getenv("EMBERVLM_REEXECUTED")) {
+    if ((passive && !core && !blasTimeout && !dnnlCap && !atenCap) || std::getenv("EMBERVLM_REEXECUTED")) {
         keepFreedMemory();
         return;
     }
     if (core)
         setenv("OPENBLAS_CORETYPE", core, 1);
+    if (dnnlCap)
+        setenv("ONEDNN_MAX_CPU_ISA", dnnlCap, 1);
+    if (atenCap)
+        setenv("ATEN_CPU_CAPABILITY", atenCap, 1);
     if (blasTimeout)
         setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1);
     setenv("OMP_WAIT_POLICY", "PASSIVE", 1);

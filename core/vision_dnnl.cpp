@@ -1,10 +1,14 @@
 #include "vision_dnnl.h"
 
+#include "dnnl_support.h"
+
 #include <ATen/Parallel.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <functional>
 #include <iostream>
 #include <list>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -43,24 +47,44 @@ struct BlockSpec {
 struct Op {
     dnnl::primitive prim;
     std::unordered_map<int, memory> args;
+    std::function<void()> run;   // our own loop in place of a primitive (when set)
 };
+
+// x[b, c, :, :] *= scale[b, c] on a channel-blocked tensor (nChw8c / nChw16c, channels padded to
+// the block): where oneDNN has no jit broadcast multiply (SSE4.1), this loop runs instead of its
+// reference one.
+void scaleChannelsBlocked(float* x, const float* scale, int64_t B, int64_t C, int64_t HW, int64_t block)
+{
+    const int64_t blocks = (C + block - 1) / block;
+    at::parallel_for(0, B * blocks, 1, [&](int64_t begin, int64_t end) {
+        float s[16];
+        for (int64_t i = begin; i < end; ++i) {
+            const int64_t b = i / blocks, cb = i % blocks;
+            for (int64_t l = 0; l < block; ++l) {
+                const int64_t c = cb * block + l;
+                s[l] = c < C ? scale[b * C + c] : 0.f;
+            }
+            float* p = x + i * HW * block;
+            for (int64_t j = 0; j < HW; ++j, p += block)
+                for (int64_t l = 0; l < block; ++l)
+                    p[l] *= s[l];
+        }
+    });
+}
 
 struct Plan {
     int64_t batch = 0, height = 0, width = 0;
     memory input, output;   // the caller's tensors, set per call
     memory::dims outDims;
     std::vector<Op> ops;
+    std::map<std::string, int> impls;   // what oneDNN runs, and how often per image
 };
 
-memory::desc blocked(const memory::dims& d)
-{
-    return {d, f32, Tag::nChw16c};
-}
 
 } // namespace
 
 struct DnnlRepVit::Impl {
-    dnnl::engine eng{dnnl::engine::kind::cpu, 0};
+    dnnl::engine eng = onednn::engine();
     std::vector<ConvSpec> convs;
     std::vector<SeSpec> ses;
     int stem1 = -1, stem2 = -1;
@@ -72,8 +96,23 @@ struct DnnlRepVit::Impl {
     };
     std::vector<Stage> stages;
     bool weightsStored = false;
+    // The blocked layout of the activations: the one oneDNN's jit kernels take at its ISA (16
+    // channels on AVX-512, 8 below); 8 on AVX-512 too when a width has no 16-channel jit kernel
+    // (a small stem), where oneDNN's AVX2 kernels run it.
+    Tag tag = onednn::blockedTag();
+
+    // After a failed first plan: the copies it made so far go; the plain tensors stay for `fallback`.
+    void dropStoredWeights()
+    {
+        for (auto& c : convs)
+            c.weight.stored = c.bias.stored = memory();
+        for (auto& s : ses)
+            s.w1.stored = s.b1.stored = s.w2.stored = s.b2.stored = memory();
+    }
     FoldedRepVit fallback;   // kept until the first plan is built; run on LibTorch's ops if that fails
     bool failed = false;
+    std::string failure;     // why, when failed
+    bool warnedLaterReference = false;
 
     mutable std::mutex mutex;
     mutable std::list<Plan> plans;   // most recently used first
@@ -163,6 +202,20 @@ struct DnnlRepVit::Impl {
         Plan& plan;
         Buffers buffers;
         dnnl::stream strm;
+        bool strict;   // the first plan: refuse reference kernels (LibTorch's ops run instead)
+
+        memory::desc blocked(const memory::dims& dims) const { return {dims, f32, impl.tag}; }
+        int64_t block() const { return impl.tag == Tag::nChw16c ? 16 : 8; }
+
+        // Records what oneDNN picked; a reference kernel ends the first plan.
+        template <class PrimitiveDesc>
+        void check(const PrimitiveDesc& pd, const char* what)
+        {
+            std::string impl = pd.impl_info_str();
+            if (strict)
+                impl = onednn::checkedImpl(pd, what);
+            plan.impls[impl] += 1;
+        }
 
         // dst = conv(src) [+ dst when `accumulate`] [then GELU when `gelu`].
         memory conv(int index, const memory& src, bool gelu, const memory* accumulate = nullptr)
@@ -186,6 +239,7 @@ struct DnnlRepVit::Impl {
             dnnl::primitive_attr attr;
             attr.set_post_ops(po);
             dnnl::convolution_forward::primitive_desc pd(desc, attr, impl.eng);
+            check(pd, c.groups == 1 ? "convolution" : "depthwise convolution");
             memory dst = accumulate ? *accumulate : buffers.take(pd.dst_desc());
             Op op{dnnl::convolution_forward(pd),
                   {{DNNL_ARG_SRC, src},
@@ -206,6 +260,7 @@ struct DnnlRepVit::Impl {
                                                  x.get_desc(), blocked({B, s.channels, 1, 1}), {xd[2], xd[3]},
                                                  {xd[2], xd[3]}, {0, 0}, {0, 0});
             dnnl::pooling_forward::primitive_desc poolPd(poolDesc, impl.eng);
+            check(poolPd, "squeeze-excite pooling");
             memory pooled(poolPd.dst_desc(), impl.eng);
             plan.ops.push_back({dnnl::pooling_forward(poolPd), {{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, pooled}}});
 
@@ -219,6 +274,7 @@ struct DnnlRepVit::Impl {
                 dnnl::primitive_attr attr;
                 attr.set_post_ops(po);
                 dnnl::inner_product_forward::primitive_desc pd(desc, attr, impl.eng);
+                check(pd, "squeeze-excite inner product");
                 memory dst(pd.dst_desc(), impl.eng);
                 plan.ops.push_back({dnnl::inner_product_forward(pd),
                                     {{DNNL_ARG_SRC, src},
@@ -231,18 +287,34 @@ struct DnnlRepVit::Impl {
                                          dnnl::algorithm::eltwise_relu);
             memory scale = innerProduct(hidden, s.w2, s.b2, {s.channels, s.reduced}, s.channels,
                                         dnnl::algorithm::eltwise_logistic);
-            // The [B, C] scales as a blocked [B, C, 1, 1], the only broadcast oneDNN's jit multiply
-            // takes. With C a multiple of 16 the two layouts are the same bytes.
+            // oneDNN's jit broadcast multiply takes the [B, C] scales as a blocked [B, C, 1, 1]; with C
+            // a multiple of the block the two layouts are the same bytes.
             memory scale4;
-            if (s.channels % 16 == 0) {
+            const bool sameBytes = s.channels % block() == 0;
+            if (sameBytes)
                 scale4 = memory(blocked({B, s.channels, 1, 1}), impl.eng, scale.get_data_handle());
-            } else {
-                memory plain({{B, s.channels, 1, 1}, f32, Tag::nchw}, impl.eng, scale.get_data_handle());
+            else
                 scale4 = memory(blocked({B, s.channels, 1, 1}), impl.eng);
-                plan.ops.push_back({dnnl::reorder(plain, scale4), {{DNNL_ARG_FROM, plain}, {DNNL_ARG_TO, scale4}}});
-            }
             dnnl::binary::desc mulDesc(dnnl::algorithm::binary_mul, x.get_desc(), scale4.get_desc(), x.get_desc());
             dnnl::binary::primitive_desc mulPd(mulDesc, impl.eng);
+            if (onednn::isReference(mulPd.impl_info_str())) {
+                // No jit kernel (SSE4.1): our loop, straight from the plain [B, C] scales.
+                const int64_t C = s.channels, HW = xd[2] * xd[3], blk = block();
+                plan.ops.push_back({{}, {}, [x, scale, B, C, HW, blk] {
+                                        scaleChannelsBlocked(static_cast<float*>(x.get_data_handle()),
+                                                             static_cast<const float*>(scale.get_data_handle()), B, C,
+                                                             HW, blk);
+                                    }});
+                plan.impls["own:scale_channels"] += 1;
+                return;
+            }
+            check(mulPd, "squeeze-excite multiply");
+            if (!sameBytes) {
+                memory plain({{B, s.channels, 1, 1}, f32, Tag::nchw}, impl.eng, scale.get_data_handle());
+                dnnl::reorder::primitive_desc rpd(plain, scale4);
+                check(rpd, "squeeze-excite scale reorder");
+                plan.ops.push_back({dnnl::reorder(rpd), {{DNNL_ARG_FROM, plain}, {DNNL_ARG_TO, scale4}}});
+            }
             plan.ops.push_back({dnnl::binary(mulPd),
                                 {{DNNL_ARG_SRC_0, x}, {DNNL_ARG_SRC_1, scale4}, {DNNL_ARG_DST, x}}});
         }
@@ -277,7 +349,7 @@ struct DnnlRepVit::Impl {
         plan.batch = B;
         plan.height = H;
         plan.width = W;
-        Builder b{*this, plan, Buffers{eng, {}}, dnnl::stream(eng)};
+        Builder b{*this, plan, Buffers{eng, {}}, dnnl::stream(eng), !weightsStored};
         plan.input = memory({{B, 3, H, W}, f32, Tag::nchw}, eng, DNNL_MEMORY_NONE);
         memory stem = b.conv(stem1, plan.input, true);
         memory x = b.conv(stem2, stem, false);
@@ -296,8 +368,18 @@ struct DnnlRepVit::Impl {
         }
         plan.outDims = x.get_desc().dims();
         plan.output = memory({plan.outDims, f32, Tag::nchw}, eng, DNNL_MEMORY_NONE);
-        plan.ops.push_back({dnnl::reorder(x, plan.output), {{DNNL_ARG_FROM, x}, {DNNL_ARG_TO, plan.output}}});
+        dnnl::reorder::primitive_desc outPd(x, plan.output);
+        b.check(outPd, "output reorder");
+        plan.ops.push_back({dnnl::reorder(outPd), {{DNNL_ARG_FROM, x}, {DNNL_ARG_TO, plan.output}}});
         b.strm.wait();
+        if (!b.strict && !warnedLaterReference)
+            for (const auto& [name, count] : plan.impls)
+                if (onednn::isReference(name)) {
+                    warnedLaterReference = true;
+                    std::cerr << "oneDNN vision encoder: " << B << "x" << H << "x" << W
+                              << " runs a reference kernel (" << name << ")\n";
+                    break;
+                }
         if (!weightsStored) {
             // Every weight now has its oneDNN copy: the plain tensors can go.
             for (auto& c : convs)
@@ -342,6 +424,35 @@ DnnlRepVit::DnnlRepVit(const FoldedRepVit& net) : d(std::make_unique<Impl>())
 
 DnnlRepVit::~DnnlRepVit() = default;
 
+std::string DnnlRepVit::path() const
+{
+    std::lock_guard<std::mutex> lock(d->mutex);
+    if (d->failed)
+        return "LibTorch ops (" + d->failure + ")";
+    if (d->plans.empty())
+        return "oneDNN chain (not built yet)";
+    std::string s = "oneDNN chain at " + onednn::effectiveIsaName() + ":";
+    for (const auto& [name, count] : d->plans.front().impls)
+        s += " " + name + " x" + std::to_string(count);
+    return s;
+}
+
+bool DnnlRepVit::chainInUse() const
+{
+    std::lock_guard<std::mutex> lock(d->mutex);
+    return !d->failed && !d->plans.empty();
+}
+
+std::vector<std::string> DnnlRepVit::implementations() const
+{
+    std::lock_guard<std::mutex> lock(d->mutex);
+    std::vector<std::string> out;
+    if (!d->failed && !d->plans.empty())
+        for (const auto& kv : d->plans.front().impls)
+            out.push_back(kv.first);
+    return out;
+}
+
 torch::Tensor DnnlRepVit::forward(const torch::Tensor& input) const
 {
     TORCH_CHECK(input.dim() == 4 && input.size(1) == 3, "vision input must be [B, 3, H, W]");
@@ -352,13 +463,24 @@ torch::Tensor DnnlRepVit::forward(const torch::Tensor& input) const
     try {
         Plan* planPtr = nullptr;
         try {
-            planPtr = &d->planFor(x.size(0), x.size(2), x.size(3));
-        } catch (const dnnl::error& e) {
-            if (d->weightsStored)
+            try {
+                planPtr = &d->planFor(x.size(0), x.size(2), x.size(3));
+            } catch (const onednn::ReferenceKernel&) {
+                if (d->weightsStored || d->tag != Tag::nChw16c)
+                    throw;
+                d->dropStoredWeights();
+                d->tag = Tag::nChw8c;
+                planPtr = &d->planFor(x.size(0), x.size(2), x.size(3));
+            }
+        } catch (const std::exception& e) {
+            const bool reference = dynamic_cast<const onednn::ReferenceKernel*>(&e) != nullptr;
+            if (d->weightsStored || !(reference || dynamic_cast<const dnnl::error*>(&e)))
                 throw;
-            // oneDNN cannot run this network here: LibTorch's ops can, for good.
-            std::cerr << "oneDNN vision encoder unavailable (" << e.what() << "); using LibTorch's ops\n";
+            // oneDNN cannot run this network (fast) here: LibTorch's ops can, for good.
             d->failed = true;
+            d->failure = e.what();
+            d->dropStoredWeights();
+            std::cerr << "oneDNN vision encoder not used: " << d->failure << "; running LibTorch's ops\n";
             return d->fallback.forward(x);
         }
         Plan& plan = *planPtr;
@@ -369,8 +491,14 @@ torch::Tensor DnnlRepVit::forward(const torch::Tensor& input) const
         dnnl::stream strm(d->eng);
         plan.input.set_data_handle(x.data_ptr());
         plan.output.set_data_handle(out.data_ptr());
-        for (auto& op : plan.ops)
-            op.prim.execute(strm, op.args);
+        for (auto& op : plan.ops) {
+            if (op.run) {
+                strm.wait();   // a CPU stream runs in order; wait makes that explicit for our loop
+                op.run();
+            } else {
+                op.prim.execute(strm, op.args);
+            }
+        }
         strm.wait();
         return out;
     } catch (const dnnl::error& e) {

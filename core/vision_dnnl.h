@@ -8,6 +8,8 @@
 #include "reparam.h"
 
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace ember {
 
@@ -24,6 +26,14 @@ public:
     // [B,3,H,W] float CPU -> [B,C,H/32,W/32]. Thread-safe (one call runs at a time). Throws
     // std::runtime_error when oneDNN fails on a later shape.
     torch::Tensor forward(const torch::Tensor& x) const;
+
+    // What runs: "oneDNN chain at avx2: jit:avx2 x40 ..." (the most recent plan's implementations
+    // and how often each runs per image), or "LibTorch ops (why)" once the first plan was refused.
+    std::string path() const;
+    // A plan is built and in use (false before the first image and after a refused first plan).
+    bool chainInUse() const;
+    // The implementation names of the most recent plan (empty when none is in use).
+    std::vector<std::string> implementations() const;
 
 private:
     struct Impl;

@@ -1,7 +1,9 @@
 // The `embervlm` command line: outputs and exit codes, run as a user would run it.
+#include "cpu_isa.h"
 #include "tokenizer.h"
 
 #include <QFile>
+#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -16,9 +18,15 @@ struct Run {
     QByteArray out, err;
 };
 
-Run embervlm(const QStringList& args)
+Run embervlm(const QStringList& args, const QStringList& env = {})
 {
     QProcess p;
+    if (!env.isEmpty()) {
+        auto e = QProcessEnvironment::systemEnvironment();
+        for (const auto& kv : env)
+            e.insert(kv.section('=', 0, 0), kv.section('=', 1));
+        p.setProcessEnvironment(e);
+    }
     p.start(QStringLiteral(EMBERVLM_BIN_DIR "/embervlm"), args);
     Run r;
     if (!p.waitForFinished(300000)) {
@@ -144,6 +152,62 @@ private Q_SLOTS:
         const auto j = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(j["total"].toObject()["parameters"].toInteger(), qint64(36611686));
         QVERIFY(j["components"].toObject()["vision"].toObject()["flops"].toDouble() > 1e9);
+    }
+
+    // What a user on a CPU of each level gets (issue 13): `select` on a base model runs the vision
+    // chain and the prompt products in oneDNN's jit kernels, no `ref` implementation anywhere
+    // (ONEDNN_VERBOSE lists every primitive executed), and `info` names the path.
+    void selectRunsNoReferenceKernel_data()
+    {
+        QTest::addColumn<QString>("level");
+        QTest::newRow("this cpu") << QString();
+        QTest::newRow("avx2") << QString("avx2");
+        QTest::newRow("generic") << QString("generic");
+    }
+
+    void selectRunsNoReferenceKernel()
+    {
+        QFETCH(QString, level);
+        ember::Isa isa = ember::detectedIsa();
+        if (!level.isEmpty() && (!ember::parseIsa(level.toStdString(), isa) || isa >= ember::detectedIsa()))
+            QSKIP("this CPU's own level: the first row");
+        const QString base = dir_.path() + "/base.safetensors";
+        if (!QFile::exists(base)) {
+            auto r = embervlm({"init", "--preset", "base", "--seed", "1", "-o", base});
+            QVERIFY2(r.code == 0, r.err.constData());
+        }
+        QImage img(320, 240, QImage::Format_RGB888);
+        img.fill(QColor(40, 120, 200));
+        const QString imgPath = dir_.path() + "/hull.png";
+        QVERIFY(img.save(imgPath));
+        QStringList env{"ONEDNN_VERBOSE=1"};
+        if (!level.isEmpty())
+            env << "EMBERVLM_ISA=" + level;
+        auto r = embervlm({"select", "--checkpoint", base, "--image", imgPath, "--task", "Inspect a ship hull", "--json"}, env);
+        QVERIFY2(r.code == 0, r.err.constData());
+        int convolutions = 0, matmuls = 0;
+        QString isaLine;
+        for (const QByteArray& line : r.out.split('\n')) {
+            const auto f = QString::fromUtf8(line).split(',');
+            if (f.size() >= 4 && f[0] == "onednn_verbose" && f[1] == "info" && f[2].startsWith("cpu") && line.contains("isa:"))
+                isaLine = line;
+            if (f.size() < 5 || f[0] != "onednn_verbose" || f[1] != "exec")
+                continue;
+            QVERIFY2(!f[4].startsWith("ref") && !f[4].contains(":ref"), line.constData());
+            convolutions += f[3] == "convolution";
+            matmuls += f[3] == "matmul";
+        }
+        qInfo() << (level.isEmpty() ? "this cpu" : level) << isaLine << convolutions << "convolutions," << matmuls << "matmuls";
+        QVERIFY2(convolutions > 20, "the vision chain ran in oneDNN");
+        QVERIFY(matmuls > 0);
+        if (!level.isEmpty())
+            QVERIFY2(!isaLine.contains("AVX-512"), qPrintable(isaLine));
+        auto info = embervlm({"info", "--checkpoint", base, "--json"}, env.mid(1));
+        QVERIFY2(info.code == 0, info.err.constData());
+        const auto compute = QJsonDocument::fromJson(info.out).object()["compute"].toObject();
+        QVERIFY2(compute["vision"].toString().startsWith("oneDNN chain at"), qPrintable(compute["vision"].toString()));
+        QVERIFY(compute["prompt_products"].toString().startsWith("oneDNN matmul"));
+        QVERIFY(compute["isa"].toString().startsWith(level.isEmpty() ? QString(ember::isaName(ember::detectedIsa())) : level));
     }
 
 private:

@@ -1,15 +1,18 @@
 // The LibTorch model against the independent PyTorch reference, number by number, plus the
 // re-parameterised vision form, the KV cache, padding and the presets.
 #include "checkpoint.h"
+#include "cpu_isa.h"
 #include "decoder.h"
 #include "describe.h"
 #include "dnnl_matmul.h"
 #include "dropout.h"
 #include "engine.h"
+#include "kernels.h"
 #include "model.h"
 #include "reparam.h"
 #include "runtime.h"
 #include "sampling.h"
+#include "isa_variant.h"
 #include "python_ref.h"
 
 #include <QFile>
@@ -44,6 +47,25 @@ QString writeImage(const QString& dir, int w, int h)
     return path;
 }
 
+// A RepViT with trained-looking statistics (BatchNorm's running mean and variance away from 0 and
+// 1), in eval mode.
+RepVit randomVision(const ModelConfig& cfg, uint64_t seed)
+{
+    torch::manual_seed(seed);
+    RepVit vision(cfg);
+    torch::NoGradGuard ng;
+    for (auto& [name, t] : stateDict(*vision)) {
+        if (name.find("running_var") != std::string::npos) t.uniform_(0.5, 1.5);
+        else if (name.find("running_mean") != std::string::npos) t.normal_(0, 0.1);
+        else if (name.find("num_batches") != std::string::npos) t.zero_();
+        else if (name.find("bn.weight") != std::string::npos) t.uniform_(0.5, 1.5);
+        else if (t.dim() == 4) t.normal_(0, 0.5 / std::sqrt(static_cast<double>(t[0].numel())));
+        else t.normal_(0, 0.1);
+    }
+    vision->eval();
+    return vision;
+}
+
 QString idsArg(const std::vector<int>& ids)
 {
     QStringList s;
@@ -60,6 +82,9 @@ class TestModel final : public QObject {
 private Q_SLOTS:
     void initTestCase()
     {
+        if (const QString skip = isaVariantSkipReason(); !skip.isEmpty())
+            QSKIP(qPrintable(skip));
+        qInfo() << "cpu path:" << isaSummary().c_str();
         setComputeThreads(0);
         QVERIFY(dir_.isValid());
         image_ = writeImage(dir_.path(), 301, 197);
@@ -140,20 +165,7 @@ private Q_SLOTS:
         for (const char* cfgJson : {"{}", kSmallConfig, R"({"vision_widths":[24,40,56,72],"vision_depths":[1,2,1,1]})"}) {
             ModelConfig cfg;
             cfg.applyOverrides(cfgJson);
-            torch::manual_seed(5);
-            RepVit vision(cfg);
-            {
-                torch::NoGradGuard ng;
-                for (auto& [name, t] : stateDict(*vision)) {
-                    if (name.find("running_var") != std::string::npos) t.uniform_(0.5, 1.5);
-                    else if (name.find("running_mean") != std::string::npos) t.normal_(0, 0.1);
-                    else if (name.find("num_batches") != std::string::npos) t.zero_();
-                    else if (name.find("bn.weight") != std::string::npos) t.uniform_(0.5, 1.5);
-                    else if (t.dim() == 4) t.normal_(0, 0.5 / std::sqrt(static_cast<double>(t[0].numel())));
-                    else t.normal_(0, 0.1);
-                }
-            }
-            vision->eval();
+            RepVit vision = randomVision(cfg, 5);
             torch::NoGradGuard ng;
             FusedRepVit fused(*vision);
             // Built with oneDNN, the folded network must run as its primitive chain, not fall back.
@@ -192,6 +204,92 @@ private Q_SLOTS:
             // Without a bias, and the same shape again (the cached primitive).
             QVERIFY(dnnlLinearRows(x.data_ptr<float>(), w.data_ptr<float>(), nullptr, y.data_ptr<float>(), M, K, N));
             QVERIFY((y - torch::mm(x, w.t())).abs().max().item<double>() < 1e-4);
+        }
+    }
+
+    // At every level the vision chain and the prompt products run oneDNN's jit kernels (oneDNN has
+    // them from SSE4.1 up), never its reference code; without oneDNN, LibTorch's ops.
+    void fastPathsRunNoReferenceKernel()
+    {
+        ModelConfig cfg;   // base: the channel counts a user's model has
+        RepVit vision = randomVision(cfg, 3);
+        torch::NoGradGuard ng;
+        FusedRepVit fused(*vision);
+        const auto input = torch::rand({1, 3, cfg.image_size, cfg.image_size});
+        auto out = fused.forward(input);
+        auto ref = vision->forward(input);
+        const double diff = (ref - out).abs().max().item<double>(), scale = ref.abs().max().item<double>();
+        QVERIFY2(diff < 1e-4 * (1 + scale), qPrintable(QString("max diff %1 at max |x| %2").arg(diff).arg(scale)));
+        qInfo() << "vision:" << fused.path().c_str();
+        if (!dnnlAvailable()) {
+            QVERIFY(!fused.chainInUse());
+            return;
+        }
+        QVERIFY2(fused.chainInUse(), fused.path().c_str());
+        QVERIFY(!fused.implementations().empty());
+        for (const auto& impl : fused.implementations())
+            QVERIFY2(impl.rfind("ref", 0) != 0 && impl.find(":ref") == std::string::npos, impl.c_str());
+        std::vector<float> x(17 * 384, 0.1f), w(1152 * 384, 0.01f), y(17 * 1152);
+        QVERIFY(dnnlLinearRows(x.data(), w.data(), nullptr, y.data(), 17, 384, 1152));
+        const std::string mm = dnnlMatmulPath();
+        qInfo() << "prompt products:" << mm.c_str();
+        QVERIFY2(mm.rfind("oneDNN matmul", 0) == 0 && mm.find("ref") == std::string::npos, mm.c_str());
+        // The chain's blocks match the ISA oneDNN runs: 16 channels on AVX-512, 8 below.
+        if (activeIsa() < Isa::Avx512)
+            QVERIFY2(dnnlIsa().rfind("avx512", 0) != 0, dnnlIsa().c_str());
+    }
+
+    // Each SIMD kernel at this process's level against a plain loop: the screen's integer sums
+    // exactly (its error bound relies on that), the float kernels to rounding.
+    void kernelsMatchPortableLoops()
+    {
+        torch::manual_seed(9);
+        for (int64_t K : {384, 48, 40}) {   // 64-, 16- and 8-multiples: VNNI, AVX2, portable tails
+            const int64_t N = 37;
+            auto W = torch::randint(-127, 128, {N, K}, torch::kInt8);
+            auto x = torch::randint(0, 256, {K}, torch::kUInt8);
+            std::vector<int32_t> y(N, -1);
+            kernels::gemvS8U8(W.data_ptr<int8_t>(), x.data_ptr<uint8_t>(), y.data(), N, K);
+            auto expect = torch::mv(W.to(torch::kInt64), x.to(torch::kInt64));
+            for (int64_t n = 0; n < N; ++n)
+                QCOMPARE(static_cast<int64_t>(y[n]), expect[n].item<int64_t>());
+        }
+        for (int64_t D : {64, 24, 5}) {
+            const int64_t n = 13;
+            auto q = torch::randn({D}), K = torch::randn({n, D}), V = torch::randn({n, D});
+            std::vector<float> out(D), scores(n);
+            kernels::attendF32(q.data_ptr<float>(), K.data_ptr<float>(), V.data_ptr<float>(), out.data(), scores.data(),
+                               n, D, 0.125f);
+            auto expect = torch::mv(V.t(), torch::softmax(torch::mv(K, q) * 0.125, 0));
+            for (int64_t i = 0; i < D; ++i)
+                QVERIFY(std::abs(out[i] - expect[i].item<float>()) < 1e-5);
+        }
+        {
+            const int64_t R = 3, V = 1003;
+            auto logits = torch::randn({R, V}) * 4;
+            auto target = torch::tensor(std::vector<int64_t>{5, 1002, 0});
+            std::vector<float> lse(R), loss(R);
+            kernels::softmaxCrossEntropyRows(logits.data_ptr<float>(), target.data_ptr<int64_t>(), lse.data(), loss.data(), R, V);
+            auto expectLse = torch::logsumexp(logits.to(torch::kFloat64), 1);
+            for (int64_t r = 0; r < R; ++r)
+                QVERIFY(std::abs(lse[r] - expectLse[r].item<double>()) < 1e-4);
+            auto grad = torch::empty({R, V});
+            kernels::softmaxCrossEntropyGrad(logits.data_ptr<float>(), target.data_ptr<int64_t>(), lse.data(), 0.5f,
+                                             grad.data_ptr<float>(), R, V);
+            auto expectGrad = (torch::softmax(logits, 1) - torch::one_hot(target, V).to(torch::kFloat32)) * 0.5;
+            QVERIFY((grad - expectGrad).abs().max().item<double>() < 1e-6);
+        }
+        {
+            const int64_t n = 1000 + 7;
+            auto p = torch::randn({n}), g = torch::randn({n}), m = torch::randn({n}) * 0.1, v = torch::rand({n});
+            auto p2 = p.clone(), m2 = m.clone(), v2 = v.clone();
+            kernels::adamwStep(p.data_ptr<float>(), g.data_ptr<float>(), m.data_ptr<float>(), v.data_ptr<float>(), n,
+                               0.999f, 0.9f, 0.95f, 0.01f, 0.7f, 1e-8f);
+            m2 = m2 * 0.9 + g * 0.1;
+            v2 = v2 * 0.95 + g * g * 0.05;
+            p2 = p2 * 0.999 - 0.01 * m2 / (v2.sqrt() / 0.7 + 1e-8);
+            QVERIFY((p - p2).abs().max().item<double>() < 1e-5);
+            QVERIFY((m - m2).abs().max().item<double>() < 1e-6);
         }
     }
 

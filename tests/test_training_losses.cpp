@@ -1,5 +1,6 @@
 // Losses, schedule and metrics against values worked out by hand.
 #include "fused_ops.h"
+#include "isa_variant.h"
 #include "losses.h"
 #include "metrics.h"
 #include "model.h"
@@ -19,6 +20,13 @@ class TestTrainingLosses final : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase()
+    {
+        if (const QString skip = isaVariantSkipReason(); !skip.isEmpty())
+            QSKIP(qPrintable(skip));
+        qInfo() << "cpu path:" << ember::isaSummary().c_str();
+    }
+
     // The one-pass cross-entropy gives LibTorch's loss and gradient (a vocabulary that is not a
     // multiple of 16 exercises the vector tail; large logits the overflow guard).
     void tokenCrossEntropyMatchesLibTorch()
