@@ -111,15 +111,6 @@ void layerNorm(const float* x, const torch::Tensor& w, const torch::Tensor& b, d
         y[i] = (x[i] - m) * inv * wp[i] + bp[i];
 }
 
-void geluTanh(float* x, int64_t n)
-{
-    const float k = 0.7978845608028654f;   // sqrt(2 / pi)
-    for (int64_t i = 0; i < n; ++i) {
-        const float v = x[i];
-        x[i] = 0.5f * v * (1.f + std::tanh(k * (v + 0.044715f * v * v * v)));
-    }
-}
-
 float dot(const float* a, const float* b, int64_t n)
 {
     float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -253,7 +244,7 @@ torch::Tensor FastDecoder::step(const torch::Tensor& embedding, KVCache& cache) 
             x[i] += t[i];
         layerNorm(x.data(), L.ln2w, L.ln2b, eps_, a.data(), C);
         L.fc1.apply(a.data(), m.data());
-        geluTanh(m.data(), inner);
+        kernels::geluTanh(m.data(), inner);
         L.fc2.apply(m.data(), t.data());
         for (int64_t i = 0; i < C; ++i)
             x[i] += t[i];
@@ -310,7 +301,9 @@ torch::Tensor FastDecoder::prefill(const torch::Tensor& embeds, KVCache& cache) 
         }
         x += L.out.rows(y);
         norm(x, L.ln2w, L.ln2b, a);
-        x += L.fc2.rows(torch::gelu(L.fc1.rows(a), "tanh"));
+        auto hidden = L.fc1.rows(a);
+        kernels::geluTanh(hidden.data_ptr<float>(), hidden.numel());
+        x += L.fc2.rows(hidden);
     }
     cache.length = total;
     auto out = torch::empty({C}, torch::kFloat32);

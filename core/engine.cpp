@@ -3,6 +3,7 @@
 #include "checkpoint.h"
 #include "cpu_isa.h"
 #include "dnnl_matmul.h"
+#include "kernels.h"
 #include "decoder.h"
 #include "model.h"
 #include "reparam.h"
@@ -62,14 +63,17 @@ std::vector<int> topIndices(const std::vector<float>& v, int k)
     return top;
 }
 
-// sum(exp(l - mx)); terms below e^-40 of the largest change nothing a float shows and are skipped.
+// sum(exp(l - mx)) over the vocabulary, once per generated token.
 double softmaxDenominator(const std::vector<float>& logits, float mx)
 {
-    double z = 0;
-    for (float l : logits)
-        if (l - mx > -40.f)
-            z += std::exp(static_cast<double>(l - mx));
-    return z > 0 ? z : 1.0;
+    double z = kernels::sumExp(logits.data(), static_cast<int64_t>(logits.size()), mx);
+    if (!std::isfinite(z)) {   // NaN or infinite logits: those terms count as impossible
+        z = 0;
+        for (float l : logits)
+            if (l - mx > -40.f)
+                z += std::exp(static_cast<double>(l - mx));
+    }
+    return z > 0 && std::isfinite(z) ? z : 1.0;
 }
 
 torch::Device pickDevice(const std::string& name)

@@ -124,6 +124,30 @@ void expScaledRow(const float* x, int64_t V, float lse, float scale, float* g)
 
 } // namespace
 
+void geluTanh(float* x, int64_t n)
+{
+    at::parallel_for(0, n, 1 << 14, [&](int64_t b, int64_t e) {
+#if EMBER_X86
+        if (level() == Isa::Avx512)
+            return avx512::geluTanh(x, b, e);
+        if (level() >= Isa::Avx2)
+            return avx2::geluTanh(x, b, e);
+#endif
+        generic::geluTanh(x, b, e);
+    });
+}
+
+double sumExp(const float* x, int64_t n, float shift)
+{
+#if EMBER_X86
+    if (level() == Isa::Avx512)
+        return avx512::sumExp(x, n, shift);
+    if (level() >= Isa::Avx2)
+        return avx2::sumExp(x, n, shift);
+#endif
+    return generic::sumExp(x, n, shift);
+}
+
 void softmaxCrossEntropyRows(const float* logits, const int64_t* target, float* lse, float* loss, int64_t R, int64_t V)
 {
     at::parallel_for(0, R, 1, [&](int64_t b, int64_t e) {

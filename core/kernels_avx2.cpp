@@ -197,6 +197,37 @@ EMBER_AVX2 inline float hmax(__m256 v)
     return _mm_cvtss_f32(m);
 }
 
+// 0.5 v (1 + tanh(u)) = v / (1 + exp(-2u)), u = sqrt(2/pi) (v + 0.044715 v^3).
+EMBER_AVX2 void geluTanh(float* x, int64_t b, int64_t e)
+{
+    const __m256 k2 = _mm256_set1_ps(-2.f * 0.7978845608028654f), c = _mm256_set1_ps(0.044715f);
+    const __m256 one = _mm256_set1_ps(1.f);
+    int64_t i = b;
+    for (; i + 8 <= e; i += 8) {
+        const __m256 v = _mm256_loadu_ps(x + i);
+        const __m256 inner = _mm256_fmadd_ps(_mm256_mul_ps(c, v), _mm256_mul_ps(v, v), v);
+        const __m256 t = exp8(_mm256_mul_ps(k2, inner));
+        _mm256_storeu_ps(x + i, _mm256_div_ps(v, _mm256_add_ps(one, t)));
+    }
+    generic::geluTanh(x, i, e);
+}
+
+EMBER_AVX2 double sumExp(const float* x, int64_t n, float shift)
+{
+    const __m256 m = _mm256_set1_ps(shift);
+    double z = 0;
+    int64_t j = 0;
+    while (j + 8 <= n) {
+        __m256 acc = _mm256_setzero_ps();
+        for (const int64_t stop = std::min(n, j + 1024) & ~int64_t(7); j < stop; j += 8)
+            acc = _mm256_add_ps(acc, exp8(_mm256_sub_ps(_mm256_loadu_ps(x + j), m)));
+        z += hsum(acc);
+    }
+    for (; j < n; ++j)
+        z += std::exp(static_cast<double>(x[j] - shift));
+    return z;
+}
+
 EMBER_AVX2 float logSumExp(const float* x, int64_t V)
 {
     const int64_t V8 = V & ~int64_t(7);

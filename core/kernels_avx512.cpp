@@ -127,6 +127,37 @@ __attribute__((target("avx512f"))) inline __m512 exp512(__m512 x)
     return _mm512_scalef_ps(p, n);
 }
 
+// 0.5 v (1 + tanh(u)) = v / (1 + exp(-2u)), u = sqrt(2/pi) (v + 0.044715 v^3).
+__attribute__((target("avx512f"))) void geluTanh(float* x, int64_t b, int64_t e)
+{
+    const __m512 k2 = _mm512_set1_ps(-2.f * 0.7978845608028654f), c = _mm512_set1_ps(0.044715f);
+    const __m512 one = _mm512_set1_ps(1.f);
+    int64_t i = b;
+    for (; i + 16 <= e; i += 16) {
+        const __m512 v = _mm512_loadu_ps(x + i);
+        const __m512 inner = _mm512_fmadd_ps(_mm512_mul_ps(c, v), _mm512_mul_ps(v, v), v);
+        const __m512 t = exp512(_mm512_mul_ps(k2, inner));
+        _mm512_storeu_ps(x + i, _mm512_div_ps(v, _mm512_add_ps(one, t)));
+    }
+    generic::geluTanh(x, i, e);
+}
+
+__attribute__((target("avx512f"))) double sumExp(const float* x, int64_t n, float shift)
+{
+    const __m512 m = _mm512_set1_ps(shift);
+    double z = 0;
+    int64_t j = 0;
+    while (j + 16 <= n) {
+        __m512 acc = _mm512_setzero_ps();
+        for (const int64_t stop = std::min(n, j + 1024) & ~int64_t(15); j < stop; j += 16)
+            acc = _mm512_add_ps(acc, exp512(_mm512_sub_ps(_mm512_loadu_ps(x + j), m)));
+        z += _mm512_reduce_add_ps(acc);
+    }
+    for (; j < n; ++j)
+        z += std::exp(static_cast<double>(x[j] - shift));
+    return z;
+}
+
 __attribute__((target("avx512f"))) float logSumExp(const float* x, int64_t V)
 {
     const int64_t V16 = V & ~int64_t(15);

@@ -78,6 +78,24 @@ void attend(const float* q, const float* K, const float* V, float* out, float* s
         out[i] /= z;
 }
 
+void geluTanh(float* x, int64_t b, int64_t e)
+{
+    const float k = 0.7978845608028654f;   // sqrt(2 / pi)
+    for (int64_t i = b; i < e; ++i) {
+        const float v = x[i];
+        x[i] = 0.5f * v * (1.f + std::tanh(k * (v + 0.044715f * v * v * v)));
+    }
+}
+
+double sumExp(const float* x, int64_t n, float shift)
+{
+    double z = 0;
+    for (int64_t j = 0; j < n; ++j)
+        if (x[j] - shift > -40.f)   // smaller terms change nothing a float shows
+            z += std::exp(static_cast<double>(x[j] - shift));
+    return z;
+}
+
 float logSumExp(const float* x, int64_t V)
 {
     const float mx = *std::max_element(x, x + V);

@@ -15,6 +15,10 @@ namespace ember::kernels {
 
 // Portable loops: the generic level, and every CPU that is not x86.
 namespace generic {
+// GPT-2's tanh GELU in place over [b, e).
+void geluTanh(float* x, int64_t b, int64_t e);
+// sum_j exp(x[j] - shift), float terms gathered in double every 1024.
+double sumExp(const float* x, int64_t n, float shift);
 void rowsF32(const float* W, const float* x, const float* bias, float* y, int64_t begin, int64_t end, int64_t K);
 void rowsBF16(const uint16_t* W, const float* x, const float* bias, float* y, int64_t begin, int64_t end, int64_t K);
 void rowsI8(const int8_t* W, const float* scale, const float* x, const float* bias, float* y, int64_t begin,
@@ -31,6 +35,10 @@ int64_t adamw(float* p, const float* g, float* m, float* v, int64_t b, int64_t e
 #if EMBER_X86
 // AVX2 + FMA (Haswell and later, every AMD Zen).
 namespace avx2 {
+// GPT-2's tanh GELU in place over [b, e).
+void geluTanh(float* x, int64_t b, int64_t e);
+// sum_j exp(x[j] - shift), float terms gathered in double every 1024.
+double sumExp(const float* x, int64_t n, float shift);
 void rowsF32(const float* W, const float* x, const float* bias, float* y, int64_t begin, int64_t end, int64_t K);
 void rowsBF16(const uint16_t* W, const float* x, const float* bias, float* y, int64_t begin, int64_t end, int64_t K);
 void rowsI8(const int8_t* W, const float* scale, const float* x, const float* bias, float* y, int64_t begin,
@@ -49,6 +57,10 @@ int64_t adamw(float* p, const float* g, float* m, float* v, int64_t b, int64_t e
 
 // AVX-512 F/BW/VL/DQ (Skylake-SP, Ice Lake, Zen 4 and later); VNNI where noted.
 namespace avx512 {
+// GPT-2's tanh GELU in place over [b, e).
+void geluTanh(float* x, int64_t b, int64_t e);
+// sum_j exp(x[j] - shift), float terms gathered in double every 1024.
+double sumExp(const float* x, int64_t n, float shift);
 void rowsI8(const int8_t* W, const float* scale, const float* x, const float* bias, float* y, int64_t begin,
             int64_t end, int64_t K);
 // VNNI; K a multiple of 64.

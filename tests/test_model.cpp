@@ -278,6 +278,17 @@ private Q_SLOTS:
                                              grad.data_ptr<float>(), R, V);
             auto expectGrad = (torch::softmax(logits, 1) - torch::one_hot(target, V).to(torch::kFloat32)) * 0.5;
             QVERIFY((grad - expectGrad).abs().max().item<double>() < 1e-6);
+            // GPT-2's GELU against LibTorch's, over the range where tanh saturates too.
+            auto g = torch::linspace(-12, 12, 4099);
+            auto expectG = torch::gelu(g, "tanh");
+            kernels::geluTanh(g.data_ptr<float>(), g.numel());
+            QVERIFY2((g - expectG).abs().max().item<double>() < 2e-6, qPrintable(QString::number((g - expectG).abs().max().item<double>())));
+            // A vocabulary-sized normaliser (50,257 values), shifted by its maximum as generation does.
+            auto big = torch::randn({50257}) * 3;
+            const float mx = big.max().item<float>();
+            const double z = kernels::sumExp(big.data_ptr<float>(), big.numel(), mx);
+            const double expectZ = (big.to(torch::kFloat64) - mx).exp().sum().item<double>();
+            QVERIFY2(std::abs(z / expectZ - 1) < 1e-6, qPrintable(QString::number(z / expectZ - 1)));
         }
         {
             const int64_t n = 1000 + 7;
