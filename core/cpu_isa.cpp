@@ -4,7 +4,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
-#include <iostream>
+#include <cstdio>
 
 namespace ember {
 
@@ -52,11 +52,12 @@ const Choice& choice()
         const char* env = std::getenv("EMBERVLM_ISA");
         if (env && *env) {
             Isa want;
+            // stdio, not iostreams: this can run before any library's initialisers (runtime.cpp).
             if (!parseIsa(env, want))
-                std::cerr << "EMBERVLM_ISA=" << env << " is not a level (avx512, avx2, generic): ignored\n";
+                std::fprintf(stderr, "EMBERVLM_ISA=%s is not a level (avx512, avx2, generic): ignored\n", env);
             else if (want > r.detected)
-                std::cerr << "EMBERVLM_ISA=" << env << ": this CPU supports only " << isaName(r.detected)
-                          << ", which is used\n";
+                std::fprintf(stderr, "EMBERVLM_ISA=%s: this CPU supports only %s, which is used\n", env,
+                             isaName(r.detected));
             else {
                 r.forced = want < r.detected;
                 r.active = want;

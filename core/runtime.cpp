@@ -15,6 +15,8 @@
 #include <thread>
 #include <unistd.h>
 
+extern char** environ;
+
 namespace ember {
 
 namespace {
@@ -79,42 +81,85 @@ double residentMegabytes()
     return mb;
 }
 
-void ensureFastRuntime(int argc, char** argv)
+namespace {
+
+// Sets what the libraries read from the environment when they start; true when it changed any.
+bool setFastEnvironment()
 {
-    (void)argc;
-    if (!std::getenv("EMBERVLM_START_NS"))
-        setenv("EMBERVLM_START_NS", std::to_string(nowNs()).c_str(), 1);
-    const char* policy = std::getenv("OMP_WAIT_POLICY");
-    const bool passive = policy && strcasecmp(policy, "PASSIVE") == 0;
+    bool changed = false;
+    auto set = [&](const char* name, const char* value) {
+        setenv(name, value, 1);
+        changed = true;
+    };
     if (!std::getenv("OPENCV_IO_MAX_IMAGE_PIXELS"))
         setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxImagePixels).c_str(), 1);
-    const char* core = std::getenv("OPENBLAS_CORETYPE") ? nullptr : openblasCoreType();
+    const char* policy = std::getenv("OMP_WAIT_POLICY");
+    if (!(policy && strcasecmp(policy, "PASSIVE") == 0))
+        set("OMP_WAIT_POLICY", "PASSIVE");
+    if (const char* core = std::getenv("OPENBLAS_CORETYPE") ? nullptr : openblasCoreType())
+        set("OPENBLAS_CORETYPE", core);
     // A forced lower level caps oneDNN too (LibTorch's convolutions and ours share libdnnl), unless
-    // the user named oneDNN's level themselves.
+    // the user named oneDNN's level themselves; and LibTorch's own vectorised kernels (ATen's CPU
+    // capability), so that training and the eager baseline also run what such a CPU runs.
     const char* dnnlCap =
         std::getenv("ONEDNN_MAX_CPU_ISA") || std::getenv("DNNL_MAX_CPU_ISA") ? nullptr : onednnIsaCap(activeIsa());
-    // And LibTorch's own vectorised kernels (ATen's CPU capability), so that training and the
-    // eager baseline also run what such a CPU runs.
-    const char* atenCap = std::getenv("ATEN_CPU_CAPABILITY") || !dnnlCap ? nullptr
-                          : activeIsa() == Isa::Avx2                      ? "avx2"
-                                                                           : "default";
+    if (dnnlCap) {
+        set("ONEDNN_MAX_CPU_ISA", dnnlCap);
+        if (!std::getenv("ATEN_CPU_CAPABILITY"))
+            set("ATEN_CPU_CAPABILITY", activeIsa() == Isa::Avx2 ? "avx2" : "default");
+    }
     // OpenBLAS's own worker threads spin (sched_yield) for a long while after each product and take
     // the cores from LibTorch's OpenMP workers running the next op: a third of a robot selection
     // went to yielding. The shortest timeout sends them to sleep at once.
-    const bool blasTimeout = std::getenv("OPENBLAS_THREAD_TIMEOUT") == nullptr;
-    if ((passive && !core && !blasTimeout && !dnnlCap && !atenCap) || std::getenv("EMBERVLM_REEXECUTED")) {
+    if (!std::getenv("OPENBLAS_THREAD_TIMEOUT"))
+        set("OPENBLAS_THREAD_TIMEOUT", "4");
+    return changed;
+}
+
+bool preinitRan = false;
+
+// Sets the environment before the libraries start and, when it changed, starts the program again
+// at once: from .preinit_array the libraries are loaded but none of their initialisers has run
+// (LibTorch's operator registration, Qt's), so the second start costs little. libc sets `environ`
+// only after this runs, so this reads the environment from envp.
+void preinit(int, char** argv, char** envp)
+{
+    environ = envp;
+    if (!std::getenv("EMBERVLM_REEXECUTED")) {
+        if (!std::getenv("EMBERVLM_START_NS"))
+            setenv("EMBERVLM_START_NS", std::to_string(nowNs()).c_str(), 1);
+        if (setFastEnvironment()) {
+            setenv("EMBERVLM_REEXECUTED", "1", 1);
+            execve("/proc/self/exe", argv, environ);
+            return;   // exec failed: main's ensureFastRuntime tries again
+        }
+    }
+    preinitRan = true;
+}
+
+} // namespace
+
+// Runs in every program linked with this file before any shared library's initialisers: libgomp
+// reads OMP_WAIT_POLICY and OpenBLAS its core type and thread timeout when they start. Re-executing
+// from main() instead cost 0.6 s of start-up (Qt's and LibTorch's initialisers ran twice).
+__attribute__((section(".preinit_array"), used)) static void (*const kPreinit)(int, char**, char**) = preinit;
+
+void ensureFastRuntime(int argc, char** argv)
+{
+    (void)argc;
+    if (preinitRan || std::getenv("EMBERVLM_REEXECUTED")) {
+        if (!std::getenv("OPENCV_IO_MAX_IMAGE_PIXELS"))
+            setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxImagePixels).c_str(), 1);
         keepFreedMemory();
         return;
     }
-    if (core)
-        setenv("OPENBLAS_CORETYPE", core, 1);
-    if (dnnlCap)
-        setenv("ONEDNN_MAX_CPU_ISA", dnnlCap, 1);
-    if (atenCap)
-        setenv("ATEN_CPU_CAPABILITY", atenCap, 1);
-    if (blasTimeout)
-        setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1);
-    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    // .preinit_array did not run (linked into a shared library) or its exec failed.
+    if (!std::getenv("EMBERVLM_START_NS"))
+        setenv("EMBERVLM_START_NS", std::to_string(nowNs()).c_str(), 1);
+    if (!setFastEnvironment()) {
+        keepFreedMemory();
+        return;
+    }
     setenv("EMBERVLM_REEXECUTED", "1", 1);
     execv("/proc/self/exe", argv);
     // exec failed (no /proc?): carry on with the slower spinning behaviour rather than die.

@@ -5,7 +5,8 @@ namespace ember {
 
 // Call first in main(). LibTorch's OpenMP workers spin and starve OpenBLAS's threads unless
 // OMP_WAIT_POLICY=PASSIVE is set before the OpenMP runtime loads, which happens before main();
-// so when it is missing (or differs) this sets it and re-executes the program once.
+// runtime.cpp sets it from the executable's .preinit_array, before any library starts (and, where
+// that cannot run, this sets it and re-executes the program once).
 // OpenBLAS's kernel family is named the same way (OPENBLAS_CORETYPE, from the CPU's features),
 // since its own detection can fall back to slow SSE3 kernels, and its idle threads are told to
 // sleep rather than spin (OPENBLAS_THREAD_TIMEOUT). It also caps OpenCV's decoder at
