@@ -248,6 +248,10 @@ private Q_SLOTS:
             const int64_t N = 37;
             auto W = torch::randint(-127, 128, {N, K}, torch::kInt8);
             auto x = torch::randint(0, 256, {K}, torch::kUInt8);
+            x[0] = 255;   // the extremes, where a sum of two 16-bit products would saturate
+            x[1] = 255;
+            W[0][0] = -127;
+            W[0][1] = -127;
             std::vector<int32_t> y(N, -1);
             kernels::gemvS8U8(W.data_ptr<int8_t>(), x.data_ptr<uint8_t>(), y.data(), N, K);
             auto expect = torch::mv(W.to(torch::kInt64), x.to(torch::kInt64));
