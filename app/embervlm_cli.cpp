@@ -26,7 +26,7 @@ namespace {
 
 const char* kUsage =
     "usage: embervlm <command> [options]\n"
-    "  info      [--preset P | --checkpoint C] [--config JSON]   parameters and FLOPs per component\n"
+    "  info      [--preset P | --checkpoint C] [--config JSON]   parameters, FLOPs, the CPU path in use\n"
     "  params    [--preset P] [--config JSON]                     every parameter name, shape, dtype\n"
     "  init      --preset P --seed S -o FILE [--config JSON]      write a randomly initialised checkpoint\n"
     "  convert   [--timm F] [--gpt2 F] [--base C | --preset P] -o FILE   import timm / Hugging Face weights\n"
