@@ -13,7 +13,10 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <iostream>
+
+#include <unistd.h>
 
 using ember::cli::Args;
 using ember::cli::UsageError;
@@ -23,6 +26,7 @@ namespace train = ember::train;
 namespace {
 
 std::atomic<bool> gStop{false};
+const char* const kStageNames[4] = {"alignment", "instruction", "selection", "reasoning"};
 
 void onSignal(int) { gStop.store(true); }
 
@@ -118,7 +122,7 @@ int runEvalCommand(const std::vector<std::string>& args)
     o.workspaceDir = a.has("-w") ? a.get("-w") : a.require("--workspace");
     o.checkpoint = a.require("--checkpoint");
     o.split = a.get("--split", "val");
-    o.textSamples = static_cast<int>(a.getInt("--text-samples", 40));
+    o.textSamples = static_cast<int>(a.getInt("--text-samples", 100));
     ember::setComputeThreads(static_cast<int>(a.getInt("--threads", 0)));
     o.threshold = a.getDouble("--threshold", -1);
     o.record = !a.has("--no-record");
@@ -127,40 +131,79 @@ int runEvalCommand(const std::vector<std::string>& args)
     return 0;
 }
 
+namespace {
+
+std::string clock(double seconds)
+{
+    char b[32];
+    const int s = static_cast<int>(seconds + 0.5);
+    std::snprintf(b, sizeof b, "%d:%02d", s / 60, s % 60);
+    return b;
+}
+
+// A trainer progress callback that redraws one line per stage in place (step, loss, ETA).
+std::function<void(const std::string&)> stageLine(int stage, const char* name)
+{
+    return [stage, name](const std::string& line) {
+        const json j = json::parse(line, nullptr, false);
+        if (!j.is_object())
+            return;
+        const std::string ev = j.value("event", "");
+        if (ev == "step") {
+            std::printf("\r\033[Kstage %d %-12s step %4lld/%-4lld  loss %7.4f  ETA %s", stage, name,
+                        j.value("step", 0LL), j.value("total", 0LL), j.value("loss", 0.0), clock(j.value("eta_s", 0.0)).c_str());
+            std::fflush(stdout);
+        } else if (ev == "finished") {
+            std::printf("\r\033[Kstage %d %-12s %lld steps  loss %7.4f  %s\n", stage, name, j.value("step", 0LL),
+                        j.value("loss", 0.0), clock(j.value("seconds", 0.0)).c_str());
+            std::fflush(stdout);
+        }
+    };
+}
+
+} // namespace
+
 int runDemoCommand(const std::vector<std::string>& args)
 {
-    Args a(args, {"-w", "--workspace", "--samples", "--seed", "--threads", "--steps-scale"}, {"--quiet"});
+    Args a(args, {"-w", "--workspace", "--samples", "--seed", "--threads", "--steps-scale", "--text-samples"},
+           {"--quiet", "--json"});
     const std::string ws = a.has("-w") ? a.get("-w") : a.require("--workspace");
+    // JSON lines for programs (the studio reads them); a readable line per stage for people.
+    const bool jsonLines = a.has("--json") || !isatty(STDOUT_FILENO);
     const auto t0 = std::chrono::steady_clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
     ember::setComputeThreads(static_cast<int>(a.getInt("--threads", 0)));
     installStopHandler();
+    const auto seed = static_cast<uint64_t>(a.getInt("--seed", 1));
     {
         auto w = ember::data::Workspace::open(ws);
         if (w.count() == 0) {
             ember::data::DemoOptions d;
             d.count = a.getInt("--samples", 2000);
-            d.seed = static_cast<uint64_t>(a.getInt("--seed", 1));
+            d.seed = seed;
             ember::data::generateDemoWorld(w, d, {});
         }
         std::cerr << "demo world: " << w.count() << " samples (" << elapsed() << " s)\n";
     }
     const double scale = a.getDouble("--steps-scale", 1.0);
-    // The demo recipe (docs/training.md): lite at 128 px; vision frozen until stage 3.
-    const std::string model = R"({"image_size":128})";
-    // Vision stays frozen (its pooled features are computed once per image), and stage 3 leaves
-    // the reasoning text to stage 4: the demo world's tasks and scenes need the heads more than
-    // a re-trained encoder, and this keeps the whole pipeline within minutes on two cores.
+    // The demo recipe (docs/training.md): lite at 64 px. Stage 1 trains the vision tower with the
+    // captions and an auxiliary classifier of the scene attributes; later stages keep it frozen
+    // (pooled features computed once per image), which keeps the pipeline within minutes.
+    const std::string model = R"({"image_size":64})";
     auto steps = [&](int n) { return std::max(1, static_cast<int>(n * scale)); };
     const json stages[4] = {
-        {{"preset", "lite"}, {"model_overrides", model}, {"batch_size", 32}, {"max_steps", steps(40)}, {"lr", 2e-3},
-         {"warmup_steps", 5}, {"eval_split", "none"}, {"lm_max_positions", 128}},
-        {{"batch_size", 32}, {"max_steps", steps(30)}, {"lr", 1e-3}, {"freeze", {"vision"}}, {"warmup_steps", 5},
-         {"eval_split", "none"}, {"lm_max_positions", 128}},
-        {{"batch_size", 32}, {"max_steps", steps(450)}, {"lr", 1e-3}, {"grad_clip", 5.0}, {"freeze", {"vision"}}, {"warmup_steps", 10},
-         {"reasoning_text_weight", 0.0}, {"eval_split", "val"}, {"eval_batches", 5}, {"eval_every", steps(150)}},
-        {{"batch_size", 32}, {"max_steps", steps(40)}, {"lr", 5e-4}, {"freeze", {"vision"}}, {"warmup_steps", 5},
-         {"reasoning_text_weight", 0.2}, {"eval_split", "val"}, {"eval_batches", 5}, {"lm_max_positions", 128}},
+        {{"preset", "lite"}, {"model_overrides", model}, {"batch_size", 32}, {"max_steps", steps(250)}, {"lr", 2e-3},
+         {"alignment_trains_vision", true}, {"vision_lr_scale", 1.0}, {"scene_weight", 1.0}, {"flip_images", true},
+         {"warmup_steps", 10}, {"eval_split", "none"}, {"lm_max_positions", 128}, {"checkpoint_every", 1000}},
+        {{"batch_size", 32}, {"max_steps", steps(300)}, {"lr", 1e-3}, {"freeze", {"vision"}}, {"warmup_steps", 10},
+         {"text_mix", {"caption"}}, {"text_mix_batch_size", 16},
+         {"eval_split", "none"}, {"lm_max_positions", 128}, {"checkpoint_every", 1000}},
+        {{"batch_size", 32}, {"max_steps", steps(250)}, {"lr", 1e-3}, {"grad_clip", 5.0}, {"freeze", {"vision"}}, {"warmup_steps", 10},
+         {"reasoning_text_weight", 0.0}, {"text_mix", {"answer", "caption"}}, {"text_mix_batch_size", 8},
+         {"lm_max_positions", 128}, {"eval_split", "val"}, {"eval_batches", 5}, {"checkpoint_every", 1000}},
+        {{"batch_size", 16}, {"max_steps", steps(250)}, {"lr", 1e-3}, {"phase", 2}, {"freeze", {"vision"}}, {"warmup_steps", 10},
+         {"reasoning_text_weight", 1.0}, {"text_mix", {"answer", "caption"}}, {"text_mix_batch_size", 8},
+         {"eval_split", "val"}, {"eval_batches", 5}, {"lm_max_positions", 256}, {"checkpoint_every", 1000}},
     };
     std::string init;
     std::vector<json> summary;
@@ -176,24 +219,39 @@ int runDemoCommand(const std::vector<std::string>& args)
         o.stop = &gStop;
         if (a.has("--quiet"))
             o.progress = [](const std::string&) {};
+        else if (!jsonLines)
+            o.progress = stageLine(s, kStageNames[s - 1]);
         const auto r = train::runTraining(o);
         if (r.status != "finished")
             return finish(r);
         init = r.lastCheckpoint;
         summary.push_back({{"stage", s}, {"run", r.runId}, {"steps", r.steps}, {"loss", r.finalLoss}, {"seconds", r.seconds}});
-        std::cerr << "stage " << s << ": " << r.steps << " steps, loss " << r.finalLoss << ", " << r.seconds << " s (total "
-                  << elapsed() << " s)\n";
+        if (jsonLines)
+            std::cerr << "stage " << s << ": " << r.steps << " steps, loss " << r.finalLoss << ", " << r.seconds << " s (total "
+                      << elapsed() << " s)\n";
     }
     train::EvalOptions e;
     e.workspaceDir = ws;
     e.checkpoint = init;
     e.split = "test";
-    e.textSamples = 20;
+    e.textSamples = static_cast<int>(a.getInt("--text-samples", 100));
+    if (!jsonLines && !a.has("--quiet"))
+        e.progress = [](int64_t done, int64_t total) {
+            std::printf("\r\033[Kevaluating on the test split: %lld/%lld", static_cast<long long>(done), static_cast<long long>(total));
+            std::fflush(stdout);
+            return true;
+        };
     const auto rep = train::evaluateCheckpoint(e);
-    std::cout << rep.toTable();
-    std::cout << json{{"checkpoint", init}, {"test_accuracy", rep.selection.accuracy}, {"macro_f1", rep.selection.macroF1},
-                      {"seconds", elapsed()}, {"stages", summary}}
-                     .dump()
-              << std::endl;
+    if (jsonLines) {
+        std::cout << json{{"event", "demo"}, {"checkpoint", init}, {"test_accuracy", rep.selection.accuracy},
+                          {"macro_f1", rep.selection.macroF1}, {"metrics", rep.flatMetrics()}, {"seconds", elapsed()},
+                          {"stages", summary}}
+                         .dump()
+                  << std::endl;
+        std::cerr << rep.toTable();
+    } else {
+        std::printf("\r\033[K");
+        std::cout << rep.toTable() << "checkpoint " << init << "\ndemo finished in " << clock(elapsed()) << "\n";
+    }
     return 0;
 }

@@ -133,4 +133,10 @@ PreparedImage prepareImageRGB(const uint8_t* rgb, int width, int height, int str
     return fromRgb(m, size, mode);
 }
 
+PreparedImage greyImage(int size)
+{
+    const std::vector<uint8_t> rgb(static_cast<size_t>(size) * size * 3, 128);
+    return prepareImageRGB(rgb.data(), size, size, size * 3, size);
+}
+
 } // namespace ember

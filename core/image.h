@@ -34,5 +34,8 @@ PreparedImage prepareImageBytes(const void* data, size_t bytes, int size, Resize
 // Packed RGB888 rows of `stride` bytes.
 PreparedImage prepareImageRGB(const uint8_t* rgb, int width, int height, int stride, int size,
                               ResizeMode mode = ResizeMode::Resize);
+// A uniform grey picture (RGB 128, 128, 128) of size×size, prepared like any other: what a model
+// sees when the image carries no information (the blind baselines of `embervlm eval`).
+PreparedImage greyImage(int size);
 
 } // namespace ember

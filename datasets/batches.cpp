@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <set>
 
 namespace ember::data {
 
@@ -82,6 +84,13 @@ BatchBuilder::BatchBuilder(const Workspace& ws, const BatchOptions& opts) : opts
                                     " in workspace " + ws.dir());
     if (opts_.stage != Stage::Instruction)
         for (const auto& s : samples_) encoded_.push_back(encodeSample(s, opts_.stage));
+    std::map<std::string, std::set<std::string>> seen;
+    for (const auto& s : samples_)
+        for (const auto& [k, v] : s.scene) seen[k].insert(v);
+    for (const auto& [k, vs] : seen) {
+        scene_.attributes.push_back(k);
+        scene_.values.emplace_back(vs.begin(), vs.end());
+    }
     startWorker(0, 0);
 }
 
@@ -139,6 +148,9 @@ Batch BatchBuilder::build(int64_t epoch, int64_t index) const
     out.qaIndex = torch::tensor(qaIndex, torch::kInt64);
     out.hasImage = torch::zeros({B}, torch::kBool);
     out.images = torch::zeros({B, 3, S, S}, torch::kFloat32);
+    const auto A = static_cast<int64_t>(scene_.attributes.size());
+    out.sceneTargets = torch::full({B, A}, -1, torch::kInt64);
+    auto sceneT = out.sceneTargets.accessor<int64_t, 2>();
     auto ids = out.inputIds.accessor<int64_t, 2>();
     auto att = out.attentionMask.accessor<int64_t, 2>();
     auto loss = out.lossMask.accessor<float, 2>();
@@ -154,6 +166,12 @@ Batch BatchBuilder::build(int64_t epoch, int64_t index) const
         for (int r : s.robots) rob[b][r] = 1.f;
         out.reasoningSteps[b] = static_cast<int64_t>(s.reasoning.size());
         out.sampleIds[b] = s.id;
+        for (int64_t a = 0; a < A; ++a) {
+            auto it = s.scene.find(scene_.attributes[static_cast<size_t>(a)]);
+            if (it == s.scene.end()) continue;
+            const auto& vs = scene_.values[static_cast<size_t>(a)];
+            sceneT[b][a] = std::lower_bound(vs.begin(), vs.end(), it->second) - vs.begin();
+        }
         if (s.image.id) {
             try {
                 const auto img = prepareImageFile(workspaceDir_ + "/" + s.image.path, opts_.imageSize, opts_.resize);

@@ -37,6 +37,15 @@ struct Batch {
     torch::Tensor reasoningSteps;   // [B] int64, number of reasoning steps of the sample
     torch::Tensor sampleIds;        // [B] int64 workspace ids
     torch::Tensor qaIndex;          // [B] int64: the question/answer pair a stage-2 sample uses (0 otherwise)
+    torch::Tensor sceneTargets;     // [B,A] int64: class of each scene attribute (SceneVocabulary), -1 unknown
+};
+
+// The scene attributes of a set of samples and the values each takes, both sorted: attribute a's
+// class k is values[a][k]. Fixed by the samples, so a resumed run sees the same classes.
+struct SceneVocabulary {
+    std::vector<std::string> attributes;
+    std::vector<std::vector<std::string>> values;
+    bool empty() const { return attributes.empty(); }
 };
 
 struct BatchOptions {
@@ -75,6 +84,7 @@ public:
     BatchBuilder& operator=(const BatchBuilder&) = delete;
 
     int64_t sampleCount() const { return static_cast<int64_t>(samples_.size()); }
+    const SceneVocabulary& sceneVocabulary() const { return scene_; }
     int64_t batchesPerEpoch() const;
     // The next batch, epochs following each other without end. Blocks while the worker prepares it.
     Batch next();
@@ -92,6 +102,7 @@ private:
     std::string workspaceDir_;
     std::vector<Sample> samples_;
     std::vector<EncodedSample> encoded_;   // stages 1, 3, 4 (stage 2 varies per epoch)
+    SceneVocabulary scene_;
 
     std::thread worker_;
     std::mutex mutex_;

@@ -1,5 +1,6 @@
 #include "demo_text.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace ember::data::demo {
@@ -254,51 +255,198 @@ std::string caption(const SceneFacts& f)
     return capitalised(sceneSummary(f)) + whenAndWeather(f) + ".";
 }
 
+namespace {
+
+// One question about the scene in one of its wordings; each wording has its own answer form, so
+// an answer follows from the question and the picture, never from the question alone.
+struct Asked {
+    std::string question, answer;
+};
+
+std::string timeWord(const SceneFacts& f) { return f.timeOfDay == "night" ? "night" : f.timeOfDay == "dusk" ? "dusk" : "daytime"; }
+
+std::vector<Asked> timeQuestions(const SceneFacts& f)
+{
+    const std::string t = timeWord(f);
+    return {{"What time of day is it?", capitalised(t) + "."},
+            {"Is it day or night?", "It is " + t + "."},
+            {"When was this picture taken?", t == "night" ? "At night." : t == "dusk" ? "At dusk." : "During the day."}};
+}
+
+std::vector<Asked> weatherQuestions(const SceneFacts& f)
+{
+    return {{"What is the weather like?", capitalised(f.weather) + "."},
+            {"How is the sky?", f.weather == "foggy" ? "It is foggy." : "The sky is " + f.weather + "."}};
+}
+
+std::string skyContents(const SceneFacts& f)
+{
+    if (f.weather == "foggy") return "Only fog.";
+    if (f.timeOfDay == "night") return f.weather == "cloudy" ? "Dark clouds at night." : "The moon and stars.";
+    if (f.weather == "cloudy") return "Grey clouds.";
+    return f.timeOfDay == "dusk" ? "The setting sun." : "The sun.";
+}
+
+// What a ground robot would have to get past, when the scene has an obstacle.
+std::string obstacle(const SceneFacts& f)
+{
+    switch (f.env) {
+    case Environment::RoughTerrain: return "Rocks and steep, uneven ground.";
+    case Environment::Rubble: return "Heaps of broken concrete.";
+    case Environment::DisasterSite: return "Debris and smoke.";
+    case Environment::Stairs: return "A flight of " + number(f.steps) + " steps.";
+    case Environment::Loading: return "The stairs up to the mezzanine.";
+    case Environment::Road: return f.vehicles ? "Nothing; the cars are parked." : "Nothing; the road is clear.";
+    case Environment::Warehouse: return "Nothing; the lanes are clear.";
+    default: return "";
+    }
+}
+
+std::string peopleAnswer(int n)
+{
+    if (n == 0) return "There is nobody.";
+    return n == 1 ? "There is one person." : "There are " + number(n) + " people.";
+}
+
+} // namespace
+
 std::vector<QaPair> questions(const SceneFacts& f, Rng& rng)
 {
-    std::vector<QaPair> all;
-    all.push_back({"Where was this picture taken?", capitalised(placeName(f)) + "."});
-    all.push_back({"Is there water in the scene?", f.water ? "Yes." : "No."});
-    if (f.outdoor && f.env != Environment::Underwater) {
-        all.push_back({"What time of day is it?", f.timeOfDay == "night" ? "Night." : f.timeOfDay == "dusk" ? "Dusk." : "Daytime."});
-        all.push_back({"What is the weather like?", f.weather == "cloudy" ? "Cloudy." : f.weather == "foggy" ? "Foggy." : "Clear."});
+    std::vector<std::vector<Asked>> families;
+    const std::string place = capitalised(placeName(f));
+    families.push_back({{"Where was this picture taken?", place + "."},
+                        {"What kind of place is this?", "It is " + placeName(f) + "."}});
+    families.push_back({{"Is there water in the scene?", f.water ? "Yes." : "No."},
+                        {"Can you see any water?", f.water ? "Yes, there is water." : "No, there is no water."}});
+    const bool sky = f.outdoor && f.env != Environment::Underwater;
+    if (sky) {
+        families.push_back(timeQuestions(f));
+        families.push_back(weatherQuestions(f));
+        families.push_back({{"What is in the sky?", skyContents(f)}});
     }
-    all.push_back({"Is this scene indoors or outdoors?", f.env == Environment::Underwater ? "Under water." : f.outdoor ? "Outdoors." : "Indoors."});
+    families.push_back({{"Is this scene indoors or outdoors?", f.env == Environment::Underwater ? "Under water." : f.outdoor ? "Outdoors." : "Indoors."},
+                        {"Are we inside or outside?", f.env == Environment::Underwater ? "Under water." : f.outdoor ? "Outside." : "Inside."}});
     const bool peopleMatter = f.env == Environment::Home || f.env == Environment::Office || f.env == Environment::Road ||
                               f.env == Environment::Harbour || f.env == Environment::Stairs || f.env == Environment::Warehouse;
-    if (peopleMatter) all.push_back({"How many people are there?", capitalised(number(f.people)) + "."});
+    if (peopleMatter)
+        families.push_back({{"How many people are there?", capitalised(number(f.people)) + "."},
+                            {"How many people can you see?", peopleAnswer(f.people)}});
     if (f.env == Environment::Underwater) {
-        all.push_back({"How many fish can you see?", capitalised(number(f.fish)) + "."});
-        all.push_back({"Is there a sunken ship?", f.wreck ? "Yes." : "No."});
+        families.push_back({{"How many fish can you see?", capitalised(number(f.fish)) + "."}});
+        families.push_back({{"Is there a sunken ship?", f.wreck ? "Yes." : "No."},
+                            {"What lies on the bottom?", f.wreck ? "A sunken ship." : f.pipeline ? "A pipeline." : "Sand and seaweed."}});
     }
-    if (f.boxes || f.env == Environment::Warehouse || f.env == Environment::Loading)
-        all.push_back({"How many boxes are there?", capitalised(number(f.boxes)) + "."});
-    if (f.env == Environment::Road) all.push_back({"How many cars are there?", capitalised(number(f.vehicles)) + "."});
-    all.push_back({"Are there stairs in the image?", f.steps ? "Yes." : "No."});
-    if (f.smoke || f.env == Environment::Rubble) all.push_back({"Is there smoke?", f.smoke ? "Yes." : "No."});
-    if (f.env == Environment::Rooftop) all.push_back({"Are there solar panels?", f.solarPanels ? "Yes." : "No."});
-    // Keep three or four, in a seed-dependent order, always starting with the location.
-    std::vector<QaPair> out{all[0]};
-    std::vector<QaPair> rest(all.begin() + 1, all.end());
-    const int keep = rng.range(2, 3);
-    for (int i = 0; i < keep && !rest.empty(); ++i) {
-        const size_t k = rng.next() % rest.size();
-        out.push_back(rest[k]);
-        rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(k));
+    if (f.env == Environment::Warehouse || f.env == Environment::Loading)
+        families.push_back({{"How many boxes are there?", capitalised(number(f.boxes)) + "."},
+                            {"Count the boxes.", "There " + std::string(f.boxes == 1 ? "is " : "are ") + counted(f.boxes, "box", "boxes") + "."}});
+    if (f.env == Environment::Road)
+        families.push_back({{"How many cars are there?", capitalised(number(f.vehicles)) + "."}});
+    if (!obstacle(f).empty()) families.push_back({{"What blocks the way?", obstacle(f)}});
+    families.push_back({{"Are there stairs in the image?", f.steps ? "Yes." : "No."}});
+    if (f.smoke || f.env == Environment::Rubble) families.push_back({{"Is there smoke?", f.smoke ? "Yes." : "No."}});
+    if (f.env == Environment::Rooftop) families.push_back({{"Are there solar panels?", f.solarPanels ? "Yes." : "No."}});
+    // Three or four questions in a seed-dependent order and wording.
+    std::vector<QaPair> out;
+    const int keep = rng.range(3, 4);
+    for (int i = 0; i < keep && !families.empty(); ++i) {
+        const size_t k = rng.next() % families.size();
+        const auto& a = rng.pick(families[k]);
+        out.push_back({a.question, a.answer});
+        families.erase(families.begin() + static_cast<std::ptrdiff_t>(k));
     }
     return out;
 }
 
-DemoTask selectionTask(const SceneFacts& f, Rng& rng)
+const std::vector<SharedTask>& sharedTasks()
 {
-    const auto defs = tasksFor(f);
-    const TaskDef& d = defs[rng.next() % defs.size()];
+    using E = Environment;
+    static const std::vector<SharedTask> t = {
+        {"Find the source of the leak and report where it is.",
+         {{kUnderwater, {E::Underwater}, "following the pipeline along the seabed to the leak"},
+          {kDrone, {E::Rooftop}, "a close look at roofs high above the street"},
+          {kHumanoid, {E::Home}, "opening cupboards and checking taps inside a home"},
+          {kLegs, {E::Stairs}, "going down the stairs to the basement below"}}},
+        {"Bring this package to the person waiting there.",
+         {{kWheels, {E::Road}, "carrying a package quickly along a paved route"},
+          {kLegs, {E::Stairs, E::RoughTerrain}, "carrying a package over steps or rocks"},
+          {kHumanoid, {E::Office, E::Home}, "handing a package to a person indoors"},
+          {kDrone, {E::OpenSky}, "flying a light package across open country"}}},
+        {"Inspect the structure for damage and report what you find.",
+         {{kDrone, {E::Rooftop}, "a view of high roofs and towers"},
+          {kUnderwater, {E::Underwater}, "a close look at a structure under water"},
+          {kLegs, {E::Rubble}, "walking over unstable debris to the broken walls"}}},
+        {"Search the area for the lost backpack.",
+         {{kDrone, {E::OpenSky}, "a fast search of a wide open area from above"},
+          {kLegs, {E::RoughTerrain}, "a search on foot across rocks"},
+          {kUnderwater, {E::Underwater}, "a search of the sea floor"},
+          {kWheels, {E::Warehouse}, "a quick search along the lanes of a flat floor"}}},
+        {"Patrol the area tonight and report anything unusual.",
+         {{kWheels, {E::Road, E::Warehouse}, "steady travel over a flat surface for hours"},
+          {kLegs, {E::Stairs, E::RoughTerrain}, "walking over steps or rough ground for hours"},
+          {kDrone, {E::Rooftop}, "moving between high roofs"},
+          {kHumanoid, {E::Office}, "checking doors and speaking to staff indoors"}}},
+        {"Carry the supplies to the far end.",
+         {{kWheels, {E::Warehouse, E::Road}, "moving a load fast across level ground"},
+          {kLegs, {E::RoughTerrain, E::Rubble}, "carrying a load over broken ground"},
+          {kUnderwater, {E::Underwater}, "carrying a load along the seabed"}}},
+    };
+    return t;
+}
+
+void fitScene(SceneFacts& f, const SharedTask& task)
+{
+    const std::string& t = task.text;
+    if (t.rfind("Find the source of the leak", 0) == 0) {
+        if (f.env == Environment::Underwater) {
+            f.pipeline = true;
+            f.wreck = false;
+        }
+        if (f.env == Environment::Home) f.variant = "kitchen";
+        if (f.env == Environment::Stairs) {
+            f.outdoor = false;
+            f.variant = "stairwell";
+            f.timeOfDay = "day";
+            f.weather = "clear";
+        }
+    }
+    if (t.rfind("Bring this package", 0) == 0 && f.env != Environment::OpenSky && f.env != Environment::RoughTerrain)
+        f.people = std::max(f.people, 1);
+    if (t.rfind("Inspect the structure", 0) == 0 && f.env == Environment::Underwater) {
+        f.wreck = true;
+        f.pipeline = false;
+    }
+}
+
+std::map<std::string, std::string> sceneAttributes(const SceneFacts& f)
+{
+    std::map<std::string, std::string> a{{"place", environmentName(f.env)}, {"variant", f.variant},
+                                         {"water", f.water ? "yes" : "no"}, {"stairs", f.steps ? "yes" : "no"}};
+    if (f.outdoor && f.env != Environment::Underwater) {
+        a["time"] = f.timeOfDay;
+        a["weather"] = f.weather;
+    }
+    a["people"] = std::to_string(std::min(f.people, 4));
+    if (f.env == Environment::Warehouse || f.env == Environment::Loading) a["boxes"] = std::to_string(f.boxes);
+    if (f.env == Environment::Road) a["cars"] = std::to_string(f.vehicles);
+    if (f.env == Environment::Underwater) {
+        a["fish"] = std::to_string(f.fish);
+        a["bottom"] = f.wreck ? "wreck" : f.pipeline ? "pipeline" : "sand";
+    }
+    if (f.smoke) a["smoke"] = "yes";
+    return a;
+}
+
+namespace {
+
+DemoTask reasonedTask(const SceneFacts& f, const std::string& text, std::vector<int> robots, const std::string& need,
+                      std::vector<Subtask> subtasks)
+{
     DemoTask t;
-    t.task = d.text;
-    t.robots = normalizeRobots(d.robots);
-    t.subtasks = d.subtasks;
+    t.task = text;
+    t.robots = normalizeRobots(std::move(robots));
+    t.subtasks = std::move(subtasks);
     t.reasoning.push_back("The image shows " + sceneSummary(f) + whenAndWeather(f) + ".");
-    t.reasoning.push_back("The task needs " + d.need + ".");
+    t.reasoning.push_back("The task needs " + need + ".");
     t.reasoning.push_back(constraint(f.env));
     if (t.robots.size() == 1)
         t.reasoning.push_back(whyAlone(t.robots[0]));
@@ -310,6 +458,20 @@ DemoTask selectionTask(const SceneFacts& f, Rng& rng)
     }
     t.reasoning.push_back(conclusion(t.robots));
     return t;
+}
+
+} // namespace
+
+DemoTask selectionTask(const SceneFacts& f, Rng& rng)
+{
+    const auto defs = tasksFor(f);
+    const TaskDef& d = defs[rng.next() % defs.size()];
+    return reasonedTask(f, d.text, d.robots, d.need, d.subtasks);
+}
+
+DemoTask sharedSelectionTask(const SceneFacts& f, const SharedTask& task, const SharedTask::Option& option)
+{
+    return reasonedTask(f, task.text, {option.robot}, option.need, {});
 }
 
 } // namespace ember::data::demo

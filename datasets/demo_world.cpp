@@ -15,6 +15,7 @@ namespace ember::data {
 
 namespace {
 constexpr int kJpegQuality = 92;
+constexpr double kImageDecidedShare = 0.5;
 const char* kDemoInstruction =
     "Look at the image and read the task. Choose the robot, or the robots, best suited to it: "
     "Drone, Underwater Robot, Humanoid, Robot with Wheels or Robot with Legs.";
@@ -55,15 +56,22 @@ DemoReport generateDemoWorld(Workspace& ws, const DemoOptions& opts, const Progr
             }
             // One generator per sample: sample i is the same whatever count was asked for.
             demo::Rng rng(opts.seed * 0x100000001B3ull + static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull + 17);
-            const auto env = static_cast<demo::Environment>(rng.range(0, demo::kEnvironmentCount - 1));
-            const demo::SceneFacts facts = demo::randomFacts(env, rng);
+            // Half the samples get a shared task text, its robot drawn uniformly: text alone gets
+            // those right about one time in three, the image decides.
+            const bool shared = rng.chance(kImageDecidedShare);
+            const demo::SharedTask* st = shared ? &rng.pick(demo::sharedTasks()) : nullptr;
+            const demo::SharedTask::Option* option = shared ? &rng.pick(st->options) : nullptr;
+            const auto env = shared ? rng.pick(option->scenes)
+                                    : static_cast<demo::Environment>(rng.range(0, demo::kEnvironmentCount - 1));
+            demo::SceneFacts facts = demo::randomFacts(env, rng);
+            if (shared) demo::fitScene(facts, *st);
             const cv::Mat img = demo::renderScene(facts, rng, opts.imageSize);
             std::vector<uint8_t> jpeg;
             cv::imencode(".jpg", img, jpeg, {cv::IMWRITE_JPEG_QUALITY, kJpegQuality});
             auto stored = ws.storeImageBytes(jpeg, "jpg");
             if (stored.newFile) written.push_back(ws.absolutePath(stored.info.path));
 
-            const auto task = demo::selectionTask(facts, rng);
+            const auto task = shared ? demo::sharedSelectionTask(facts, *st, *option) : demo::selectionTask(facts, rng);
             Sample s;
             s.uid = uid;
             s.image = stored.info;
@@ -74,6 +82,8 @@ DemoReport generateDemoWorld(Workspace& ws, const DemoOptions& opts, const Progr
             s.subtasks = task.subtasks;
             s.caption = demo::caption(facts);
             s.qa = demo::questions(facts, rng);
+            s.imageDecided = shared;
+            s.scene = demo::sceneAttributes(facts);
             s.status = Status::Reviewed;   // generated with known ground truth
             s.source = source;
             s.author = "demo";

@@ -1,6 +1,7 @@
 #pragma once
 // One annotated example as the Annotate, Train and Evaluate views see it. Plain data, no I/O.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,6 +57,11 @@ struct Sample {
     int64_t modified = 0;
     std::string derivedFrom;     // uid of the sample this one was augmented from ("" if original)
     std::string augmentation;    // what was done to derive it (e.g. "paraphrase,flip")
+    // The task text also occurs with scenes that need other robots: only the image decides.
+    bool imageDecided = false;
+    // What the scene contains, as attribute → value ("place" → "rooftop", "time" → "dusk"):
+    // known for generated data, the targets of the vision tower's auxiliary loss.
+    std::map<std::string, std::string> scene;
 };
 
 // "Step 1: … Step 2: …" (the text the model is trained to produce).

@@ -31,7 +31,25 @@ json sampleToJson(const Sample& s, const std::string& imageRef)
     if (!imageRef.empty()) j["image"] = {{"path", imageRef}, {"sha256", s.image.hash}};
     if (!s.derivedFrom.empty()) j["derived_from"] = s.derivedFrom;
     if (!s.augmentation.empty()) j["augmentation"] = s.augmentation;
+    if (s.imageDecided) j["image_decided"] = true;
+    if (!s.scene.empty()) j["scene"] = s.scene;
     return j;
+}
+
+std::string sceneToJson(const std::map<std::string, std::string>& scene)
+{
+    return scene.empty() ? std::string() : json(scene).dump();
+}
+
+std::map<std::string, std::string> sceneFromJson(const std::string& text)
+{
+    std::map<std::string, std::string> out;
+    if (text.empty()) return out;
+    const json j = json::parse(text, nullptr, false);
+    if (!j.is_object()) return out;
+    for (const auto& [k, v] : j.items())
+        if (v.is_string()) out[k] = v.get<std::string>();
+    return out;
 }
 
 namespace {
@@ -140,6 +158,17 @@ Sample sampleFromJson(const json& j, std::string* imageRef)
     s.modified = integer(j, "modified");
     s.derivedFrom = str(j, "derived_from");
     s.augmentation = str(j, "augmentation");
+    if (const json* d = member(j, "image_decided"); d && !d->is_null()) {
+        if (!d->is_boolean()) throw FieldError("image_decided", "must be true or false");
+        s.imageDecided = d->get<bool>();
+    }
+    if (const json* sc = member(j, "scene"); sc && !sc->is_null()) {
+        if (!sc->is_object()) throw FieldError("scene", "must be an object of strings");
+        for (const auto& [k, v] : sc->items()) {
+            if (!v.is_string()) throw FieldError("scene." + k, "must be a string");
+            s.scene[k] = v.get<std::string>();
+        }
+    }
     if (imageRef) {
         imageRef->clear();
         if (const json* img = member(j, "image"); img && !img->is_null()) {

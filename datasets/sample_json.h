@@ -21,4 +21,10 @@ nlohmann::json sampleToJson(const Sample& s, const std::string& imageRef);
 // Fills everything except the image; *imageRef receives the "image" field ("" if absent).
 Sample sampleFromJson(const nlohmann::json& j, std::string* imageRef);
 
+// Sample::scene as stored in the database: a JSON object of strings ("" when empty). Reading
+// is lenient: text that is not such an object gives no attributes rather than an error, so
+// one hand-edited row cannot make a workspace unreadable.
+std::string sceneToJson(const std::map<std::string, std::string>& scene);
+std::map<std::string, std::string> sceneFromJson(const std::string& text);
+
 } // namespace ember::data

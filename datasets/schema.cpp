@@ -104,6 +104,11 @@ CREATE TABLE checkpoints(
   created INTEGER NOT NULL);
 CREATE INDEX checkpoints_run ON checkpoints(run_id, step);
 )SQL",
+        // 2: image-decided samples and scene attributes (the grounded demo world).
+        R"SQL(
+ALTER TABLE samples ADD COLUMN image_decided INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE samples ADD COLUMN scene TEXT NOT NULL DEFAULT '';   -- JSON object, attribute -> value
+)SQL",
     };
     return m;
 }

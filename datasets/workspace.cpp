@@ -2,6 +2,7 @@
 
 #include "content_hash.h"
 #include "image.h"
+#include "sample_json.h"
 #include "schema.h"
 
 #include <opencv2/imgcodecs.hpp>
@@ -208,7 +209,7 @@ int64_t Workspace::insertInTransaction(Sample& s)
     if (!c.insertSample)
         c.insertSample.emplace(db_->prepare(
             "INSERT INTO samples(uid, image_id, task, instruction_id, robot_mask, caption, split, status, source, "
-            "author, created, modified, derived_from, augmentation) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+            "author, created, modified, derived_from, augmentation, image_decided, scene) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     auto& st = *c.insertSample;
     const int64_t instr = instructionId(s.instruction);
     st.bind(1, s.uid);
@@ -224,7 +225,7 @@ int64_t Workspace::insertInTransaction(Sample& s)
         .bind(11, s.created)
         .bind(12, s.modified);
     if (s.derivedFrom.empty()) st.bindNull(13); else st.bind(13, s.derivedFrom);
-    st.bind(14, s.augmentation);
+    st.bind(14, s.augmentation).bind(15, static_cast<int64_t>(s.imageDecided)).bind(16, sceneToJson(s.scene));
     st.run();
     s.id = db_->lastInsertId();
     writeChildren(s);
@@ -259,7 +260,7 @@ void Workspace::update(Sample& s)
     Transaction tx(*db_);
     auto st = db_->prepare(
         "UPDATE samples SET image_id=?, task=?, instruction_id=?, robot_mask=?, caption=?, split=?, status=?, source=?, "
-        "author=?, modified=?, derived_from=?, augmentation=? WHERE id=?");
+        "author=?, modified=?, derived_from=?, augmentation=?, image_decided=?, scene=? WHERE id=?");
     const int64_t instr = instructionId(s.instruction);
     if (s.image.id) st.bind(1, s.image.id); else st.bindNull(1);
     st.bind(2, s.task);
@@ -272,7 +273,7 @@ void Workspace::update(Sample& s)
         .bind(9, s.author)
         .bind(10, s.modified);
     if (s.derivedFrom.empty()) st.bindNull(11); else st.bind(11, s.derivedFrom);
-    st.bind(12, s.augmentation).bind(13, s.id);
+    st.bind(12, s.augmentation).bind(13, static_cast<int64_t>(s.imageDecided)).bind(14, sceneToJson(s.scene)).bind(15, s.id);
     st.run();
     if (db_->changes() != 1) throw std::invalid_argument("no sample with id " + std::to_string(s.id));
     for (const char* t : {"reasoning_steps", "subtasks", "qa_pairs"})
@@ -353,6 +354,8 @@ Sample Workspace::readSampleRow(Statement& st) const
         s.image.height = static_cast<int>(st.getInt(18));
         s.image.bytes = st.getInt(19);
     }
+    s.imageDecided = st.getInt(20) != 0;
+    s.scene = sceneFromJson(st.getText(21));
     return s;
 }
 
@@ -360,7 +363,7 @@ namespace {
 const char* kFullSelect =
     "SELECT s.id, s.uid, s.task, COALESCE(n.text, ''), s.robot_mask, s.caption, s.split, s.status, s.source, "
     "s.author, s.created, s.modified, COALESCE(s.derived_from, ''), s.augmentation, i.id, i.hash, i.path, i.width, "
-    "i.height, i.bytes FROM samples s LEFT JOIN images i ON i.id = s.image_id "
+    "i.height, i.bytes, s.image_decided, s.scene FROM samples s LEFT JOIN images i ON i.id = s.image_id "
     "LEFT JOIN instructions n ON n.id = s.instruction_id ";
 }
 

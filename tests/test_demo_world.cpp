@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <set>
 
 using namespace ember::data;
@@ -86,6 +87,43 @@ private Q_SLOTS:
         QVERIFY(multi > 100);
         // Generating again adds nothing.
         QCOMPARE(generateDemoWorld(ws).skipped, 2000);
+    }
+
+    void imageDecidedSamplesInEverySplit()
+    {
+        QTemporaryDir dir;
+        auto ws = Workspace::open(testutil::path(dir, "ws"));
+        DemoOptions o;
+        o.count = 600;
+        o.imageSize = 64;
+        generateDemoWorld(ws, o);
+        const auto samples = all(ws);
+        std::map<std::string, std::map<uint32_t, int>> robotsByTask;   // decided tasks: robot set -> count
+        std::map<Split, int> decidedBySplit;
+        int decided = 0;
+        for (const auto& smp : samples) {
+            QVERIFY2(smp.scene.count("place") && !smp.scene.at("place").empty(), smp.uid.c_str());
+            if (!smp.imageDecided) continue;
+            ++decided;
+            ++decidedBySplit[smp.split];
+            ++robotsByTask[smp.task][robotMask(smp.robots)];
+        }
+        QVERIFY2(decided >= 0.4 * samples.size(), qPrintable(QString::number(decided)));
+        for (Split sp : {Split::Train, Split::Val, Split::Test})
+            QVERIFY2(decidedBySplit[sp] > 0, toString(sp).c_str());
+        // Text alone cannot decide them: the best guess per task text (its most frequent robot
+        // set) is right well under half the time, and every such text has several answers.
+        int bestGuess = 0;
+        for (const auto& [task, counts] : robotsByTask) {
+            QVERIFY2(counts.size() >= 3, task.c_str());
+            int most = 0;
+            for (const auto& [mask, n] : counts) most = std::max(most, n);
+            bestGuess += most;
+        }
+        QVERIFY2(bestGuess <= 0.45 * decided, qPrintable(QString("%1 of %2").arg(bestGuess).arg(decided)));
+        // A sample keeps its flag and scene through the database.
+        const auto& first = samples.front();
+        QCOMPARE(ws.get(first.id)->scene, first.scene);
     }
 
     void deterministicForASeed()

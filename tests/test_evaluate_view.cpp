@@ -4,10 +4,13 @@
 // checkpoint is shown side by side.
 #include "confusion_map.h"
 #include "demo_world.h"
+#include "engine.h"
+#include "image.h"
 #include "evaluate_view.h"
 #include "studio_test_util.h"
 #include "workspace.h"
 
+#include <QCheckBox>
 #include <QListWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -103,6 +106,46 @@ private Q_SLOTS:
         t->sortByColumn(3, Qt::AscendingOrder);   // by confidence
         for (int r = 1; r < t->rowCount(); ++r)
             QVERIFY(t->item(r - 1, 3)->data(Qt::DisplayRole).toDouble() <= t->item(r, 3)->data(Qt::DisplayRole).toDouble());
+    }
+
+    void blindAccuracyIsMeasuredOnGreyImages()
+    {
+        // The demo world's image-decided samples reach every evaluation.
+        QVERIFY(direct_.imageDecidedCount > 0);
+        QVERIFY(!std::isnan(direct_.blindAccuracy));
+        QVERIFY(!std::isnan(direct_.imageDecidedBlindAccuracy));
+        // Blind predictions are the model's answers on a uniform grey picture of its input size:
+        // the engine, shown that picture and each sample's task, agrees with them.
+        ember::Engine engine("cpu");
+        engine.loadCheckpoint(ckA_.toStdString());
+        engine.setImage(ember::greyImage(static_cast<int>(engine.config().image_size)));
+        auto ws = data::Workspace::open(ws_.toStdString());
+        int agree = 0, decided = 0, hits = 0;
+        for (const auto& r : direct_.samples) {
+            const auto s = ws.get(r.sampleId);
+            QVERIFY(s.has_value());
+            QCOMPARE(r.imageDecided, s->imageDecided);
+            decided += s->imageDecided;
+            QVERIFY(r.blindPredicted >= 0);
+            agree += engine.selectRobot(s->task).trace.answer == r.blindPredicted;
+            hits += std::find(r.truth.begin(), r.truth.end(), r.blindPredicted) != r.truth.end();
+        }
+        QCOMPARE(static_cast<long long>(decided), direct_.imageDecidedCount);
+        QVERIFY2(agree * 10 >= 9 * static_cast<int>(direct_.samples.size()), qPrintable(QString::number(agree)));
+        QCOMPARE(direct_.blindAccuracy, double(hits) / direct_.samples.size());
+
+        // The view shows image and blind side by side, as evaluateCheckpoint computed them.
+        EvaluateView v;
+        v.resize(1280, 800);
+        v.show();
+        v.setWorkspace(ws_);
+        QVERIFY(runView(v, ckA_));
+        auto* t = v.relianceTable();
+        QVERIFY(t->rowCount() >= 2);
+        QCOMPARE(t->item(0, 1)->data(Qt::DisplayRole).toDouble(), std::round(direct_.selection.accuracy * 1000) / 1000);
+        QCOMPARE(t->item(0, 2)->data(Qt::DisplayRole).toDouble(), std::round(direct_.blindAccuracy * 1000) / 1000);
+        QCOMPARE(t->item(1, 1)->data(Qt::DisplayRole).toDouble(), std::round(direct_.imageDecidedAccuracy * 1000) / 1000);
+        QCOMPARE(t->item(1, 2)->data(Qt::DisplayRole).toDouble(), std::round(direct_.imageDecidedBlindAccuracy * 1000) / 1000);
     }
 
     void clickingACellSelectsItsSamples()

@@ -4,6 +4,7 @@
 #include "checkpoint.h"
 #include "engine.h"
 #include "split_filter.h"
+#include "tokenizer.h"
 #include "stage_loss.h"
 #include "workspace.h"
 
@@ -12,11 +13,35 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <set>
 #include <sstream>
 
 namespace ember::train {
 
 using nlohmann::json;
+
+namespace {
+json number(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
+} // namespace
+
+nlohmann::json EvalReport::flatMetrics() const
+{
+    return {{"accuracy", selection.accuracy},
+            {"blind_accuracy", number(blindAccuracy)},
+            {"image_decided_count", imageDecidedCount},
+            {"image_decided_accuracy", number(imageDecidedAccuracy)},
+            {"image_decided_blind_accuracy", number(imageDecidedBlindAccuracy)},
+            {"answer_count", answerCount},
+            {"answer_exact_match", answerExactMatch},
+            {"answer_token_f1", answerTokenF1},
+            {"blind_answer_exact_match", number(blindAnswerExactMatch)},
+            {"blind_answer_token_f1", number(blindAnswerTokenF1)},
+            {"caption_count", captionCount},
+            {"caption_token_f1", captionTokenF1},
+            {"reasoning_count", reasoningCount},
+            {"reasoning_token_f1", reasoningTokenF1},
+            {"distinct_2", distinct2}};
+}
 
 std::string EvalReport::toJson(bool withSamples) const
 {
@@ -41,13 +66,15 @@ std::string EvalReport::toJson(bool withSamples) const
              {"accuracy_by_accepted_steps", byStep}}},
            {"captions", {{"count", captionCount}, {"exact_match", captionExactMatch}, {"token_f1", captionTokenF1}}},
            {"answers", {{"count", answerCount}, {"exact_match", answerExactMatch}, {"token_f1", answerTokenF1}}},
+           {"metrics", flatMetrics()},
            {"run", runId},
            {"seconds", seconds}};
     if (withSamples) {
         json s = json::array();
         for (const auto& x : samples)
             s.push_back({{"id", x.sampleId}, {"truth", x.truth}, {"predicted", x.predicted}, {"confidence", x.confidence},
-                         {"loss", x.loss}, {"accepted_steps", x.acceptedSteps}, {"probs", x.probs}});
+                         {"loss", x.loss}, {"accepted_steps", x.acceptedSteps}, {"probs", x.probs},
+                         {"image_decided", x.imageDecided}, {"blind_predicted", x.blindPredicted}});
         j["per_sample"] = s;
     }
     return j.dump(2);
@@ -90,8 +117,174 @@ std::string EvalReport::toTable() const
     std::snprintf(buf, sizeof buf, "captions: %d, exact match %.4f, token F1 %.4f\nanswers: %d, exact match %.4f, token F1 %.4f\n",
                   captionCount, captionExactMatch, captionTokenF1, answerCount, answerExactMatch, answerTokenF1);
     o << buf;
+    std::snprintf(buf, sizeof buf, "reasoning text: %d, token F1 %.4f, distinct-2 %.4f\n", reasoningCount, reasoningTokenF1, distinct2);
+    o << buf;
+    auto cell = [](double v) {
+        char b[24];
+        if (std::isnan(v))
+            std::snprintf(b, sizeof b, " %9s", "-");
+        else
+            std::snprintf(b, sizeof b, " %9.4f", v);
+        return std::string(b);
+    };
+    o << "what the image contributes (blind: every image replaced by uniform grey)\n";
+    std::snprintf(buf, sizeof buf, "  %-34s %9s %9s\n", "", "image", "blind");
+    o << buf;
+    std::snprintf(buf, sizeof buf, "  %-34s", "robot selection, all samples");
+    o << buf << cell(selection.accuracy) << cell(blindAccuracy) << "\n";
+    std::snprintf(buf, sizeof buf, "  %-34s", ("image-decided (" + std::to_string(imageDecidedCount) + " samples)").c_str());
+    o << buf << cell(imageDecidedAccuracy) << cell(imageDecidedBlindAccuracy) << "\n";
+    std::snprintf(buf, sizeof buf, "  %-34s", "answers, exact match");
+    o << buf << cell(answerCount ? answerExactMatch : std::nan("")) << cell(blindAnswerExactMatch) << "\n";
+    std::snprintf(buf, sizeof buf, "  %-34s", "answers, token F1");
+    o << buf << cell(answerCount ? answerTokenF1 : std::nan("")) << cell(blindAnswerTokenF1) << "\n";
     return o.str();
 }
+
+namespace {
+
+std::set<int64_t> imageDecidedIds(data::Workspace& ws)
+{
+    std::set<int64_t> ids;
+    auto st = ws.database().prepare("SELECT id FROM samples WHERE image_decided <> 0");
+    while (st.step())
+        ids.insert(st.getInt(0));
+    return ids;
+}
+
+// The reasoning chain of every sample of `batches`, in order. With `grey` defined, each image is
+// replaced by it (samples without an image stay without).
+template <typename OnSample>
+void runSelection(EmberVLM& model, data::BatchBuilder& batches, const torch::Tensor& grey, OnSample onSample,
+                  const std::function<bool()>& tick)
+{
+    const int64_t S = model->cfg.max_reasoning_steps;
+    const int64_t n = batches.batchesPerEpoch();
+    torch::NoGradGuard ng;
+    for (int64_t bi = 0; bi < n; ++bi) {
+        auto b = batches.next();
+        if (grey.defined())
+            b.images = torch::where(b.hasImage.view({-1, 1, 1, 1}), grey.unsqueeze(0).expand_as(b.images), b.images);
+        const int64_t B = b.inputIds.size(0);
+        auto vis = model->visualTokens(model->visionMap(b.images));
+        const int64_t G = vis.size(1);
+        auto h = model->language_model->forward(torch::cat({vis, model->language_model->embed(b.inputIds)}, 1), nullptr,
+                                                sequenceMask(b, G));
+        auto chain = model->reasoning->run(answerStates(h, b, G), -1.0, S);   // whole chain; threshold per sample
+        for (int64_t i = 0; i < B; ++i) {
+            std::vector<ChainStep> steps;
+            for (size_t k = 0; k < chain.steps.size(); ++k) {
+                ChainStep c;
+                c.hasScore = k > 0;
+                if (k > 0)
+                    c.score = chain.scores[k][i].item<float>();
+                auto p = torch::softmax(chain.answerLogits[k][i], -1).contiguous();
+                c.answerProbs.assign(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+                steps.push_back(std::move(c));
+            }
+            std::vector<int> truth;
+            for (int r = 0; r < model->cfg.num_robots; ++r)
+                if (b.robotTargets[i][r].item<float>() > 0)
+                    truth.push_back(r);
+            onSample(b.sampleIds[i].item<int64_t>(), std::move(truth), steps);
+        }
+        if (tick && !tick())
+            throw std::runtime_error("evaluation cancelled");
+    }
+}
+
+bool hits(const std::vector<int>& truth, int predicted)
+{
+    return std::find(truth.begin(), truth.end(), predicted) != truth.end();
+}
+
+// The steps of a reasoning text as one string of words, for token F1.
+std::string joinedSteps(const std::vector<std::string>& steps)
+{
+    std::string out;
+    for (const auto& s : steps)
+        out += (out.empty() ? "" : " ") + s;
+    return out;
+}
+
+// Captions, answers (every pair) and reasoning text, greedy, on up to o.textSamples samples with an
+// image; answers again on grey images when o.blind.
+void textMetrics(data::Workspace& ws, const EvalOptions& o, EvalReport& rep, int64_t offset, int64_t total)
+{
+    Engine engine("cpu");
+    engine.loadCheckpoint(o.checkpoint);
+    const int size = static_cast<int>(engine.config().image_size);
+    data::SampleQuery q;
+    q.split = splitFilter(o.split);
+    GenerationOptions g;
+    g.maxNewTokens = 32;
+    g.alternatives = 0;
+    GenerationOptions gr = g;
+    gr.maxNewTokens = 200;
+    gr.stopIds = {Tokenizer::kReasoningEnd};
+    double cem = 0, cf1 = 0, aem = 0, af1 = 0, bem = 0, bf1 = 0, rf1 = 0, d2 = 0;
+    int blindCount = 0, done = 0;
+    for (const auto& row : ws.query(q)) {
+        if (done >= o.textSamples)
+            break;
+        auto s = ws.get(row.id);
+        if (!s || s->image.id == 0)
+            continue;
+        try {
+            engine.setImage(engine.loadImage(ws.absolutePath(s->image.path)));
+        } catch (const std::exception&) {
+            continue;
+        }
+        ++done;
+        if (!s->caption.empty()) {
+            const auto out = engine.generate("", g).text;
+            cem += exactMatch(out, s->caption);
+            cf1 += tokenF1(out, s->caption);
+            rep.captionCount++;
+        }
+        for (const auto& qa : s->qa) {
+            const auto out = engine.generate(askPrompt({}, qa.question), g).text;
+            aem += exactMatch(out, qa.answer);
+            af1 += tokenF1(out, qa.answer);
+            rep.answerCount++;
+        }
+        if (!s->reasoning.empty() && !s->task.empty()) {
+            const auto out = engine.generate(reasoningPrompt(s->task), gr).text;
+            rf1 += tokenF1(joinedSteps(data::parseReasoning(out)), joinedSteps(s->reasoning));
+            d2 += distinct2(out);
+            rep.reasoningCount++;
+        }
+        if (o.blind && !s->qa.empty()) {
+            engine.setImage(greyImage(size));
+            for (const auto& qa : s->qa) {
+                const auto out = engine.generate(askPrompt({}, qa.question), g).text;
+                bem += exactMatch(out, qa.answer);
+                bf1 += tokenF1(out, qa.answer);
+                ++blindCount;
+            }
+        }
+        if (o.progress && !o.progress(offset + done, total))
+            throw std::runtime_error("evaluation cancelled");
+    }
+    if (rep.captionCount) {
+        rep.captionExactMatch = cem / rep.captionCount;
+        rep.captionTokenF1 = cf1 / rep.captionCount;
+    }
+    if (rep.answerCount) {
+        rep.answerExactMatch = aem / rep.answerCount;
+        rep.answerTokenF1 = af1 / rep.answerCount;
+    }
+    if (blindCount) {
+        rep.blindAnswerExactMatch = bem / blindCount;
+        rep.blindAnswerTokenF1 = bf1 / blindCount;
+    }
+    if (rep.reasoningCount) {
+        rep.reasoningTokenF1 = rf1 / rep.reasoningCount;
+        rep.distinct2 = d2 / rep.reasoningCount;
+    }
+}
+
+} // namespace
 
 EvalReport evaluateCheckpoint(const EvalOptions& o)
 {
@@ -107,6 +300,7 @@ EvalReport evaluateCheckpoint(const EvalOptions& o)
     rep.labels = mc.robot_labels;
     const double threshold = o.threshold >= 0 ? o.threshold : mc.consistency_threshold;
     const int64_t S = mc.max_reasoning_steps;
+    const auto decided = imageDecidedIds(ws);
 
     data::BatchOptions bo;
     bo.stage = data::Stage::Selection;
@@ -121,59 +315,51 @@ EvalReport evaluateCheckpoint(const EvalOptions& o)
     double scoreSum = 0;
     int64_t scoreCount = 0, early = 0;
     std::vector<long long> byStepCount(S + 1, 0), byStepCorrect(S + 1, 0);
+    int64_t selectionTicks = 0;
     try {
         data::BatchBuilder batches(ws, bo);
-        const int64_t n = batches.batchesPerEpoch();
-        torch::NoGradGuard ng;
-        for (int64_t bi = 0; bi < n; ++bi) {
-            auto b = batches.next();
-            const int64_t B = b.inputIds.size(0);
-            auto vis = model->visualTokens(model->visionMap(b.images));
-            const int64_t G = vis.size(1);
-            auto h = model->language_model->forward(torch::cat({vis, model->language_model->embed(b.inputIds)}, 1), nullptr,
-                                                    sequenceMask(b, G));
-            auto hA = answerStates(h, b, G);
-            auto chain = model->reasoning->run(hA, -1.0, S);   // whole chain; the threshold is applied per sample
-            for (int64_t i = 0; i < B; ++i) {
-                std::vector<ChainStep> steps;
-                for (size_t k = 0; k < chain.steps.size(); ++k) {
-                    ChainStep c;
-                    c.hasScore = k > 0;
-                    if (k > 0) {
-                        c.score = chain.scores[k][i].item<float>();
-                        scoreSum += c.score;
-                        ++scoreCount;
-                    }
-                    auto p = torch::softmax(chain.answerLogits[k][i], -1).contiguous();
-                    c.answerProbs.assign(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
-                    steps.push_back(std::move(c));
-                }
-                const auto trace = applyThreshold(steps, threshold, static_cast<int>(S));
-                SampleResult sr;
-                sr.sampleId = b.sampleIds[i].item<int64_t>();
-                for (int r = 0; r < mc.num_robots; ++r)
-                    if (b.robotTargets[i][r].item<float>() > 0)
-                        sr.truth.push_back(r);
-                sr.predicted = trace.answer;
-                sr.confidence = trace.answerProbs[trace.answer];
-                sr.probs.assign(trace.answerProbs.begin(), trace.answerProbs.end());
-                double loss = 0;
-                for (int r : sr.truth)
-                    loss -= std::log(std::max(1e-12, static_cast<double>(trace.answerProbs[r]))) / sr.truth.size();
-                sr.loss = loss;
-                sr.acceptedSteps = trace.lastAccepted + 1;
-                sr.stoppedEarly = static_cast<int64_t>(trace.steps.size()) < S || !trace.steps.back().accepted;
-                const bool hit = std::find(sr.truth.begin(), sr.truth.end(), sr.predicted) != sr.truth.end();
-                truth.push_back(hit ? sr.predicted : sr.truth.front());
-                predicted.push_back(sr.predicted);
-                confidence.push_back(sr.confidence);
-                early += sr.stoppedEarly;
-                byStepCount[sr.acceptedSteps]++;
-                byStepCorrect[sr.acceptedSteps] += hit;
-                rep.samples.push_back(std::move(sr));
+        const int64_t n = batches.batchesPerEpoch() * (o.blind ? 2 : 1);
+        const int64_t total = n + std::max(0, o.textSamples);
+        selectionTicks = n;
+        int64_t ticks = 0;
+        auto tick = [&] { return !o.progress || o.progress(++ticks, total); };
+        runSelection(model, batches, {}, [&](int64_t id, std::vector<int> t, const std::vector<ChainStep>& steps) {
+            for (size_t k = 1; k < steps.size(); ++k) {
+                scoreSum += steps[k].score;
+                ++scoreCount;
             }
-            if (o.progress && !o.progress(bi + 1, n))
-                throw std::runtime_error("evaluation cancelled");
+            const auto trace = applyThreshold(steps, threshold, static_cast<int>(S));
+            SampleResult sr;
+            sr.sampleId = id;
+            sr.truth = std::move(t);
+            sr.imageDecided = decided.count(id) > 0;
+            sr.predicted = trace.answer;
+            sr.confidence = trace.answerProbs[trace.answer];
+            sr.probs.assign(trace.answerProbs.begin(), trace.answerProbs.end());
+            double loss = 0;
+            for (int r : sr.truth)
+                loss -= std::log(std::max(1e-12, static_cast<double>(trace.answerProbs[r]))) / sr.truth.size();
+            sr.loss = loss;
+            sr.acceptedSteps = trace.lastAccepted + 1;
+            sr.stoppedEarly = static_cast<int64_t>(trace.steps.size()) < S || !trace.steps.back().accepted;
+            const bool hit = hits(sr.truth, sr.predicted);
+            truth.push_back(hit ? sr.predicted : sr.truth.front());
+            predicted.push_back(sr.predicted);
+            confidence.push_back(sr.confidence);
+            early += sr.stoppedEarly;
+            byStepCount[sr.acceptedSteps]++;
+            byStepCorrect[sr.acceptedSteps] += hit;
+            rep.samples.push_back(std::move(sr));
+        }, tick);
+        if (o.blind) {
+            const auto g = greyImage(static_cast<int>(mc.image_size));
+            auto grey = torch::from_blob(const_cast<float*>(g.chw.data()), {3, mc.image_size, mc.image_size}, torch::kFloat32).clone();
+            batches.seek(0, 0);
+            size_t k = 0;
+            runSelection(model, batches, grey, [&](int64_t, std::vector<int>, const std::vector<ChainStep>& steps) {
+                if (k < rep.samples.size())
+                    rep.samples[k++].blindPredicted = applyThreshold(steps, threshold, static_cast<int>(S)).answer;
+            }, tick);
         }
     } catch (const std::invalid_argument&) {
         // No labelled samples in this split: the selection figures stay empty.
@@ -185,49 +371,27 @@ EvalReport evaluateCheckpoint(const EvalOptions& o)
     for (int64_t k = 0; k <= S; ++k)
         rep.accuracyByAcceptedSteps.push_back(byStepCount[k] ? double(byStepCorrect[k]) / byStepCount[k]
                                                              : std::numeric_limits<double>::quiet_NaN());
-
-    // Captions and answers: greedy generation on a few samples with images.
-    if (o.textSamples > 0) {
-        Engine engine("cpu");
-        engine.loadCheckpoint(o.checkpoint);
-        data::SampleQuery q;
-        q.split = splitFilter(o.split);
-        q.limit = o.textSamples;
-        GenerationOptions g;
-        g.maxNewTokens = 32;
-        g.alternatives = 0;
-        double cem = 0, cf1 = 0, aem = 0, af1 = 0;
-        for (const auto& row : ws.query(q)) {
-            auto s = ws.get(row.id);
-            if (!s || s->image.id == 0)
-                continue;
-            try {
-                engine.setImage(engine.loadImage(ws.absolutePath(s->image.path)));
-            } catch (const std::exception&) {
-                continue;
-            }
-            if (!s->caption.empty()) {
-                const auto out = engine.generate("", g).text;
-                cem += exactMatch(out, s->caption);
-                cf1 += tokenF1(out, s->caption);
-                rep.captionCount++;
-            }
-            if (!s->qa.empty()) {
-                const auto out = engine.generate(askPrompt({}, s->qa[0].question), g).text;
-                aem += exactMatch(out, s->qa[0].answer);
-                af1 += tokenF1(out, s->qa[0].answer);
-                rep.answerCount++;
+    {
+        long long blindHits = 0, decidedHits = 0, decidedBlindHits = 0;
+        for (const auto& sr : rep.samples) {
+            blindHits += hits(sr.truth, sr.blindPredicted);
+            if (sr.imageDecided) {
+                ++rep.imageDecidedCount;
+                decidedHits += hits(sr.truth, sr.predicted);
+                decidedBlindHits += hits(sr.truth, sr.blindPredicted);
             }
         }
-        if (rep.captionCount) {
-            rep.captionExactMatch = cem / rep.captionCount;
-            rep.captionTokenF1 = cf1 / rep.captionCount;
-        }
-        if (rep.answerCount) {
-            rep.answerExactMatch = aem / rep.answerCount;
-            rep.answerTokenF1 = af1 / rep.answerCount;
+        const bool blindRun = o.blind && !rep.samples.empty();
+        if (blindRun)
+            rep.blindAccuracy = double(blindHits) / rep.samples.size();
+        if (rep.imageDecidedCount) {
+            rep.imageDecidedAccuracy = double(decidedHits) / rep.imageDecidedCount;
+            if (blindRun)
+                rep.imageDecidedBlindAccuracy = double(decidedBlindHits) / rep.imageDecidedCount;
         }
     }
+    if (o.textSamples > 0)
+        textMetrics(ws, o, rep, selectionTicks, selectionTicks + o.textSamples);
     rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     if (o.record) {
@@ -246,7 +410,14 @@ EvalReport evaluateCheckpoint(const EvalOptions& o)
                       {{"eval/accuracy", rep.selection.accuracy}, {"eval/macro_f1", rep.selection.macroF1},
                        {"eval/ece", rep.selection.ece}, {"eval/mean_step_consistency", rep.meanStepConsistency},
                        {"eval/early_stop_rate", rep.earlyStopRate}, {"eval/caption_token_f1", rep.captionTokenF1},
-                       {"eval/answer_token_f1", rep.answerTokenF1}});
+                       {"eval/answer_token_f1", rep.answerTokenF1}, {"eval/answer_exact_match", rep.answerExactMatch},
+                       {"eval/reasoning_token_f1", rep.reasoningTokenF1}, {"eval/distinct_2", rep.distinct2}});
+        if (!std::isnan(rep.blindAccuracy))
+            ws.addMetrics(run.id, 0, {{"eval/blind_accuracy", rep.blindAccuracy}});
+        if (!std::isnan(rep.imageDecidedAccuracy))
+            ws.addMetrics(run.id, 0, {{"eval/image_decided_accuracy", rep.imageDecidedAccuracy}});
+        if (!std::isnan(rep.imageDecidedBlindAccuracy))
+            ws.addMetrics(run.id, 0, {{"eval/image_decided_blind_accuracy", rep.imageDecidedBlindAccuracy}});
     }
     return rep;
 }

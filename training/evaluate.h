@@ -3,6 +3,9 @@
 // (issue "training" point 5). Torch-free interface.
 #include "metrics.h"
 
+#include <nlohmann/json_fwd.hpp>
+
+#include <cmath>
 #include <functional>
 #include <string>
 #include <vector>
@@ -14,7 +17,8 @@ struct EvalOptions {
     std::string checkpoint;
     std::string split = "val";     // train | val | test | all
     int batchSize = 16;
-    int textSamples = 40;          // samples whose captions / answers are generated (0: skip)
+    int textSamples = 100;         // samples whose captions, answers and reasoning are generated (0: skip)
+    bool blind = true;             // also run selection (and answers) with every image replaced by grey
     double threshold = -1;         // < 0: the checkpoint's consistency threshold
     bool record = true;            // store the result as an evaluation run in the workspace
     std::function<bool(int64_t, int64_t)> progress;
@@ -29,6 +33,8 @@ struct SampleResult {
     int acceptedSteps = 0;         // counting step 0
     bool stoppedEarly = false;
     std::vector<double> probs;
+    bool imageDecided = false;     // the sample's task text occurs with scenes needing other robots
+    int blindPredicted = -1;       // the prediction with the image replaced by grey (-1: not run)
 };
 
 struct EvalReport {
@@ -41,10 +47,21 @@ struct EvalReport {
     std::vector<long long> countByAcceptedSteps;
     double captionExactMatch = 0, captionTokenF1 = 0, answerExactMatch = 0, answerTokenF1 = 0;
     int captionCount = 0, answerCount = 0;
+    // What the image contributes: the same samples with each image replaced by a uniform grey one
+    // of the model's input size. NaN where not measured (no such samples, or blind off).
+    double blindAccuracy = std::nan("");
+    long long imageDecidedCount = 0;
+    double imageDecidedAccuracy = std::nan(""), imageDecidedBlindAccuracy = std::nan("");
+    double blindAnswerExactMatch = std::nan(""), blindAnswerTokenF1 = std::nan("");
+    // Generated reasoning ("Step 1: …" parsed into steps) against the annotated steps.
+    double reasoningTokenF1 = 0, distinct2 = 0;   // distinct2: mean over generations
+    int reasoningCount = 0;
     std::vector<SampleResult> samples;
     int64_t runId = 0;                       // the evaluation's record in the workspace
     double seconds = 0;
     std::string toJson(bool withSamples = false) const;
+    // The headline figures under the names of docs/training.md ("accuracy", "blind_accuracy", ...).
+    nlohmann::json flatMetrics() const;
     std::string toTable() const;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace ember::train {
@@ -139,6 +140,20 @@ double tokenF1(const std::string& prediction, const std::string& reference)
         return 0.0;
     const double precision = double(common) / p.size(), recall = double(common) / r.size();
     return 2 * precision * recall / (precision + recall);
+}
+
+double distinct2(const std::string& text)
+{
+    std::istringstream in(normalizeAnswer(text));
+    std::vector<std::string> w;
+    for (std::string t; in >> t;)
+        w.push_back(t);
+    if (w.size() < 2)
+        return 1.0;
+    std::set<std::pair<std::string, std::string>> seen;
+    for (size_t i = 1; i < w.size(); ++i)
+        seen.emplace(w[i - 1], w[i]);
+    return double(seen.size()) / double(w.size() - 1);
 }
 
 } // namespace ember::train

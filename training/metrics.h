@@ -29,5 +29,8 @@ ClassificationReport reportFromConfusion(const std::vector<std::vector<long long
 std::string normalizeAnswer(const std::string& s);
 bool exactMatch(const std::string& prediction, const std::string& reference);
 double tokenF1(const std::string& prediction, const std::string& reference);
+// Distinct bigrams over all bigrams of one text's normalised words (1 for fewer than two words):
+// low when a generation repeats itself ("a a a a").
+double distinct2(const std::string& text);
 
 } // namespace ember::train

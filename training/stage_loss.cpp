@@ -39,11 +39,42 @@ StageLoss::StageLoss(EmberVLMImpl& model, const TrainConfig& cfg, EmberVLMImpl* 
 {
 }
 
-torch::Tensor StageLoss::visualTokens(const data::Batch& b, bool frozenVision)
+void StageLoss::setSceneHead(torch::nn::Linear head, std::vector<int64_t> classes)
+{
+    sceneHead_ = std::move(head);
+    sceneClasses_ = std::move(classes);
+}
+
+torch::Tensor StageLoss::sceneLoss(const torch::Tensor& pooled, const torch::Tensor& targets)
+{
+    auto logits = sceneHead_->forward(pooled);   // [B, sum of classes]
+    torch::Tensor sum = torch::zeros({}, pooled.options());
+    int64_t offset = 0, used = 0;
+    for (size_t a = 0; a < sceneClasses_.size(); ++a) {
+        const int64_t k = sceneClasses_[a];
+        auto t = targets.select(1, static_cast<int64_t>(a));
+        if ((t >= 0).any().item<bool>()) {
+            sum = sum + F::cross_entropy(logits.narrow(1, offset, k), t, F::CrossEntropyFuncOptions().ignore_index(-1));
+            ++used;
+        }
+        offset += k;
+    }
+    return used ? sum / static_cast<double>(used) : sum;
+}
+
+torch::Tensor StageLoss::visualTokens(const data::Batch& b, bool frozenVision, torch::Tensor* pooledOut)
 {
     if (!frozenVision) {
         fusedVision_.reset();   // the weights are about to change
-        return model_.visualTokens(model_.visionMap(b.images));
+        auto images = b.images;
+        if (cfg_.flip_images && model_.is_training()) {
+            // Left and right carry no meaning in the scenes: half the images mirrored (seeded generator).
+            auto flip = (torch::rand({images.size(0)}) < 0.5).view({-1, 1, 1, 1});
+            images = torch::where(flip, images.flip({3}), images);
+        }
+        auto map = model_.visionMap(images);
+        if (pooledOut) *pooledOut = map.mean({2, 3});
+        return model_.visualTokens(map);
     }
     // Frozen vision: pooled features per sample are constant, so encode each image once.
     const int64_t B = b.images.size(0);
@@ -97,7 +128,18 @@ StepResult StageLoss::compute(const data::Batch& batch, int phase, bool frozenVi
     auto& lm = *model_.language_model;
     const int64_t B = b.inputIds.size(0), T = b.inputIds.size(1);
     r.samples = B;
-    auto vis = visualTokens(b, frozenVision);   // [B, G, C]
+    torch::Tensor pooled;
+    auto vis = visualTokens(b, frozenVision, &pooled);   // [B, G, C]
+    torch::Tensor scene;
+    const bool sceneTrained = sceneHead_ && pooled.defined() && cfg_.scene_weight > 0 && b.sceneTargets.defined() &&
+                              b.sceneTargets.size(1) == static_cast<int64_t>(sceneClasses_.size());
+    if (sceneTrained) scene = sceneLoss(pooled, b.sceneTargets);
+    // Adds the auxiliary loss to a stage's total and reports it.
+    auto withScene = [&](StepResult& res) {
+        if (!sceneTrained) return;
+        res.loss = res.loss + cfg_.scene_weight * scene;
+        res.parts.emplace_back("scene", scene.item<double>());
+    };
     const int64_t G = vis.size(1);
     auto h = lm.forward(torch::cat({vis, lm.embed(b.inputIds)}, 1), nullptr, sequenceMask(b, G));   // [B, G+T, C]
 
@@ -130,14 +172,17 @@ StepResult StageLoss::compute(const data::Batch& batch, int phase, bool frozenVi
     const int stage = cfg_.stage;
     if (stage == 1) {
         // Contrastive: pooled projected visual tokens vs pooled caption states (text alone).
-        auto textH = lm.forward(lm.embed(b.inputIds), nullptr, b.attentionMask);
-        auto m = b.attentionMask.to(textH.dtype()).unsqueeze(-1);
-        auto textPooled = (textH * m).sum(1) / m.sum(1).clamp_min(1.0);
-        auto visPooled = vis.mean(1);
-        torch::Tensor contrastive = B > 1 ? contrastiveLoss(visPooled, textPooled, logitScaleLog_) : torch::zeros({}, h.options());
+        torch::Tensor contrastive = torch::zeros({}, h.options());
+        if (B > 1 && cfg_.contrastive_weight > 0) {
+            auto textH = lm.forward(lm.embed(b.inputIds), nullptr, b.attentionMask);
+            auto m = b.attentionMask.to(textH.dtype()).unsqueeze(-1);
+            auto textPooled = (textH * m).sum(1) / m.sum(1).clamp_min(1.0);
+            contrastive = contrastiveLoss(vis.mean(1), textPooled, logitScaleLog_);
+        }
         r.loss = cfg_.contrastive_weight * contrastive + cfg_.caption_weight * lmLoss;
         r.parts = {{"contrastive", contrastive.item<double>()}, {"caption", lmLoss.item<double>()},
-                   {"temperature", 1.0 / std::min(100.0, std::exp(logitScaleLog_.item<double>()))}};
+                   {"temperature", logitScaleLog_.defined() ? 1.0 / std::min(100.0, std::exp(logitScaleLog_.item<double>())) : 0.0}};
+        withScene(r);
         return r;
     }
     if (stage == 2) {
@@ -183,6 +228,7 @@ StepResult StageLoss::compute(const data::Batch& batch, int phase, bool frozenVi
         const bool distilling = teacher_ || teacherFile_;
         r.loss = cfg_.sft_weight * lmLoss + (distilling ? cfg_.distill_weight * distill : torch::zeros({}, h.options()));
         r.parts = {{"sft", lmLoss.item<double>()}, {"distill", distill.item<double>()}};
+        withScene(r);
         return r;
     }
 
@@ -236,6 +282,7 @@ StepResult StageLoss::compute(const data::Batch& batch, int phase, bool frozenVi
              (textTrainable ? cfg_.reasoning_text_weight * lmLoss : torch::zeros({}, h.options()));
     r.parts = {{"answer", answer.item<double>()}, {"consistency", consistency.item<double>()},
                {"reasoning_text", lmLoss.item<double>()}};
+    withScene(r);
     return r;
 }
 

@@ -26,9 +26,14 @@ public:
     // phase: 1 or 2 in stage 4, else 0. frozenVision: encode images without gradient (and cache
     // pooled features per sample id).
     StepResult compute(const data::Batch& batch, int phase, bool frozenVision);
+    // The auxiliary scene classifier (TrainConfig::scene_weight): a linear map from the pooled
+    // vision features to the classes of every attribute in turn (`classes[a]` of attribute a).
+    void setSceneHead(torch::nn::Linear head, std::vector<int64_t> classes);
 
 private:
-    torch::Tensor visualTokens(const data::Batch& b, bool frozenVision);
+    // Projected visual tokens; *pooled receives the pooled vision features [B, C] when vision trains.
+    torch::Tensor visualTokens(const data::Batch& b, bool frozenVision, torch::Tensor* pooled);
+    torch::Tensor sceneLoss(const torch::Tensor& pooled, const torch::Tensor& targets);
     EmberVLMImpl& model_;
     const TrainConfig& cfg_;
     EmberVLMImpl* teacher_;
@@ -36,6 +41,8 @@ private:
     const TeacherFile* teacherFile_;
     std::map<int64_t, torch::Tensor> pooledCache_;   // sample id -> pooled vision features [G, C]
     std::unique_ptr<FusedRepVit> fusedVision_;        // inference form while vision is frozen
+    torch::nn::Linear sceneHead_{nullptr};
+    std::vector<int64_t> sceneClasses_;
 };
 
 // Index of the position whose hidden state the reasoning module reads: the end of the selection

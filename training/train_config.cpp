@@ -29,7 +29,8 @@ TrainConfig TrainConfig::forStage(int stage)
     X(warmup_steps) X(min_lr_ratio) X(grad_clip) X(freeze) X(split) X(eval_split) X(image_size)        \
     X(max_tokens) X(lm_max_positions) X(cache_frozen_vision) X(checkpoint_every) X(eval_every) X(eval_batches)             \
     X(contrastive_weight) X(caption_weight) X(sft_weight) X(distill_weight) X(distill_temperature)     \
-    X(teacher_checkpoint) X(teacher_logits) X(answer_weight) X(consistency_weight) X(reasoning_text_weight)
+    X(teacher_checkpoint) X(teacher_logits) X(answer_weight) X(consistency_weight) X(reasoning_text_weight) \
+    X(alignment_trains_vision) X(scene_weight) X(flip_images) X(text_mix) X(text_mix_weight) X(text_mix_batch_size)
 
 void TrainConfig::applyJson(const std::string& text)
 {
@@ -101,12 +102,18 @@ void TrainConfig::validate() const
     if (eval_every < 0) fail("eval_every must be non-negative");
     if (eval_batches < 1) fail("eval_batches must be at least 1");
     if (distill_temperature <= 0) fail("distill_temperature must be positive");
+    if (!(scene_weight >= 0)) fail("scene_weight must be non-negative");
+    if (!(text_mix_weight >= 0)) fail("text_mix_weight must be non-negative");
+    if (text_mix_batch_size < 0) fail("text_mix_batch_size must be non-negative");
+    for (const auto& m : text_mix)
+        if (m != "caption" && m != "answer" && m != "reasoning")
+            fail("text_mix entries are caption, answer or reasoning (got '" + m + "')");
 }
 
 std::vector<std::string> TrainConfig::frozenParts(int phaseNow) const
 {
     std::vector<std::string> parts = freeze;
-    if (stage == 1)
+    if (stage == 1 && !alignment_trains_vision)
         parts.push_back("vision");
     if (stage == 4 && phaseNow == 1) {
         parts.push_back("vision");

@@ -41,6 +41,17 @@ struct TrainConfig {
 
     // Loss weights (issue "training" point 1).
     double contrastive_weight = 0.5, caption_weight = 0.5;         // stage 1
+    bool alignment_trains_vision = false;   // stage 1 trains the vision tower too (at vision_lr_scale)
+    // Auxiliary loss: a linear classifier of the pooled vision features predicts each scene
+    // attribute the samples carry (Sample::scene), whenever vision is trained. 0: off.
+    double scene_weight = 0.0;
+    bool flip_images = false;
+    // Text of other stages trained alongside, so that a stage does not erase what an earlier one
+    // taught (rehearsal): "caption" (stage 1's text), "answer" (stage 2's), "reasoning" (stage 4's).
+    // Each step adds the LM loss of one batch of each, × text_mix_weight.
+    std::vector<std::string> text_mix;
+    double text_mix_weight = 1.0;
+    int text_mix_batch_size = 0;      // 0: half of batch_size        // mirror each training image with probability 1/2 while vision trains
     double sft_weight = 0.7, distill_weight = 0.3, distill_temperature = 2.0;   // stage 2
     std::string teacher_checkpoint;   // stage 2: an EmberVLM teacher
     std::string teacher_logits;       // stage 2: imported teacher top-k file (docs/training.md)

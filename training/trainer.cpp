@@ -208,47 +208,6 @@ TrainResult runTraining(const TrainerOptions& o)
         dp->broadcast(all);   // every rank starts from rank 0's weights
     }
 
-    // Per-group learning rates; no weight decay on biases and normalisation weights.
-    struct Group {
-        std::string part;
-        bool decay;
-        double scale;
-    };
-    std::vector<Group> groups;
-    std::vector<torch::optim::OptimizerParamGroup> paramGroups;
-    std::vector<torch::Tensor> allTrainable;
-    for (const char* part : {"vision", "projection", "language_model", "reasoning"}) {
-        for (bool decay : {true, false}) {
-            std::vector<torch::Tensor> ps;
-            for (auto& [name, t] : stateDict(*model))
-                if (partOf(name) == part && t.is_floating_point() && t.requires_grad() == true &&
-                    name.find("running_") == std::string::npos && (t.dim() >= 2) == decay)
-                    ps.push_back(t);
-            if (ps.empty())
-                continue;
-            const double scale = std::string(part) == "vision"       ? (cfg.stage == 1 ? 0.0 : cfg.vision_lr_scale)
-                                 : std::string(part) == "projection" ? cfg.projection_lr_scale
-                                                                     : 1.0;
-            auto opts = std::make_unique<torch::optim::AdamWOptions>(cfg.lr * scale);
-            opts->weight_decay(decay ? cfg.weight_decay : 0.0);
-            paramGroups.emplace_back(ps, std::move(opts));
-            groups.push_back({part, decay, scale});
-            allTrainable.insert(allTrainable.end(), ps.begin(), ps.end());
-        }
-    }
-    if (cfg.stage == 1) {
-        auto opts = std::make_unique<torch::optim::AdamWOptions>(cfg.lr);
-        opts->weight_decay(0.0);
-        paramGroups.emplace_back(std::vector<torch::Tensor>{logitScale}, std::move(opts));
-        groups.push_back({"temperature", false, 1.0});
-        allTrainable.push_back(logitScale);
-    }
-    FusedAdamW optimizer(paramGroups, torch::optim::AdamWOptions(cfg.lr));
-    if (!state.last.empty()) {
-        const std::string optPath = dir + "/" + state.last.substr(0, state.last.find('.')) + ".optim.pt";
-        torch::load(optimizer, optPath);
-    }
-
     // --- data ------------------------------------------------------------------------------
     const auto stageKind = static_cast<data::Stage>(cfg.stage);
     data::BatchOptions bo;
@@ -273,7 +232,112 @@ TrainResult runTraining(const TrainerOptions& o)
         batches.seek(state.epoch, state.index);
     const Schedule schedule{cfg.lr, std::min(cfg.warmup_steps, total / 2), total, cfg.min_lr_ratio};
 
+    // The auxiliary scene classifier: trained with the vision tower, never part of the model's
+    // checkpoint (it lives beside it as ckpt-STEP.scene.pt, for resuming).
+    torch::nn::Linear sceneHead{nullptr};
+    std::vector<int64_t> sceneClasses;
+    const auto frozenLater = cfg.frozenParts(cfg.stage == 4 ? 2 : 0);
+    const bool visionTrains = std::find(frozenLater.begin(), frozenLater.end(), "vision") == frozenLater.end();
+    if (cfg.scene_weight > 0 && visionTrains && !batches.sceneVocabulary().empty()) {
+        int64_t total = 0;
+        for (const auto& v : batches.sceneVocabulary().values) {
+            sceneClasses.push_back(static_cast<int64_t>(v.size()));
+            total += static_cast<int64_t>(v.size());
+        }
+        torch::manual_seed(cfg.seed * 31 + 7);
+        sceneHead = torch::nn::Linear(model->cfg.visionDim(), total);
+        if (!state.last.empty()) {
+            const std::string scenePath = dir + "/" + state.last.substr(0, state.last.find('.')) + ".scene.pt";
+            if (fs::exists(scenePath))
+                torch::load(sceneHead, scenePath);
+        }
+    }
+
+    // Per-group learning rates; no weight decay on biases and normalisation weights.
+    struct Group {
+        std::string part;
+        bool decay;
+        double scale;
+    };
+    std::vector<Group> groups;
+    std::vector<torch::optim::OptimizerParamGroup> paramGroups;
+    std::vector<torch::Tensor> allTrainable;
+    for (const char* part : {"vision", "projection", "language_model", "reasoning"}) {
+        for (bool decay : {true, false}) {
+            std::vector<torch::Tensor> ps;
+            for (auto& [name, t] : stateDict(*model))
+                if (partOf(name) == part && t.is_floating_point() && t.requires_grad() == true &&
+                    name.find("running_") == std::string::npos && (t.dim() >= 2) == decay)
+                    ps.push_back(t);
+            if (ps.empty())
+                continue;
+            const double scale = std::string(part) == "vision"       ? (cfg.stage == 1 && !cfg.alignment_trains_vision ? 0.0 : cfg.vision_lr_scale)
+                                 : std::string(part) == "projection" ? cfg.projection_lr_scale
+                                                                     : 1.0;
+            auto opts = std::make_unique<torch::optim::AdamWOptions>(cfg.lr * scale);
+            opts->weight_decay(decay ? cfg.weight_decay : 0.0);
+            paramGroups.emplace_back(ps, std::move(opts));
+            groups.push_back({part, decay, scale});
+            allTrainable.insert(allTrainable.end(), ps.begin(), ps.end());
+        }
+    }
+    if (sceneHead) {
+        auto opts = std::make_unique<torch::optim::AdamWOptions>(cfg.lr);
+        opts->weight_decay(0.0);
+        paramGroups.emplace_back(sceneHead->parameters(), std::move(opts));
+        groups.push_back({"scene", false, 1.0});
+        for (auto& p : sceneHead->parameters())
+            allTrainable.push_back(p);
+    }
+    if (cfg.stage == 1) {
+        auto opts = std::make_unique<torch::optim::AdamWOptions>(cfg.lr);
+        opts->weight_decay(0.0);
+        paramGroups.emplace_back(std::vector<torch::Tensor>{logitScale}, std::move(opts));
+        groups.push_back({"temperature", false, 1.0});
+        allTrainable.push_back(logitScale);
+    }
+    FusedAdamW optimizer(paramGroups, torch::optim::AdamWOptions(cfg.lr));
+    if (!state.last.empty()) {
+        const std::string optPath = dir + "/" + state.last.substr(0, state.last.find('.')) + ".optim.pt";
+        torch::load(optimizer, optPath);
+    }
+
     StageLoss stageLoss(*model, cfg, teacher ? teacher.get() : nullptr, logitScale, teacherFile.get());
+    // Rehearsal (text_mix): one batch of each earlier kind of text per micro-batch, its own data
+    // order, its position a function of the step (so a resumed run sees the same batches).
+    struct Mix {
+        std::string kind;
+        std::unique_ptr<TrainConfig> cfg;
+        std::unique_ptr<data::BatchBuilder> batches;
+        std::unique_ptr<StageLoss> loss;
+    };
+    std::vector<Mix> mixes;
+    for (const auto& kind : cfg.text_mix) {
+        Mix m;
+        m.kind = kind;
+        m.cfg = std::make_unique<TrainConfig>(cfg);
+        auto& mc = *m.cfg;
+        mc.stage = kind == "caption" ? 1 : kind == "answer" ? 2 : 4;
+        mc.contrastive_weight = 0;
+        mc.caption_weight = 1;
+        mc.sft_weight = 1;
+        mc.answer_weight = 0;
+        mc.consistency_weight = 0;
+        mc.reasoning_text_weight = 1;
+        mc.scene_weight = 0;
+        data::BatchOptions mo = bo;
+        mo.stage = static_cast<data::Stage>(mc.stage);
+        mo.batchSize = (cfg.text_mix_batch_size ? cfg.text_mix_batch_size : std::max(1, cfg.batch_size / 2)) * std::max(1, o.worldSize);
+        mo.seed = cfg.seed * 7919 + static_cast<uint64_t>(mc.stage);
+        m.batches = std::make_unique<data::BatchBuilder>(ws, mo);
+        const int64_t drawn = state.step * cfg.accumulation, per = m.batches->batchesPerEpoch();
+        if (drawn > 0)
+            m.batches->seek(drawn / per, drawn % per);
+        m.loss = std::make_unique<StageLoss>(*model, mc, nullptr, logitScale, nullptr);
+        mixes.push_back(std::move(m));
+    }
+    if (sceneHead)
+        stageLoss.setSceneHead(sceneHead, sceneClasses);
 
     setupGuard.done = true;
     run.status = "running";
@@ -296,6 +360,11 @@ TrainResult runTraining(const TrainerOptions& o)
         torch::save(optimizer, dir + "/" + stem + ".optim.pt.tmp");
         syncPath(dir + "/" + stem + ".optim.pt.tmp");
         fs::rename(dir + "/" + stem + ".optim.pt.tmp", dir + "/" + stem + ".optim.pt");
+        if (sceneHead) {
+            torch::save(sceneHead, dir + "/" + stem + ".scene.pt.tmp");
+            syncPath(dir + "/" + stem + ".scene.pt.tmp");
+            fs::rename(dir + "/" + stem + ".scene.pt.tmp", dir + "/" + stem + ".scene.pt");
+        }
         const std::string previous = state.last;
         state.last = name;
         if (best) {
@@ -311,6 +380,7 @@ TrainResult runTraining(const TrainerOptions& o)
             std::error_code ec;
             fs::remove(dir + "/" + previous, ec);
             fs::remove(dir + "/" + previous.substr(0, previous.find('.')) + ".optim.pt", ec);
+            fs::remove(dir + "/" + previous.substr(0, previous.find('.')) + ".scene.pt", ec);
         }
         data::CheckpointInfo ci;
         ci.runId = run.id;
@@ -393,6 +463,21 @@ TrainResult runTraining(const TrainerOptions& o)
         return std::find(frozen.begin(), frozen.end(), "vision") != frozen.end();
     };
 
+    // This rank's slice of a global batch; false when the slice is empty.
+    auto sliceForRank = [&](data::Batch& batch) {
+        if (o.worldSize <= 1)
+            return true;
+        const int64_t B = batch.inputIds.size(0), per = (B + o.worldSize - 1) / o.worldSize;
+        const int64_t from = std::min<int64_t>(B, per * o.rank), len = std::min<int64_t>(per, B - from);
+        if (len <= 0)
+            return false;
+        for (torch::Tensor* t : {&batch.images, &batch.hasImage, &batch.inputIds, &batch.attentionMask, &batch.lossMask,
+                                 &batch.robotTargets, &batch.reasoningSteps, &batch.sampleIds, &batch.qaIndex,
+                                 &batch.sceneTargets})
+            *t = t->narrow(0, from, len);
+        return true;
+    };
+
     // --- the loop ------------------------------------------------------------------------
     double lastLoss = 0;
     auto tLoop = Clock::now();
@@ -434,17 +519,8 @@ TrainResult runTraining(const TrainerOptions& o)
                     state.index = 0;
                     state.epoch += 1;
                 }
-                if (o.worldSize > 1) {
-                    // This rank's slice of the global batch.
-                    const int64_t B = batch.inputIds.size(0), per = (B + o.worldSize - 1) / o.worldSize;
-                    const int64_t from = std::min<int64_t>(B, per * o.rank), len = std::min<int64_t>(per, B - from);
-                    if (len <= 0)
-                        continue;
-                    for (torch::Tensor* t : {&batch.images, &batch.hasImage, &batch.inputIds, &batch.attentionMask,
-                                             &batch.lossMask, &batch.robotTargets, &batch.reasoningSteps, &batch.sampleIds,
-                                             &batch.qaIndex})
-                        *t = t->narrow(0, from, len);
-                }
+                if (!sliceForRank(batch))
+                    continue;
                 auto tForward = Clock::now();
                 auto r = stageLoss.compute(batch, phase, frozenVision);
                 forwardMs += since(tForward);
@@ -460,6 +536,19 @@ TrainResult runTraining(const TrainerOptions& o)
                 loss += v / cfg.accumulation;
                 for (auto& [k, x] : r.parts)
                     parts[k] += x / cfg.accumulation;
+                for (auto& m : mixes) {
+                    auto mb = m.batches->next();
+                    sliceForRank(mb);
+                    auto mr = m.loss->compute(mb, 2, frozenVision);
+                    const double mv = mr.loss.item<double>();
+                    if (!std::isfinite(mv))
+                        throw std::runtime_error("loss became " + std::string(std::isnan(mv) ? "NaN" : "infinite") + " at step " +
+                                                 std::to_string(state.step + 1) + " (" + m.kind + " rehearsal)");
+                    if (mr.loss.requires_grad())   // stage 4 phase 1 trains nothing the text reaches
+                        (mr.loss * (cfg.text_mix_weight / cfg.accumulation)).backward();
+                    loss += cfg.text_mix_weight * mv / cfg.accumulation;
+                    parts["mix_" + m.kind] += mv / cfg.accumulation;
+                }
                 answered += r.answered;
                 correct += r.correct;
                 samples += r.samples;

@@ -5,6 +5,7 @@
 #include "reliability_chart.h"
 #include "workspace.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -35,6 +36,7 @@ namespace data = ember::data;
 // What the worker thread shares with the view: written there, read after QThread::finished.
 struct EvaluateView::Job {
     QString checkpointA, checkpointB, split, wsDir;
+    bool text = false;
     std::optional<train::EvalReport> a, b;
     QString error;
     std::atomic<qint64> done{0}, total{0};
@@ -42,7 +44,7 @@ struct EvaluateView::Job {
 
 namespace {
 
-enum SampleCol { SId, STruth, SPred, SConf, SLoss, SSteps, SPredB, SConfB, SLossB, SCount };
+enum SampleCol { SId, STruth, SPred, SConf, SLoss, SSteps, SPredB, SConfB, SLossB, SDecided, SBlind, SCount };
 
 QTableWidgetItem* numItem(double v, int decimals = 3)
 {
@@ -89,6 +91,10 @@ EvaluateView::EvaluateView(QWidget* parent) : QWidget(parent)
     split_ = new QComboBox(this);
     split_->addItems({"val", "test", "train", "all"});
     bar->addWidget(split_);
+    withText_ = new QCheckBox(tr("Text"), this);
+    withText_->setToolTip(tr("Also generate captions, answers and reasoning for 100 samples and score them "
+                             "(exact match, token F1, distinct-2); about a minute more"));
+    bar->addWidget(withText_);
     run_ = new QPushButton(tr("Evaluate"), this);
     cancelBtn_ = new QPushButton(tr("Cancel"), this);
     cancelBtn_->setEnabled(false);
@@ -107,13 +113,27 @@ EvaluateView::EvaluateView(QWidget* parent) : QWidget(parent)
 
     auto* vs = new QSplitter(Qt::Vertical, this);
     auto* top = new QSplitter(Qt::Horizontal, vs);
-    metrics_ = new QTableWidget(0, 4, top);
+    auto* left = new QWidget(top);
+    auto* ll = new QVBoxLayout(left);
+    ll->setContentsMargins(0, 0, 0, 0);
+    metrics_ = new QTableWidget(0, 4, left);
     metrics_->setHorizontalHeaderLabels({tr("Metric"), tr("A"), tr("B"), tr("B − A")});
     metrics_->verticalHeader()->hide();
     metrics_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     metrics_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     metrics_->setAccessibleName(tr("Metrics"));
-    top->addWidget(metrics_);
+    ll->addWidget(metrics_, 3);
+    auto* relianceTitle = new QLabel(tr("<b>What the image contributes</b> (A; blind: every image replaced by uniform grey)"), left);
+    relianceTitle->setWordWrap(true);
+    ll->addWidget(relianceTitle);
+    reliance_ = new QTableWidget(0, 4, left);
+    reliance_->setHorizontalHeaderLabels({tr(""), tr("Image"), tr("Blind"), tr("Image adds")});
+    reliance_->verticalHeader()->hide();
+    reliance_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    reliance_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    reliance_->setAccessibleName(tr("Image versus blind"));
+    ll->addWidget(reliance_, 2);
+    top->addWidget(left);
     auto* mid = new QWidget(top);
     auto* ml = new QVBoxLayout(mid);
     ml->setContentsMargins(0, 0, 0, 0);
@@ -137,7 +157,8 @@ EvaluateView::EvaluateView(QWidget* parent) : QWidget(parent)
     vs->addWidget(top);
     samples_ = new QTableWidget(0, SCount, vs);
     samples_->setHorizontalHeaderLabels({tr("Sample"), tr("Truth"), tr("Predicted"), tr("Confidence"), tr("Loss"),
-                                         tr("Accepted steps"), tr("B predicted"), tr("B confidence"), tr("B loss")});
+                                         tr("Accepted steps"), tr("B predicted"), tr("B confidence"), tr("B loss"),
+                                         tr("Image-decided"), tr("Blind predicted")});
     samples_->verticalHeader()->hide();
     samples_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     samples_->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -220,6 +241,7 @@ bool EvaluateView::evaluate(const QString& checkpoint, const QString& split, con
     job->checkpointB = compareWith;
     job->split = split;
     job->wsDir = wsDir_;
+    job->text = withText_->isChecked();
     job_ = job;
     ckA_->setEditText(checkpoint);
     ckB_->setEditText(compareWith);
@@ -234,7 +256,7 @@ bool EvaluateView::evaluate(const QString& checkpoint, const QString& split, con
             o.workspaceDir = job->wsDir.toStdString();
             o.checkpoint = which[k].toStdString();
             o.split = job->split.toStdString();
-            o.textSamples = 0;    // selection, calibration and reasoning only: the view's figures
+            o.textSamples = job->text ? 100 : 0;   // `embervlm eval`'s default when asked for
             o.record = false;     // looking is not a recorded evaluation (`embervlm eval` records)
             o.progress = [job, cancel, k](int64_t d, int64_t t) {
                 job->total.store(2 * t);
@@ -324,7 +346,37 @@ void EvaluateView::showReports()
     cell_->clear();
     reliability_->setReports(a_ ? &a_->selection : nullptr, b_ ? &b_->selection : nullptr, "A", "B");
     fillMetrics();
+    fillReliance();
     fillSamples();
+}
+
+void EvaluateView::fillReliance()
+{
+    struct Row {
+        QString name;
+        double image, blind;
+    };
+    QVector<Row> rows;
+    if (a_) {
+        const auto& r = *a_;
+        rows.push_back({tr("Robot selection, all %1 samples").arg(r.selection.total), r.selection.accuracy, r.blindAccuracy});
+        rows.push_back({tr("Image-decided, %1 samples").arg(r.imageDecidedCount), r.imageDecidedAccuracy, r.imageDecidedBlindAccuracy});
+        if (r.answerCount) {
+            rows.push_back({tr("Answers, exact match (%1)").arg(r.answerCount), r.answerExactMatch, r.blindAnswerExactMatch});
+            rows.push_back({tr("Answers, token F1"), r.answerTokenF1, r.blindAnswerTokenF1});
+        }
+    }
+    reliance_->setRowCount(rows.size());
+    for (int i = 0; i < rows.size(); ++i) {
+        reliance_->setItem(i, 0, new QTableWidgetItem(rows[i].name));
+        reliance_->setItem(i, 1, numItem(rows[i].image));
+        reliance_->setItem(i, 2, numItem(rows[i].blind));
+        const double d = rows[i].image - rows[i].blind;
+        auto* di = numItem(d);
+        if (!std::isnan(d))
+            di->setText((d > 0 ? "+" : "") + QString::number(d, 'f', 3));
+        reliance_->setItem(i, 3, di);
+    }
 }
 
 void EvaluateView::fillMetrics()
@@ -344,6 +396,15 @@ void EvaluateView::fillMetrics()
     add(tr("reasoning consistency"), [](const train::EvalReport& r) { return r.meanStepConsistency; });
     add(tr("early-stop rate"), [](const train::EvalReport& r) { return r.earlyStopRate; });
     add(tr("samples"), [](const train::EvalReport& r) { return double(r.selection.total); });
+    add(tr("blind accuracy (grey images)"), [](const train::EvalReport& r) { return r.blindAccuracy; });
+    add(tr("image-decided accuracy"), [](const train::EvalReport& r) { return r.imageDecidedAccuracy; });
+    add(tr("image-decided, blind"), [](const train::EvalReport& r) { return r.imageDecidedBlindAccuracy; });
+    auto text = [nan](double v, int count) { return count ? v : nan; };
+    add(tr("answer exact match"), [text](const train::EvalReport& r) { return text(r.answerExactMatch, r.answerCount); });
+    add(tr("answer token F1"), [text](const train::EvalReport& r) { return text(r.answerTokenF1, r.answerCount); });
+    add(tr("caption token F1"), [text](const train::EvalReport& r) { return text(r.captionTokenF1, r.captionCount); });
+    add(tr("reasoning token F1"), [text](const train::EvalReport& r) { return text(r.reasoningTokenF1, r.reasoningCount); });
+    add(tr("reasoning distinct-2"), [text](const train::EvalReport& r) { return text(r.distinct2, r.reasoningCount); });
     if (a_)
         for (int c = 0; c < a_->selection.classes; ++c)
             add(tr("F1 · %1").arg(labelOf(c)), [c](const train::EvalReport& r) {
@@ -399,6 +460,13 @@ void EvaluateView::fillSamples()
         samples_->setItem(row, SConf, numItem(s.confidence));
         samples_->setItem(row, SLoss, numItem(s.loss));
         samples_->setItem(row, SSteps, numItem(s.acceptedSteps, 0));
+        samples_->setItem(row, SDecided, new QTableWidgetItem(s.imageDecided ? tr("yes") : QString()));
+        if (s.blindPredicted >= 0) {
+            auto* bp = new QTableWidgetItem(labelOf(s.blindPredicted));
+            const bool blindHit = std::find(s.truth.begin(), s.truth.end(), s.blindPredicted) != s.truth.end();
+            bp->setForeground(blindHit ? QColor(20, 130, 60) : QColor(190, 40, 30));
+            samples_->setItem(row, SBlind, bp);
+        }
         if (const auto* o = byId.value(s.sampleId)) {
             auto* pb = new QTableWidgetItem(labelOf(o->predicted));
             if (o->predicted != s.predicted) {

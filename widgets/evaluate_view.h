@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QListWidget;
@@ -50,6 +51,9 @@ public:
     const std::optional<ember::train::EvalReport>& reportB() const { return b_; }
     ConfusionMap* confusionMap() const { return matrix_; }
     QTableWidget* metricsTable() const { return metrics_; }
+    // Image vs grey image (blind), side by side, for report A.
+    QTableWidget* relianceTable() const { return reliance_; }
+    QCheckBox* textMetricsBox() const { return withText_; }
     QTableWidget* sampleTable() const { return samples_; }
     QListWidget* cellList() const { return cell_; }
     QComboBox* checkpointBox() const { return ckA_; }
@@ -64,6 +68,7 @@ private:
     void onFinished();
     void showReports();
     void fillMetrics();
+    void fillReliance();
     void fillSamples();
     void onCell(int truth, int predicted);
     QString labelOf(int c) const;
@@ -83,7 +88,9 @@ private:
     QPushButton* cancelBtn_;
     QProgressBar* progress_;
     QLabel* summary_;
+    QCheckBox* withText_;
     QTableWidget* metrics_;
+    QTableWidget* reliance_;
     ConfusionMap* matrix_;
     QListWidget* cell_;
     QLabel* cellTitle_;
