@@ -459,9 +459,13 @@ void MainWindow::startScreenshot()
     // Give the views real content before the picture: an answer, or a trace with its heat map.
     QTimer::singleShot(8 * 60 * 1000, this, [this] { takeScreenshot(); });   // safety net
     if (currentView() == Ask) {
-        if (ask_->conversation()->turns().isEmpty()) {
+        if (!options_.image.isEmpty())
+            ask_->openImageFile(options_.image);
+        if (!options_.prompt.isEmpty())
+            ask_->newConversation();   // the question alone, not after an earlier conversation
+        if (ask_->conversation()->turns().isEmpty() || !options_.prompt.isEmpty()) {
             connect(ask_, &AskView::answerFinished, this, [this] { QTimer::singleShot(300, this, &MainWindow::takeScreenshot); });
-            ask_->ask(tr("What is on the roof of the tall building?"));
+            ask_->ask(options_.prompt.isEmpty() ? tr("What is on the roof of the tall building?") : options_.prompt);
             return;
         }
     } else if (currentView() == Annotate) {
@@ -506,6 +510,10 @@ void MainWindow::startScreenshot()
         QTimer::singleShot(1500, this, &MainWindow::takeScreenshot);   // a poll and a redraw first
         return;
     } else if (currentView() == Reasoning) {
+        if (!options_.image.isEmpty())
+            reasoning_->openImageFile(options_.image);
+        if (!options_.prompt.isEmpty())
+            reasoning_->setTask(options_.prompt);
         connect(reasoning_, &ReasoningView::runningChanged, this, [this](bool running) {
             if (!running)
                 QTimer::singleShot(300, this, &MainWindow::takeScreenshot);

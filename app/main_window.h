@@ -36,6 +36,8 @@ struct StudioOptions {
     QString view;         // ask | reasoning | annotate | train | evaluate
     QSize size;           // window size for screenshots (default 1280×800)
     QString device = QStringLiteral("cpu");
+    QString image;        // open this image in the Ask or Reasoning view first
+    QString prompt;       // the question (Ask) or task (Reasoning) a screenshot run submits
 };
 
 class MainWindow final : public QMainWindow {

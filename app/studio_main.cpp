@@ -30,8 +30,10 @@ int main(int argc, char** argv)
     QCommandLineOption sizeOpt("size", "Window size WxH (default 1280x800).", "WxH");
     QCommandLineOption threadsOpt("threads", "Compute threads (0: one per core).", "N", "0");
     QCommandLineOption deviceOpt("device", "cpu, cuda or cuda:N (default cpu).", "DEVICE", "cpu");
+    QCommandLineOption imageOpt("image", "With --screenshot: open FILE in the Ask or Reasoning view first.", "FILE");
+    QCommandLineOption promptOpt("prompt", "With --screenshot: the question (Ask) or task (Reasoning) to run.", "TEXT");
     QCommandLineOption benchOpt("benchmark", "Print start-up figures as JSON once the model is loaded, then exit.");
-    p.addOptions({wsOpt, ckOpt, shotOpt, viewOpt, sizeOpt, threadsOpt, deviceOpt, benchOpt});
+    p.addOptions({wsOpt, ckOpt, shotOpt, viewOpt, sizeOpt, threadsOpt, deviceOpt, imageOpt, promptOpt, benchOpt});
     p.process(app);
 
     ember::setComputeThreads(p.value(threadsOpt).toInt());
@@ -42,6 +44,8 @@ int main(int argc, char** argv)
     o.screenshot = p.isSet(shotOpt) ? QDir(QDir::currentPath()).absoluteFilePath(p.value(shotOpt)) : QString();
     o.view = p.value(viewOpt);
     o.device = p.value(deviceOpt);
+    o.image = p.isSet(imageOpt) ? QDir(QDir::currentPath()).absoluteFilePath(p.value(imageOpt)) : QString();
+    o.prompt = p.value(promptOpt);
     if (p.isSet(sizeOpt)) {
         const auto m = QRegularExpression("^(\\d+)[xX](\\d+)$").match(p.value(sizeOpt));
         if (!m.hasMatch()) {

@@ -192,16 +192,16 @@ int runDemoCommand(const std::vector<std::string>& args)
     const std::string model = R"({"image_size":64})";
     auto steps = [&](int n) { return std::max(1, static_cast<int>(n * scale)); };
     const json stages[4] = {
-        {{"preset", "lite"}, {"model_overrides", model}, {"batch_size", 32}, {"max_steps", steps(250)}, {"lr", 2e-3},
+        {{"preset", "lite"}, {"model_overrides", model}, {"batch_size", 32}, {"max_steps", steps(200)}, {"lr", 2e-3},
          {"alignment_trains_vision", true}, {"vision_lr_scale", 1.0}, {"scene_weight", 1.0}, {"flip_images", true},
          {"warmup_steps", 10}, {"eval_split", "none"}, {"lm_max_positions", 128}, {"checkpoint_every", 1000}},
         {{"batch_size", 32}, {"max_steps", steps(300)}, {"lr", 1e-3}, {"freeze", {"vision"}}, {"warmup_steps", 10},
          {"text_mix", {"caption"}}, {"text_mix_batch_size", 16},
          {"eval_split", "none"}, {"lm_max_positions", 128}, {"checkpoint_every", 1000}},
-        {{"batch_size", 32}, {"max_steps", steps(250)}, {"lr", 1e-3}, {"grad_clip", 5.0}, {"freeze", {"vision"}}, {"warmup_steps", 10},
+        {{"batch_size", 32}, {"max_steps", steps(150)}, {"lr", 1e-3}, {"grad_clip", 5.0}, {"freeze", {"vision"}}, {"warmup_steps", 10},
          {"reasoning_text_weight", 0.0}, {"text_mix", {"answer", "caption"}}, {"text_mix_batch_size", 8},
          {"lm_max_positions", 128}, {"eval_split", "val"}, {"eval_batches", 5}, {"checkpoint_every", 1000}},
-        {{"batch_size", 16}, {"max_steps", steps(250)}, {"lr", 1e-3}, {"phase", 2}, {"freeze", {"vision"}}, {"warmup_steps", 10},
+        {{"batch_size", 16}, {"max_steps", steps(350)}, {"lr", 1e-3}, {"phase", 2}, {"freeze", {"vision"}}, {"warmup_steps", 10},
          {"reasoning_text_weight", 1.0}, {"text_mix", {"answer", "caption"}}, {"text_mix_batch_size", 8},
          {"eval_split", "val"}, {"eval_batches", 5}, {"lm_max_positions", 256}, {"checkpoint_every", 1000}},
     };

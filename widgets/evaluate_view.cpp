@@ -149,7 +149,7 @@ EvaluateView::EvaluateView(QWidget* parent) : QWidget(parent)
     reliability_ = new ReliabilityChart(top);
     top->addWidget(reliability_);
     // Initial shares of the width: the figures need more room than the numbers.
-    top->setSizes({260, 480, 400});
+    top->setSizes({390, 450, 340});
     top->setStretchFactor(0, 0);
     top->setStretchFactor(1, 3);
     top->setStretchFactor(2, 2);
@@ -359,8 +359,8 @@ void EvaluateView::fillReliance()
     QVector<Row> rows;
     if (a_) {
         const auto& r = *a_;
-        rows.push_back({tr("Robot selection, all %1 samples").arg(r.selection.total), r.selection.accuracy, r.blindAccuracy});
-        rows.push_back({tr("Image-decided, %1 samples").arg(r.imageDecidedCount), r.imageDecidedAccuracy, r.imageDecidedBlindAccuracy});
+        rows.push_back({tr("Selection, all (%1)").arg(r.selection.total), r.selection.accuracy, r.blindAccuracy});
+        rows.push_back({tr("Selection, image-decided (%1)").arg(r.imageDecidedCount), r.imageDecidedAccuracy, r.imageDecidedBlindAccuracy});
         if (r.answerCount) {
             rows.push_back({tr("Answers, exact match (%1)").arg(r.answerCount), r.answerExactMatch, r.blindAnswerExactMatch});
             rows.push_back({tr("Answers, token F1"), r.answerTokenF1, r.blindAnswerTokenF1});
