@@ -213,7 +213,7 @@ void textMetrics(data::Workspace& ws, const EvalOptions& o, EvalReport& rep, int
 {
     Engine engine("cpu");
     engine.loadCheckpoint(o.checkpoint);
-    const int size = static_cast<int>(engine.config().image_size);
+    const PreparedImage grey = greyImage(static_cast<int>(engine.config().image_size));
     data::SampleQuery q;
     q.split = splitFilter(o.split);
     GenerationOptions g;
@@ -242,12 +242,16 @@ void textMetrics(data::Workspace& ws, const EvalOptions& o, EvalReport& rep, int
             cf1 += tokenF1(out, s->caption);
             rep.captionCount++;
         }
-        for (const auto& qa : s->qa) {
-            const auto out = engine.generate(askPrompt({}, qa.question), g).text;
-            aem += exactMatch(out, qa.answer);
-            af1 += tokenF1(out, qa.answer);
-            rep.answerCount++;
-        }
+        // Every question/answer pair about the image now set, into (exact match, F1, count).
+        auto scoreAnswers = [&](double& em, double& f1, int& count) {
+            for (const auto& qa : s->qa) {
+                const auto out = engine.generate(askPrompt({}, qa.question), g).text;
+                em += exactMatch(out, qa.answer);
+                f1 += tokenF1(out, qa.answer);
+                ++count;
+            }
+        };
+        scoreAnswers(aem, af1, rep.answerCount);
         if (!s->reasoning.empty() && !s->task.empty()) {
             const auto out = engine.generate(reasoningPrompt(s->task), gr).text;
             rf1 += tokenF1(joinedSteps(data::parseReasoning(out)), joinedSteps(s->reasoning));
@@ -255,13 +259,8 @@ void textMetrics(data::Workspace& ws, const EvalOptions& o, EvalReport& rep, int
             rep.reasoningCount++;
         }
         if (o.blind && !s->qa.empty()) {
-            engine.setImage(greyImage(size));
-            for (const auto& qa : s->qa) {
-                const auto out = engine.generate(askPrompt({}, qa.question), g).text;
-                bem += exactMatch(out, qa.answer);
-                bf1 += tokenF1(out, qa.answer);
-                ++blindCount;
-            }
+            engine.setImage(grey);
+            scoreAnswers(bem, bf1, blindCount);
         }
         if (o.progress && !o.progress(offset + done, total))
             throw std::runtime_error("evaluation cancelled");
