@@ -1,5 +1,10 @@
 #include "cli_args.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <thread>
+
 namespace ember::cli {
 
 Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& valued, const std::set<std::string>& flags)
@@ -47,7 +52,7 @@ std::string Args::require(const std::string& key) const
     return it->second;
 }
 
-long long Args::getInt(const std::string& key, long long fallback) const
+long long Args::getInt(const std::string& key, long long fallback, long long lo, long long hi) const
 {
     auto it = values_.find(key);
     if (it == values_.end())
@@ -61,10 +66,13 @@ long long Args::getInt(const std::string& key, long long fallback) const
     }
     if (used != it->second.size() || it->second.empty())
         throw UsageError("option " + key + " needs an integer, got '" + it->second + "'");
+    if (v < lo || v > hi)
+        throw UsageError("option " + key + " must be in " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " +
+                         it->second);
     return v;
 }
 
-double Args::getDouble(const std::string& key, double fallback) const
+double Args::getDouble(const std::string& key, double fallback, double lo, double hi) const
 {
     auto it = values_.find(key);
     if (it == values_.end())
@@ -78,7 +86,18 @@ double Args::getDouble(const std::string& key, double fallback) const
     }
     if (used != it->second.size() || it->second.empty())
         throw UsageError("option " + key + " needs a number, got '" + it->second + "'");
+    if (!(v >= lo && v <= hi)) {   // also NaN
+        char range[96];
+        std::snprintf(range, sizeof range, "%g..%g", lo, hi);
+        throw UsageError("option " + key + " must be a number in " + range + ", got " + it->second);
+    }
     return v;
+}
+
+int threadsOption(const Args& a)
+{
+    const long long cores = std::max(1u, std::thread::hardware_concurrency());
+    return static_cast<int>(a.getInt("--threads", 0, 0, 4 * cores));
 }
 
 } // namespace ember::cli

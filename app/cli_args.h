@@ -19,8 +19,10 @@ public:
     bool has(const std::string& key) const { return values_.count(key) || flags_.count(key); }
     std::string get(const std::string& key, const std::string& fallback = "") const;
     std::string require(const std::string& key) const;
-    long long getInt(const std::string& key, long long fallback) const;
-    double getDouble(const std::string& key, double fallback) const;
+    // A value outside [lo, hi] (or not finite) throws UsageError naming the range: no option is
+    // accepted silently out of range, wrapped or NaN.
+    long long getInt(const std::string& key, long long fallback, long long lo, long long hi) const;
+    double getDouble(const std::string& key, double fallback, double lo, double hi) const;
     const std::vector<std::string>& positional() const { return positional_; }
 
 private:
@@ -28,5 +30,8 @@ private:
     std::set<std::string> flags_;
     std::vector<std::string> positional_;
 };
+
+// --threads: 0 (one per core) up to four per core; more only creates idle threads.
+int threadsOption(const Args& a);
 
 } // namespace ember::cli

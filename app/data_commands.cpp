@@ -8,9 +8,11 @@
 #include "splits.h"
 #include "workspace.h"
 
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -63,9 +65,9 @@ ember::data::Progress progressPrinter(const std::string& what)
 int cmdDemo(const Args& a, Workspace& ws)
 {
     DemoOptions o;
-    o.count = a.getInt("--count", 2000);
-    o.seed = static_cast<uint64_t>(a.getInt("--seed", 1));
-    o.imageSize = static_cast<int>(a.getInt("--size", 256));
+    o.count = a.getInt("--count", 2000, 1, 200000);
+    o.seed = static_cast<uint64_t>(a.getInt("--seed", 1, 0, std::numeric_limits<long long>::max()));
+    o.imageSize = static_cast<int>(a.getInt("--size", 256, 32, 2048));
     const auto r = generateDemoWorld(ws, o, progressPrinter("demo"));
     std::cout << "generated " << r.generated << " samples (" << r.skipped << " already present) in " << r.seconds << " s\n";
     return 0;
@@ -76,20 +78,44 @@ int cmdImport(const Args& a, Workspace& ws)
     if (a.positional().empty()) throw UsageError("import needs at least one PATH");
     ImportOptions o;
     o.author = a.get("--author");
-    for (const auto& path : a.positional()) {
-        const std::string fmt = a.has("--format") ? a.get("--format") : detectFormat(path);
-        const auto t0 = std::chrono::steady_clock::now();
-        const auto prog = progressPrinter("import " + path);
-        ImportReport r;
-        if (fmt == "single") r = importUpstreamSingle(ws, path, o, prog);
-        else if (fmt == "multi") r = importUpstreamMulti(ws, path, o, prog);
-        else if (fmt == "jsonl") r = importJsonl(ws, path, o, prog);
-        else if (fmt == "folder") r = importImageFolder(ws, path, o, prog);
-        else throw UsageError("unknown --format '" + fmt + "' (single, multi, jsonl or folder)");
-        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        for (const auto& w : r.warnings) std::cerr << "warning: " << w << "\n";
-        std::cout << path << ": imported " << r.imported << ", skipped " << r.skipped << " (" << fmt << ", " << s << " s)\n";
+    // One command, one transaction: a bad second file leaves the first unimported too.
+    Transaction all(ws.database());
+    struct NewFiles {
+        std::vector<std::string> paths;
+        bool keep = false;
+        ~NewFiles()
+        {
+            std::error_code ec;
+            if (!keep)
+                for (const auto& p : paths) std::filesystem::remove(p, ec);
+        }
+    } created;
+    o.newFilesOut = &created.paths;
+    int64_t imported = 0;
+    try {
+        for (const auto& path : a.positional()) {
+            const std::string fmt = a.has("--format") ? a.get("--format") : detectFormat(path);
+            const auto t0 = std::chrono::steady_clock::now();
+            const auto prog = progressPrinter("import " + path);
+            ImportReport r;
+            if (fmt == "single") r = importUpstreamSingle(ws, path, o, prog);
+            else if (fmt == "multi") r = importUpstreamMulti(ws, path, o, prog);
+            else if (fmt == "jsonl") r = importJsonl(ws, path, o, prog);
+            else if (fmt == "folder") r = importImageFolder(ws, path, o, prog);
+            else throw UsageError("unknown --format '" + fmt + "' (single, multi, jsonl or folder)");
+            const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            for (const auto& w : r.warnings) std::cerr << "warning: " << w << "\n";
+            std::cout << path << ": read " << r.imported << " new, skipped " << r.skipped << " (" << fmt << ", " << s << " s)\n";
+            imported += r.imported;
+        }
+        all.commit();
+    } catch (...) {
+        if (a.positional().size() > 1)
+            std::cerr << "nothing imported: the files of one command are imported together or not at all\n";
+        throw;
     }
+    created.keep = true;
+    std::cout << "imported " << imported << " samples\n";
     return 0;
 }
 
@@ -119,10 +145,10 @@ int cmdExport(const Args& a, Workspace& ws)
 int cmdSplit(const Args& a, Workspace& ws)
 {
     SplitOptions o;
-    o.train = a.getDouble("--train", 0.7);
-    o.val = a.getDouble("--val", 0.2);
-    o.test = a.getDouble("--test", 0.1);
-    o.seed = static_cast<uint64_t>(a.getInt("--seed", 0));
+    o.train = a.getDouble("--train", 0.7, 0.0, 1.0);
+    o.val = a.getDouble("--val", 0.2, 0.0, 1.0);
+    o.test = a.getDouble("--test", 0.1, 0.0, 1.0);
+    o.seed = static_cast<uint64_t>(a.getInt("--seed", 0, 0, std::numeric_limits<long long>::max()));
     o.onlyUnassigned = a.has("--keep");
     const auto c = assignSplits(ws, o, progressPrinter("split"));
     std::cout << "train " << c[1] << ", val " << c[2] << ", test " << c[3] << ", none " << c[0] << "\n";
@@ -132,8 +158,8 @@ int cmdSplit(const Args& a, Workspace& ws)
 int cmdAugment(const Args& a, Workspace& ws)
 {
     AugmentOptions o;
-    o.factor = static_cast<int>(a.getInt("--factor", 9));
-    o.seed = static_cast<uint64_t>(a.getInt("--seed", 0));
+    o.factor = static_cast<int>(a.getInt("--factor", 9, 1, 100));
+    o.seed = static_cast<uint64_t>(a.getInt("--seed", 0, 0, std::numeric_limits<long long>::max()));
     o.images = !a.has("--no-images");
     const auto r = augmentWorkspace(ws, o, progressPrinter("augment"));
     std::cout << "added " << r.created << " augmented samples from " << r.sources << " sources\n";
@@ -199,7 +225,10 @@ int runDataCommand(const std::vector<std::string>& args)
     const Args a(rest, valued, flags);
     const std::string dir = a.has("-w") ? a.get("-w") : a.get("--workspace");
     if (dir.empty()) throw UsageError("data " + sub + " needs -w WORKSPACE");
-    auto ws = Workspace::open(dir);
+    // Only demo and import make a workspace; the others need one (a typo must not create one).
+    auto ws = Workspace::open(dir, sub == "demo" || sub == "import" ? Workspace::Mode::Create : Workspace::Mode::Existing);
+    if (ws.readOnly() && sub != "stats" && sub != "export")
+        throw std::runtime_error("workspace " + dir + " is read-only: `data " + sub + "` would change it");
     if (sub == "demo") return cmdDemo(a, ws);
     if (sub == "import") return cmdImport(a, ws);
     if (sub == "export") return cmdExport(a, ws);

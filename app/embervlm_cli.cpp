@@ -9,6 +9,7 @@
 #include "runtime.h"
 #include "tokenizer.h"
 
+#include <limits>
 #include <c10/util/Exception.h>
 #include <nlohmann/json.hpp>
 
@@ -38,7 +39,7 @@ const char* kUsage =
     "  data      demo|import|export|split|augment|stats -w DIR   workspace data (embervlm data --help)\n"
     "  train     -w WS --stage 1|2|3|4|all [--config JSON] [--init C] [--resume RUN]   progress lines on stdout\n"
     "            [--world-size N --rank R --master HOST:PORT]   data-parallel over processes (Gloo)\n"
-    "  eval      -w WS --checkpoint C [--split val] [--json]   selection, reasoning and text metrics\n"
+    "  eval      -w WS --checkpoint C [--split val] [--json] [--texts FILE.jsonl]   selection, reasoning, text metrics\n"
     "  demo      -w WS                                         demo world + the four stages of lite + test metrics\n"
     "common: --threads N  --device cpu|cuda  --resize resize|crop|pad\n"
     "environment: EMBERVLM_ISA=avx512|avx2|generic runs a lower CPU path than this CPU's (oneDNN and\n"
@@ -54,7 +55,7 @@ ModelConfig configFrom(const Args& a)
 
 std::unique_ptr<Engine> engineFrom(const Args& a, bool needImageOptional = true)
 {
-    setComputeThreads(static_cast<int>(a.getInt("--threads", 0)));
+    setComputeThreads(threadsOption(a));
     auto engine = std::make_unique<Engine>(a.get("--device"));
     engine->loadCheckpoint(a.require("--checkpoint"));
     if (needImageOptional && a.has("--image"))
@@ -74,7 +75,7 @@ int cmdInfo(const Args& a)
     ModelConfig cfg;
     std::vector<std::pair<std::string, int64_t>> counts;
     std::string name;
-    setComputeThreads(static_cast<int>(a.getInt("--threads", 0)));
+    setComputeThreads(threadsOption(a));
     Engine engine(a.get("--device", "cpu"));
     if (a.has("--checkpoint")) {
         engine.loadCheckpoint(a.get("--checkpoint"));
@@ -138,7 +139,7 @@ int cmdInit(const Args& a)
     const auto out = a.require("-o");
     ModelConfig cfg = configFrom(a);
     Engine engine("cpu");
-    engine.initRandom(cfg, static_cast<uint64_t>(a.getInt("--seed", 0)));
+    engine.initRandom(cfg, static_cast<uint64_t>(a.getInt("--seed", 0, 0, std::numeric_limits<long long>::max())));
     engine.saveCheckpoint(out);
     std::cerr << "wrote " << out << " (" << cfg.preset << ", " << fmtCount(engine.info().parameters) << " parameters)\n";
     return 0;
@@ -152,7 +153,7 @@ int cmdConvert(const Args& a)
     o.base = a.get("--base");
     o.preset = a.get("--preset", "base");
     o.configOverrides = a.get("--config");
-    o.seed = static_cast<unsigned long long>(a.getInt("--seed", 0));
+    o.seed = static_cast<unsigned long long>(a.getInt("--seed", 0, 0, std::numeric_limits<long long>::max()));
     o.output = a.require("-o");
     for (const auto& line : convertCheckpoint(o))
         std::cerr << line << "\n";
@@ -162,11 +163,11 @@ int cmdConvert(const Args& a)
 GenerationOptions generationFrom(const Args& a)
 {
     GenerationOptions g;
-    g.maxNewTokens = static_cast<int>(a.getInt("--max-tokens", 64));
-    g.temperature = static_cast<float>(a.getDouble("--temperature", 0.0));
-    g.topK = static_cast<int>(a.getInt("--top-k", 0));
-    g.topP = static_cast<float>(a.getDouble("--top-p", 1.0));
-    g.seed = static_cast<uint64_t>(a.getInt("--seed", 0));
+    g.maxNewTokens = static_cast<int>(a.getInt("--max-tokens", 64, 1, 4096));
+    g.temperature = static_cast<float>(a.getDouble("--temperature", 0.0, 0.0, 100.0));
+    g.topK = static_cast<int>(a.getInt("--top-k", 0, 0, 1000000));
+    g.topP = static_cast<float>(a.getDouble("--top-p", 1.0, 0.0, 1.0));
+    g.seed = static_cast<uint64_t>(a.getInt("--seed", 0, 0, std::numeric_limits<long long>::max()));
     if (g.maxNewTokens < 1)
         throw UsageError("--max-tokens must be at least 1");
     if (g.topP <= 0.f || g.topP > 1.f)
@@ -180,8 +181,14 @@ int cmdAsk(const Args& a)
     const auto opts = generationFrom(a);
     auto engine = engineFrom(a);
     const std::string prompt = a.has("--raw") ? question : askPrompt({}, question);
+    // Generated text is shown, not obeyed: a control byte (an ANSI escape) prints as U+FFFD.
     auto res = engine->generate(prompt, opts, [](const StreamedToken& t) {
-        std::cout << t.text << std::flush;
+        std::string shown = t.text;
+        std::string out;
+        for (char c : shown)
+            if ((static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') || c == 0x7f) out += "\xEF\xBF\xBD";
+            else out += c;
+        std::cout << out << std::flush;
     });
     std::cout << "\n";
     std::cerr << res.tokens.size() << " tokens, first after " << std::fixed << std::setprecision(1) << res.msToFirstToken
@@ -207,10 +214,10 @@ int cmdSelect(const Args& a)
 {
     const auto task = a.require("--task");
     auto engine = engineFrom(a);
-    const int maxSteps = static_cast<int>(a.getInt("--max-steps", 0));
+    const int maxSteps = static_cast<int>(a.getInt("--max-steps", 0, 0, 64));
     auto sel = engine->selectRobot(task, maxSteps);
     if (a.has("--threshold")) {
-        const double th = a.getDouble("--threshold", 0.5);
+        const double th = a.getDouble("--threshold", 0.5, 0.0, 1.0);
         if (th < 0 || th > 1)
             throw UsageError("--threshold must be in [0, 1]");
         sel.trace = applyThreshold(sel.chain, th, maxSteps > 0 ? maxSteps : static_cast<int>(sel.chain.size()));

@@ -164,8 +164,12 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
         if (dir.isEmpty() || !QFileInfo(dir).isDir())
             dir = StudioWorkspace::defaultLocation();
     }
-    if (!openWorkspace(dir) && dir != StudioWorkspace::defaultLocation())
+    if (!openWorkspace(dir) && dir != StudioWorkspace::defaultLocation()) {
+        const QString why = message_->text();
         openWorkspace(StudioWorkspace::defaultLocation());
+        workspaceProblem_ = tr("%1 The default workspace is open instead.").arg(why);
+        message_->showError(workspaceProblem_);
+    }
     if (!options_.checkpoint.isEmpty())
         openCheckpoint(options_.checkpoint);
 }
@@ -256,6 +260,7 @@ int MainWindow::currentView() const { return stack_->currentIndex(); }
 
 bool MainWindow::openWorkspace(const QString& dir)
 {
+    workspaceProblem_.clear();
     StudioWorkspace ws(dir);
     QString err;
     if (!ws.ensureLayout(&err)) {
@@ -313,14 +318,19 @@ void MainWindow::openStore(const QString& dir)
     try {
         store_ = std::make_unique<ember::data::Workspace>(ember::data::Workspace::open(dir.toStdString()));
     } catch (const std::exception& e) {
-        message_->showError(tr("Could not open the dataset store of %1: %2").arg(dir, QString::fromUtf8(e.what())));
+        workspaceProblem_ = tr("Could not open the dataset store of %1: %2").arg(dir, QString::fromUtf8(e.what()));
+        message_->showError(workspaceProblem_);
         return;
+    }
+    if (store_->readOnly()) {
+        workspaceProblem_ = tr("The workspace %1 is read-only: samples can be browsed and evaluated, not changed.").arg(dir);
+        message_->showInfo(workspaceProblem_);
     }
     annotate_->setWorkspace(store_.get());
     samples_->setWorkspace(store_.get());
     ask_->setSampleSink(samples_);
     reasoning_->setSampleSource(samples_);
-    if (store_->count() == 0)
+    if (store_->count() == 0 && !store_->readOnly())
         startDemoWorld();
 }
 
@@ -371,7 +381,10 @@ void MainWindow::onModelLoaded(int request, const ember::ModelInfo& info)
     info_ = info;
     modelReady_ = true;
     statusBar()->clearMessage();
-    message_->dismiss();
+    if (workspaceProblem_.isEmpty())
+        message_->dismiss();
+    else if (message_->text() != workspaceProblem_)
+        (store_ && store_->readOnly()) ? message_->showInfo(workspaceProblem_) : message_->showError(workspaceProblem_);
     if (!info.path.empty()) {
         const QString p = QString::fromStdString(info.path);
         addRecent("recent/checkpoints", p);

@@ -102,6 +102,9 @@ private:
     bool modelReady_ = false;
     int loadRequest_ = 0;
     QString loadingPath_;
+    // A workspace problem stays on screen until another workspace opens: loading a model must not
+    // hide that the samples are missing because their database could not be read.
+    QString workspaceProblem_;
     bool screenshotStarted_ = false;
 
     QListWidget* nav_;

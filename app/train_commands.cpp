@@ -7,6 +7,7 @@
 #include "trainer.h"
 #include "workspace.h"
 
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
@@ -47,8 +48,8 @@ train::TrainResult runStage(const std::string& ws, train::TrainConfig cfg, int64
     o.config = std::move(cfg);
     o.resumeRunId = resume;
     o.runName = a.get("--name");
-    o.worldSize = static_cast<int>(a.getInt("--world-size", 1));
-    o.rank = static_cast<int>(a.getInt("--rank", 0));
+    o.worldSize = static_cast<int>(a.getInt("--world-size", 1, 1, 1024));
+    o.rank = static_cast<int>(a.getInt("--rank", 0, 0, o.worldSize - 1));
     o.master = a.get("--master", "127.0.0.1:29500");
     o.stop = &gStop;
     return train::runTraining(o);
@@ -74,10 +75,10 @@ int runTrainCommand(const std::vector<std::string>& args)
             "--master", "--threads"},
            {});
     const std::string ws = a.has("-w") ? a.get("-w") : a.require("--workspace");
-    ember::setComputeThreads(static_cast<int>(a.getInt("--threads", 0)));
+    ember::setComputeThreads(threadsOption(a));
     installStopHandler();
     if (a.has("--resume"))
-        return finish(runStage(ws, {}, a.getInt("--resume", 0), a));
+        return finish(runStage(ws, {}, a.getInt("--resume", 0, 1, std::numeric_limits<int>::max()), a));
     const std::string stage = a.require("--stage");
     auto configFor = [&](int s) {
         auto c = train::TrainConfig::forStage(s);
@@ -116,16 +117,17 @@ int runTrainCommand(const std::vector<std::string>& args)
 
 int runEvalCommand(const std::vector<std::string>& args)
 {
-    Args a(args, {"-w", "--workspace", "--checkpoint", "--split", "--text-samples", "--threshold", "--threads"},
+    Args a(args, {"-w", "--workspace", "--checkpoint", "--split", "--text-samples", "--threshold", "--threads", "--texts"},
            {"--json", "--per-sample", "--no-record"});
     train::EvalOptions o;
     o.workspaceDir = a.has("-w") ? a.get("-w") : a.require("--workspace");
     o.checkpoint = a.require("--checkpoint");
     o.split = a.get("--split", "val");
-    o.textSamples = static_cast<int>(a.getInt("--text-samples", 100));
-    ember::setComputeThreads(static_cast<int>(a.getInt("--threads", 0)));
-    o.threshold = a.getDouble("--threshold", -1);
+    o.textSamples = static_cast<int>(a.getInt("--text-samples", 100, 0, 100000));
+    ember::setComputeThreads(threadsOption(a));
+    o.threshold = a.getDouble("--threshold", -1, 0.0, 1.0);
     o.record = !a.has("--no-record");
+    o.textsOut = a.get("--texts", "");
     const auto rep = train::evaluateCheckpoint(o);
     std::cout << (a.has("--json") ? rep.toJson(a.has("--per-sample")) + "\n" : rep.toTable());
     return 0;
@@ -172,20 +174,20 @@ int runDemoCommand(const std::vector<std::string>& args)
     const bool jsonLines = a.has("--json") || !isatty(STDOUT_FILENO);
     const auto t0 = std::chrono::steady_clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
-    ember::setComputeThreads(static_cast<int>(a.getInt("--threads", 0)));
+    ember::setComputeThreads(threadsOption(a));
     installStopHandler();
-    const auto seed = static_cast<uint64_t>(a.getInt("--seed", 1));
+    const auto seed = static_cast<uint64_t>(a.getInt("--seed", 1, 0, std::numeric_limits<long long>::max()));
     {
         auto w = ember::data::Workspace::open(ws);
         if (w.count() == 0) {
             ember::data::DemoOptions d;
-            d.count = a.getInt("--samples", 2000);
+            d.count = a.getInt("--samples", 2000, 1, 200000);
             d.seed = seed;
             ember::data::generateDemoWorld(w, d, {});
         }
         std::cerr << "demo world: " << w.count() << " samples (" << elapsed() << " s)\n";
     }
-    const double scale = a.getDouble("--steps-scale", 1.0);
+    const double scale = a.getDouble("--steps-scale", 1.0, 0.001, 100.0);
     // The demo recipe (docs/training.md): lite at 64 px. Stage 1 trains the vision tower with the
     // captions and an auxiliary classifier of the scene attributes; later stages keep it frozen
     // (pooled features computed once per image), which keeps the pipeline within minutes.
@@ -194,16 +196,16 @@ int runDemoCommand(const std::vector<std::string>& args)
     const json stages[4] = {
         {{"preset", "lite"}, {"model_overrides", model}, {"batch_size", 32}, {"max_steps", steps(200)}, {"lr", 2e-3},
          {"alignment_trains_vision", true}, {"vision_lr_scale", 1.0}, {"scene_weight", 1.0}, {"flip_images", true},
-         {"warmup_steps", 10}, {"eval_split", "none"}, {"lm_max_positions", 128}, {"checkpoint_every", 1000}},
-        {{"batch_size", 32}, {"max_steps", steps(300)}, {"lr", 1e-3}, {"freeze", {"vision"}}, {"warmup_steps", 10},
+         {"warmup_steps", 10}, {"eval_split", "none"}, {"lm_vocab", "workspace"}, {"checkpoint_every", 1000}},
+        {{"batch_size", 32}, {"max_steps", steps(400)}, {"lr", 1e-3}, {"freeze", {"vision"}}, {"warmup_steps", 10},
          {"text_mix", {"caption"}}, {"text_mix_batch_size", 16},
-         {"eval_split", "none"}, {"lm_max_positions", 128}, {"checkpoint_every", 1000}},
+         {"eval_split", "none"}, {"lm_vocab", "workspace"}, {"checkpoint_every", 1000}},
         {{"batch_size", 32}, {"max_steps", steps(150)}, {"lr", 1e-3}, {"grad_clip", 5.0}, {"freeze", {"vision"}}, {"warmup_steps", 10},
          {"reasoning_text_weight", 0.0}, {"text_mix", {"answer", "caption"}}, {"text_mix_batch_size", 8},
-         {"lm_max_positions", 128}, {"eval_split", "val"}, {"eval_batches", 5}, {"checkpoint_every", 1000}},
-        {{"batch_size", 16}, {"max_steps", steps(350)}, {"lr", 1e-3}, {"phase", 2}, {"freeze", {"vision"}}, {"warmup_steps", 10},
+         {"lm_vocab", "workspace"}, {"eval_split", "val"}, {"eval_batches", 5}, {"checkpoint_every", 1000}},
+        {{"batch_size", 16}, {"max_steps", steps(400)}, {"lr", 1e-3}, {"phase", 2}, {"freeze", {"vision"}}, {"warmup_steps", 10},
          {"reasoning_text_weight", 1.0}, {"text_mix", {"answer", "caption"}}, {"text_mix_batch_size", 8},
-         {"eval_split", "val"}, {"eval_batches", 5}, {"lm_max_positions", 256}, {"checkpoint_every", 1000}},
+         {"eval_split", "val"}, {"eval_batches", 5}, {"lm_vocab", "workspace"}, {"checkpoint_every", 1000}},
     };
     std::string init;
     std::vector<json> summary;
@@ -234,7 +236,7 @@ int runDemoCommand(const std::vector<std::string>& args)
     e.workspaceDir = ws;
     e.checkpoint = init;
     e.split = "test";
-    e.textSamples = static_cast<int>(a.getInt("--text-samples", 100));
+    e.textSamples = static_cast<int>(a.getInt("--text-samples", 100, 0, 100000));
     if (!jsonLines && !a.has("--quiet"))
         e.progress = [](int64_t done, int64_t total) {
             std::printf("\r\033[Kevaluating on the test split: %lld/%lld", static_cast<long long>(done), static_cast<long long>(total));

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <set>
 #include <stdexcept>
@@ -102,6 +104,11 @@ CheckpointMeta readCheckpointMeta(const SafetensorsFile& file)
         } catch (const std::exception&) {
             throw std::runtime_error(file.path() + ": robot_labels metadata is not a JSON list of names");
         }
+        // Labels reach terminals and widgets: an escape sequence in a file must not.
+        for (const auto& l : m.config.robot_labels)
+            if (l.empty() || l.size() > 200 ||
+                std::any_of(l.begin(), l.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+                throw std::runtime_error(file.path() + ": robot_labels holds an empty, overlong or control-character name");
         if (static_cast<int64_t>(m.config.robot_labels.size()) != m.config.num_robots)
             throw std::runtime_error(file.path() + ": robot_labels has " + std::to_string(m.config.robot_labels.size()) +
                                      " names, config says " + std::to_string(m.config.num_robots));
@@ -109,6 +116,38 @@ CheckpointMeta readCheckpointMeta(const SafetensorsFile& file)
     auto trained = m.raw.find("trained");
     m.trained = trained != m.raw.end() && trained->second == "true";
     return m;
+}
+
+namespace {
+
+// A lower bound on the parameters a config implies, from its largest matrices alone (a double: a
+// malformed header may ask for more than int64 holds).
+double minimumParameters(const ModelConfig& c)
+{
+    const double n = static_cast<double>(c.n_embd);
+    double p = static_cast<double>(c.vocab_size) * n + static_cast<double>(c.n_positions) * n;   // wte, wpe
+    p += static_cast<double>(c.n_layer) * (4.0 * n * n + 2.0 * n * static_cast<double>(c.n_inner));   // attention, MLP
+    for (size_t i = 0; i < c.vision_widths.size() && i < c.vision_depths.size(); ++i) {
+        const double w = static_cast<double>(c.vision_widths[i]);
+        p += static_cast<double>(c.vision_depths[i]) * 4.0 * w * w;   // each block's channel MLP (ratio 2)
+    }
+    return p;
+}
+
+} // namespace
+
+void requireStorageFor(const ModelConfig& cfg, const SafetensorsFile& file)
+{
+    double stored = 0;   // values, at the narrowest float width (2 bytes)
+    for (const auto& v : file.tensors())
+        stored += static_cast<double>(v.nbytes) / 2.0;
+    const double needed = minimumParameters(cfg);
+    if (needed > stored) {
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "its config asks for at least %.3g parameters but the file stores %.3g values", needed,
+                      stored);
+        throw std::runtime_error(file.path() + ": " + buf + " (a damaged or mismatched header)");
+    }
 }
 
 void loadState(EmberVLMImpl& model, const SafetensorsFile& file)
@@ -133,6 +172,11 @@ void loadState(EmberVLMImpl& model, const SafetensorsFile& file)
         } else {
             t.copy_(toTensor(*v).to(t.device()));
         }
+        // A NaN weight turns every output into NaN (probabilities, colours, tokens): refuse it here,
+        // with the tensor's name, rather than at every place that shows a number.
+        if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>())
+            throw std::runtime_error(file.path() + ": tensor '" + name +
+                                     "' holds NaN or infinite values (a diverged or damaged checkpoint)");
     }
     for (const auto& v : file.tensors())
         if (!expected.count(v.name))
@@ -144,6 +188,7 @@ EmberVLM loadCheckpointFile(const std::string& path, CheckpointMeta* metaOut)
 {
     auto file = SafetensorsFile::open(path);
     auto meta = readCheckpointMeta(*file);
+    requireStorageFor(meta.config, *file);
     EmberVLM model(meta.config);
     loadState(*model, *file);
     model->eval();

@@ -25,8 +25,12 @@ struct CheckpointMeta {
 
 // Reads metadata["config"]; a file without format "embervlm" is refused with a message.
 CheckpointMeta readCheckpointMeta(const SafetensorsFile& file);
+// Throws when the config asks for more parameters than the file's tensors could hold, before
+// anything is allocated for them.
+void requireStorageFor(const ModelConfig& cfg, const SafetensorsFile& file);
 // Copies every tensor into the model, strictly: a missing or unexpected tensor or a wrong shape
-// throws std::runtime_error naming the tensor, the shape found and the shape expected.
+// throws std::runtime_error naming the tensor, the shape found and the shape expected; so does a
+// tensor holding NaN or infinity.
 void loadState(EmberVLMImpl& model, const SafetensorsFile& file);
 // Builds the model the checkpoint describes and loads it.
 EmberVLM loadCheckpointFile(const std::string& path, CheckpointMeta* meta = nullptr);

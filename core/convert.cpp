@@ -41,8 +41,14 @@ size_t importTimm(std::map<std::string, torch::Tensor>& target, const std::strin
         assign(target, name, toTensor(v), path, v.name);
         seen.insert(name);
     }
+    // Like PyTorch's BatchNorm, a state without num_batches_tracked loads (the counter stays 0):
+    // timm and older PyTorch files leave it out.
+    auto optional = [](const std::string& n) {
+        static const std::string tail = ".num_batches_tracked";
+        return n.size() > tail.size() && n.compare(n.size() - tail.size(), tail.size(), tail) == 0;
+    };
     for (const auto& [name, t] : target)
-        if (name.rfind("vision.", 0) == 0 && !seen.count(name))
+        if (name.rfind("vision.", 0) == 0 && !seen.count(name) && !optional(name))
             throw std::runtime_error(path + ": missing tensor '" + name.substr(7) + "' (expected " +
                                      shapeString(t.sizes().vec()) + ")");
     return seen.size();

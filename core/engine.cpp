@@ -500,10 +500,20 @@ std::vector<float> Engine::gradCam(const std::string& task, int robot, int* rows
         throw std::runtime_error("Grad-CAM needs an image");
     if (robot < 0 || robot >= d->model->cfg.num_robots)
         throw std::invalid_argument("robot index out of range");
-    // Gradients of the chosen robot's answer logit with respect to the last stage's map.
+    // Gradients of the chosen robot's answer logit with respect to a stage's map: the deepest one
+    // with at least 7 × 7 cells (the last stage at 224 px; at 64 px the last is 2 × 2 and shows
+    // nothing, so the 8 × 8 one before). The trained-form tower runs here: autograd needs it.
     torch::AutoGradMode grad(true);
-    auto map = d->fusedVision.forward(d->imageTensor()).detach().requires_grad_(true);
-    auto vis = d->model->visualTokens(map);
+    auto& tower = *d->model->vision;
+    std::vector<torch::Tensor> outs;
+    auto f = tower.stem->forward(d->imageTensor());
+    for (auto& st : *tower.stages)
+        outs.push_back(f = st->as<RepVitStageImpl>()->forward(f));
+    size_t k = 0;
+    for (size_t i = 0; i < outs.size(); ++i)
+        if (std::min(outs[i].size(2), outs[i].size(3)) >= 7) k = i;
+    auto map = outs[k];
+    auto vis = d->model->visualTokens(outs.back());
     const auto ids = d->tokenizer->encode(selectionPrompt(task));
     auto x = torch::cat({vis, d->model->language_model->embed(d->idsTensor(ids))}, 1);
     auto h = d->model->language_model->forward(x);

@@ -4,6 +4,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sys/stat.h>
 
@@ -80,29 +82,68 @@ ResizeMode resizeModeFromString(const std::string& s)
     throw std::invalid_argument("unknown resize mode '" + s + "' (expected resize, crop or pad)");
 }
 
-PreparedImage prepareImageBytes(const void* data, size_t bytes, int size, ResizeMode mode)
+bool imageHeaderSize(const uint8_t* p, size_t n, int64_t* width, int64_t* height)
 {
-    if (!data || bytes == 0)
-        throw ImageError("image data is empty");
-    if (bytes > kMaxFileBytes)
-        throw ImageError("image data is larger than 512 MiB");
-    cv::Mat raw(1, static_cast<int>(bytes), CV_8UC1, const_cast<void*>(data));
-    cv::Mat decoded;
-    try {
-        decoded = cv::imdecode(raw, cv::IMREAD_COLOR | cv::IMREAD_ANYDEPTH);
-    } catch (const cv::Exception& e) {
-        throw ImageError(std::string("image could not be decoded: ") + e.err);
+    auto be32 = [&](size_t i) { return (int64_t(p[i]) << 24) | (int64_t(p[i + 1]) << 16) | (int64_t(p[i + 2]) << 8) | p[i + 3]; };
+    auto be16 = [&](size_t i) { return (int64_t(p[i]) << 8) | p[i + 1]; };
+    auto le32 = [&](size_t i) { return int64_t(p[i]) | (int64_t(p[i + 1]) << 8) | (int64_t(p[i + 2]) << 16) | (int64_t(p[i + 3]) << 24); };
+    if (n >= 24 && std::memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0 && std::memcmp(p + 12, "IHDR", 4) == 0) {
+        *width = be32(16);
+        *height = be32(20);
+        return true;
     }
-    return fromDecoded(decoded, size, mode, "image data");
+    if (n >= 26 && p[0] == 'B' && p[1] == 'M') {
+        *width = std::abs(static_cast<int32_t>(le32(18)));
+        *height = std::abs(static_cast<int32_t>(le32(22)));
+        return true;
+    }
+    if (n >= 4 && p[0] == 0xFF && p[1] == 0xD8) {
+        // Walk the JPEG markers to the first start-of-frame (SOF0..SOF15 but DHT, JPG, DAC).
+        size_t i = 2;
+        while (i + 9 < n) {
+            if (p[i] != 0xFF) return false;
+            const uint8_t m = p[i + 1];
+            if (m == 0xFF) { ++i; continue; }
+            if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) {
+                *height = be16(i + 5);
+                *width = be16(i + 7);
+                return true;
+            }
+            i += 2 + static_cast<size_t>(be16(i + 2));
+        }
+    }
+    return false;
 }
 
-PreparedImage prepareImageFile(const std::string& path, int size, ResizeMode mode)
+void requireDecodableSize(const uint8_t* data, size_t bytes)
+{
+    int64_t w = 0, h = 0;
+    if (imageHeaderSize(data, bytes, &w, &h) && w * h > kMaxImagePixels)
+        throw ImageError("image too large (" + std::to_string(w) + "×" + std::to_string(h) + " pixels; at most " +
+                         std::to_string(kMaxImagePixels / 1'000'000) + " megapixels)");
+}
+
+namespace {
+
+// OpenCV's own pixel limit fires as an assertion; name the cause instead.
+[[noreturn]] void decodeFailed(const cv::Exception& e, const std::string& what)
+{
+    if (e.err.find("CV_IO_MAX_IMAGE_PIXELS") != std::string::npos)
+        throw ImageError(what + ": image too large");
+    throw ImageError(what + ": could not be decoded (" + e.err + ")");
+}
+
+} // namespace
+
+std::vector<uint8_t> readImageFileBytes(const std::string& path)
 {
     struct stat st {};
     if (stat(path.c_str(), &st) != 0)
         throw ImageError(path + ": no such file");
+    if (S_ISDIR(st.st_mode))
+        throw ImageError(path + ": is a folder, not an image file");
     if (!S_ISREG(st.st_mode))
-        throw ImageError(path + ": not a regular file");
+        throw ImageError(path + ": not a regular file (a pipe, socket or device is never read)");
     if (static_cast<size_t>(st.st_size) > kMaxFileBytes)
         throw ImageError(path + ": larger than 512 MiB");
     std::ifstream in(path, std::ios::binary);
@@ -113,12 +154,40 @@ PreparedImage prepareImageFile(const std::string& path, int size, ResizeMode mod
         throw ImageError(path + ": cannot be read");
     if (buf.empty())
         throw ImageError(path + ": empty file");
+    return buf;
+}
+
+PreparedImage prepareImageBytes(const void* data, size_t bytes, int size, ResizeMode mode)
+{
+    if (!data || bytes == 0)
+        throw ImageError("image data is empty");
+    if (bytes > kMaxFileBytes)
+        throw ImageError("image data is larger than 512 MiB");
+    requireDecodableSize(static_cast<const uint8_t*>(data), bytes);
+    cv::Mat raw(1, static_cast<int>(bytes), CV_8UC1, const_cast<void*>(data));
+    cv::Mat decoded;
+    try {
+        decoded = cv::imdecode(raw, cv::IMREAD_COLOR | cv::IMREAD_ANYDEPTH);
+    } catch (const cv::Exception& e) {
+        decodeFailed(e, "image data");
+    }
+    return fromDecoded(decoded, size, mode, "image data");
+}
+
+PreparedImage prepareImageFile(const std::string& path, int size, ResizeMode mode)
+{
+    auto buf = readImageFileBytes(path);
+    try {
+        requireDecodableSize(buf.data(), buf.size());
+    } catch (const ImageError& e) {
+        throw ImageError(path + ": " + e.what());
+    }
     cv::Mat raw(1, static_cast<int>(buf.size()), CV_8UC1, buf.data());
     cv::Mat decoded;
     try {
         decoded = cv::imdecode(raw, cv::IMREAD_COLOR | cv::IMREAD_ANYDEPTH);
     } catch (const cv::Exception& e) {
-        throw ImageError(path + ": could not be decoded (" + e.err + ")");
+        decodeFailed(e, path);
     }
     return fromDecoded(decoded, size, mode, path);
 }

@@ -29,6 +29,15 @@ struct PreparedImage {
 // Largest image accepted, in pixels; larger ones are refused with a message, never decoded.
 constexpr int64_t kMaxImagePixels = 100'000'000;
 
+// Width and height from a PNG, JPEG or BMP header without decoding; false for other formats
+// (or a header too short to say). Lets a huge image be refused, with its size, before decoding.
+bool imageHeaderSize(const uint8_t* data, size_t bytes, int64_t* width, int64_t* height);
+// Throws ImageError "image too large (W×H)" when the header names more than kMaxImagePixels.
+void requireDecodableSize(const uint8_t* data, size_t bytes);
+// The bytes of an image file: refused (ImageError) unless it is a regular file of at most
+// 512 MiB, so a FIFO, a device such as /dev/zero or a directory never blocks or fills memory.
+std::vector<uint8_t> readImageFileBytes(const std::string& path);
+
 PreparedImage prepareImageFile(const std::string& path, int size, ResizeMode mode = ResizeMode::Resize);
 PreparedImage prepareImageBytes(const void* data, size_t bytes, int size, ResizeMode mode = ResizeMode::Resize);
 // Packed RGB888 rows of `stride` bytes.

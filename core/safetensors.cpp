@@ -1,5 +1,7 @@
 #include "safetensors.h"
 
+#include "atomic_file.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -201,36 +203,17 @@ void writeSafetensors(const std::string& path, std::vector<TensorToWrite> tensor
     while ((h.size() % 8) != 0)
         h.push_back(' ');
 
-    const std::string tmp = path + ".tmp";
-    FILE* out = std::fopen(tmp.c_str(), "wb");
-    if (!out)
-        throw std::runtime_error(path + ": cannot write: " + std::strerror(errno));
-    auto bail = [&](const char* what) {
-        const int err = errno;
-        std::fclose(out);
-        std::remove(tmp.c_str());
-        throw std::runtime_error(path + ": " + what + ": " + std::strerror(err));
-    };
+    AtomicFile out(path);   // the previous file stays until the new one is whole on disk
     uint8_t len[8];
-    uint64_t n = h.size();
+    const uint64_t n = h.size();
     for (int i = 0; i < 8; ++i)
         len[i] = static_cast<uint8_t>(n >> (8 * i));
-    if (std::fwrite(len, 1, 8, out) != 8 || std::fwrite(h.data(), 1, h.size(), out) != h.size())
-        bail("write failed");
+    out.write(len, 8);
+    out.write(h);
     for (const auto& t : tensors)
-        if (t.nbytes && std::fwrite(t.data, 1, t.nbytes, out) != t.nbytes)
-            bail("write failed (disk full?)");
-    if (std::fflush(out) != 0 || fsync(fileno(out)) != 0)
-        bail("flush failed (disk full?)");
-    if (std::fclose(out) != 0) {
-        std::remove(tmp.c_str());
-        throw std::runtime_error(path + ": close failed: " + std::strerror(errno));
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int err = errno;
-        std::remove(tmp.c_str());
-        throw std::runtime_error(path + ": cannot rename temporary file: " + std::strerror(err));
-    }
+        if (t.nbytes)
+            out.write(t.data, t.nbytes);
+    out.commit();
 }
 
 } // namespace ember

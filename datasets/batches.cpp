@@ -71,6 +71,21 @@ EncodedSample encodeSample(const Sample& s, Stage stage, uint64_t variant)
     return e;
 }
 
+std::vector<int64_t> tokenVocabulary(const Workspace& ws, const SampleQuery& filter)
+{
+    std::set<int64_t> ids;
+    auto add = [&](const EncodedSample& e) { ids.insert(e.ids.begin(), e.ids.end()); };
+    for (auto id : ws.ids(filter)) {
+        const auto s = ws.get(id);
+        if (!s) continue;
+        for (Stage st : {Stage::Alignment, Stage::Selection, Stage::Reasoning})
+            if (eligible(*s, st)) add(encodeSample(*s, st));
+        if (eligible(*s, Stage::Instruction))
+            for (size_t v = 0; v < s->qa.size(); ++v) add(encodeSample(*s, Stage::Instruction, v));
+    }
+    return std::vector<int64_t>(ids.begin(), ids.end());
+}
+
 BatchBuilder::BatchBuilder(const Workspace& ws, const BatchOptions& opts) : opts_(opts), workspaceDir_(ws.dir())
 {
     if (opts_.batchSize < 1) throw std::invalid_argument("batch size must be at least 1");

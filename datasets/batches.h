@@ -73,6 +73,10 @@ struct EncodedSample {
 // question/answer pair in stage 2.
 EncodedSample encodeSample(const Sample& s, Stage stage, uint64_t variant = 0);
 bool eligible(const Sample& s, Stage stage);
+// Every token id the training texts of the matching samples use (captions, every question and
+// answer, selection and reasoning prompts, reasoning text, end tokens), sorted: the candidate set
+// of TrainConfig::lm_vocab "workspace".
+std::vector<int64_t> tokenVocabulary(const Workspace& ws, const SampleQuery& filter);
 
 class BatchBuilder {
 public:

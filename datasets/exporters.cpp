@@ -1,10 +1,13 @@
 #include "exporters.h"
 
+#include "atomic_file.h"
+
 #include "sample_json.h"
 
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <memory>
 #include <fstream>
 
 namespace fs = std::filesystem;
@@ -16,13 +19,12 @@ namespace {
 
 constexpr int64_t kProgressEvery = 256;
 
-std::ofstream openOut(const std::string& path)
+// The previous export at the same path survives a failed one: written beside it, renamed at the end.
+std::unique_ptr<ember::AtomicFile> openOut(const std::string& path)
 {
     const auto parent = fs::path(path).parent_path();
     if (!parent.empty()) fs::create_directories(parent);
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + path);
-    return out;
+    return std::make_unique<ember::AtomicFile>(path);
 }
 
 // Calls fn for each matching sample, fully loaded, in the query's order, one at a time.
@@ -38,12 +40,6 @@ void forEachSample(const Workspace& ws, const SampleQuery& q, const Progress& pr
     report(progress, total, total);
 }
 
-void finish(std::ofstream& out, const std::string& path)
-{
-    out.flush();
-    if (!out) throw std::runtime_error("write error on " + path);
-}
-
 } // namespace
 
 ExportReport exportJsonl(const Workspace& ws, const std::string& path, const ExportOptions& opts,
@@ -54,8 +50,15 @@ ExportReport exportJsonl(const Workspace& ws, const std::string& path, const Exp
     ExportReport rep;
     forEachSample(ws, opts.filter, progress, [&](const Sample& s) {
         std::string ref;
+        fs::path src;
         if (s.image.id) {
-            const fs::path src = ws.absolutePath(s.image.path);
+            try {
+                src = ws.absolutePath(s.image.path);
+            } catch (const UnsafePathError& e) {
+                rep.warnings.push_back("sample " + s.uid + ": " + e.what());   // never copy a file from outside
+            }
+        }
+        if (!src.empty()) {
             if (opts.copyImages) {
                 ref = "images/" + fs::path(s.image.path).filename().string();
                 const fs::path dst = base / ref;
@@ -68,10 +71,10 @@ ExportReport exportJsonl(const Workspace& ws, const std::string& path, const Exp
             } else
                 ref = src.string();
         }
-        out << sampleToJson(s, ref).dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+        out->write(sampleToJson(s, ref).dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
         ++rep.written;
     });
-    finish(out, path);
+    out->commit();
     return rep;
 }
 
@@ -94,8 +97,8 @@ ExportReport exportUpstreamSingle(const Workspace& ws, const std::string& path, 
         ++rep.written;
     });
     auto out = openOut(path);
-    out << arr.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
-    finish(out, path);
+    out->write(arr.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
+    out->commit();
     return rep;
 }
 
@@ -121,8 +124,8 @@ ExportReport exportUpstreamMulti(const Workspace& ws, const std::string& path, c
         ++rep.written;
     });
     auto out = openOut(path);
-    out << arr.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
-    finish(out, path);
+    out->write(arr.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
+    out->commit();
     return rep;
 }
 

@@ -230,7 +230,10 @@ ImportReport importUpstreamMulti(Workspace& ws, const std::string& path, const I
                 if (st.robot < 0) throw FieldError("assigned_robot", "unknown robot '" + robot + "'");
                 if (!t.contains("execution_order") || !t.at("execution_order").is_number_integer())
                     throw FieldError("execution_order", "must be an integer");
-                st.order = t.at("execution_order").get<int>();
+                const auto order = t.at("execution_order").get<int64_t>();   // wide: no silent wrap
+                if (order < 0 || order > kMaxExecutionOrder)
+                    throw FieldError("execution_order", "must be in 0.." + std::to_string(kMaxExecutionOrder));
+                st.order = static_cast<int>(order);
             } catch (const FieldError& e) {
                 throw FieldError(f + "." + e.field, e.what());
             }
@@ -270,9 +273,9 @@ ImportReport importJsonl(Workspace& ws, const std::string& path, const ImportOpt
             throw ImportError(path, lineNo, "", std::string("invalid JSON: ") + e.what());
         }
         Sample s;
-        std::string imageRef;
+        std::string imageRef, imageSha;
         try {
-            s = sampleFromJson(j, &imageRef);
+            s = sampleFromJson(j, &imageRef, &imageSha);
         } catch (const FieldError& e) {
             throw ImportError(path, lineNo, e.field, e.what());
         } catch (const std::invalid_argument& e) {
@@ -287,7 +290,7 @@ ImportReport importJsonl(Workspace& ws, const std::string& path, const ImportOpt
         if (!imageRef.empty()) {
             const fs::path p = fs::path(imageRef).is_absolute() ? fs::path(imageRef) : base / imageRef;
             try {
-                auto stored = ws.storeImageFile(p.string());
+                auto stored = ws.storeImageFile(p.string(), imageSha);
                 if (stored.newFile) newFiles.paths.push_back(ws.absolutePath(stored.info.path));
                 s.image = stored.info;
             } catch (const ember::ImageError& e) {
@@ -308,6 +311,7 @@ ImportReport importJsonl(Workspace& ws, const std::string& path, const ImportOpt
     report(progress, fileBytes, fileBytes);
     tx.commit();
     newFiles.committed = true;
+    if (opts.newFilesOut) opts.newFilesOut->insert(opts.newFilesOut->end(), newFiles.paths.begin(), newFiles.paths.end());
     return rep;
 }
 
@@ -359,6 +363,7 @@ ImportReport importImageFolder(Workspace& ws, const std::string& dir, const Impo
     report(progress, total, total);
     tx.commit();
     newFiles.committed = true;
+    if (opts.newFilesOut) opts.newFilesOut->insert(opts.newFilesOut->end(), newFiles.paths.begin(), newFiles.paths.end());
     return rep;
 }
 

@@ -26,6 +26,9 @@ struct ImportOptions {
     std::string author;                 // stored on every imported sample
     std::string source;                 // overrides the default "<format>:<file name>"
     Status status = Status::Draft;      // for formats that carry no status
+    // Set when an enclosing transaction spans several files: the image files this import wrote
+    // are appended here, for the caller to remove if it rolls back (otherwise they are kept).
+    std::vector<std::string>* newFilesOut = nullptr;
 };
 
 struct ImportReport {

@@ -17,6 +17,9 @@ std::string toString(Status s);       // "draft" | "reviewed"
 Split splitFromString(const std::string& s);
 Status statusFromString(const std::string& s);
 
+// Imported execution orders are checked against this (a plan has a handful of steps).
+constexpr int kMaxExecutionOrder = 10000;
+
 struct Subtask {
     std::string text;
     int robot = 0;    // index into MODEL.md's label order

@@ -75,6 +75,12 @@ int64_t integer(const json& j, const char* key)
     return v->get<int64_t>();
 }
 
+int64_t executionOrder(int64_t v)
+{
+    if (v < 0 || v > kMaxExecutionOrder) throw FieldError("execution_order", "must be in 0.." + std::to_string(kMaxExecutionOrder));
+    return v;
+}
+
 const json& array(const json& j, const char* key, const json& empty)
 {
     const json* v = member(j, key);
@@ -86,9 +92,9 @@ const json& array(const json& j, const char* key, const json& empty)
 int robotField(const json& v, const std::string& field)
 {
     if (v.is_number_integer()) {
-        const int r = v.get<int>();
+        const int64_t r = v.get<int64_t>();   // read wide: a huge index must not wrap into range
         if (r < 0 || r >= robotCount()) throw FieldError(field, "robot index out of range");
-        return r;
+        return static_cast<int>(r);
     }
     if (!v.is_string()) throw FieldError(field, "must be a robot name");
     const int r = robotIndex(v.get<std::string>());
@@ -98,7 +104,7 @@ int robotField(const json& v, const std::string& field)
 
 } // namespace
 
-Sample sampleFromJson(const json& j, std::string* imageRef)
+Sample sampleFromJson(const json& j, std::string* imageRef, std::string* imageSha256)
 {
     if (!j.is_object()) throw FieldError("", "record must be a JSON object");
     Sample s;
@@ -125,7 +131,7 @@ Sample sampleFromJson(const json& j, std::string* imageRef)
             st.text = str(t, "subtask", true);
             if (!t.contains("assigned_robot")) throw FieldError("assigned_robot", "missing");
             st.robot = robotField(t.at("assigned_robot"), "assigned_robot");
-            st.order = static_cast<int>(integer(t, "execution_order"));
+            st.order = static_cast<int>(executionOrder(integer(t, "execution_order")));
         } catch (const FieldError& e) {
             throw FieldError(f + "." + e.field, e.what());
         }
@@ -169,6 +175,7 @@ Sample sampleFromJson(const json& j, std::string* imageRef)
             s.scene[k] = v.get<std::string>();
         }
     }
+    if (imageSha256) imageSha256->clear();
     if (imageRef) {
         imageRef->clear();
         if (const json* img = member(j, "image"); img && !img->is_null()) {
@@ -176,6 +183,7 @@ Sample sampleFromJson(const json& j, std::string* imageRef)
             else if (img->is_object()) {
                 try {
                     *imageRef = str(*img, "path", true);
+                    if (imageSha256) *imageSha256 = str(*img, "sha256", false);
                 } catch (const FieldError& e) {
                     throw FieldError("image." + e.field, e.what());
                 }

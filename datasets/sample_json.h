@@ -19,7 +19,7 @@ struct FieldError : std::runtime_error {
 // imageRef: the image file as the record names it (relative to the JSONL file), "" for none.
 nlohmann::json sampleToJson(const Sample& s, const std::string& imageRef);
 // Fills everything except the image; *imageRef receives the "image" field ("" if absent).
-Sample sampleFromJson(const nlohmann::json& j, std::string* imageRef);
+Sample sampleFromJson(const nlohmann::json& j, std::string* imageRef, std::string* imageSha256 = nullptr);
 
 // Sample::scene as stored in the database: a JSON object of strings ("" when empty). Reading
 // is lenient: text that is not such an object gives no attributes rather than an error, so

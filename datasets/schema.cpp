@@ -113,16 +113,16 @@ ALTER TABLE samples ADD COLUMN scene TEXT NOT NULL DEFAULT '';   -- JSON object,
     return m;
 }
 
+} // namespace
+
+int schemaVersion() { return static_cast<int>(migrations().size()); }
+
 int userVersion(Database& db)
 {
     auto st = db.prepare("PRAGMA user_version");
     st.step();
     return static_cast<int>(st.getInt(0));
 }
-
-} // namespace
-
-int schemaVersion() { return static_cast<int>(migrations().size()); }
 
 void migrate(Database& db)
 {

@@ -1,5 +1,7 @@
 #include "sqlite_db.h"
 
+#include <cstdio>
+
 #include <sqlite3.h>
 
 namespace ember::data {
@@ -11,24 +13,54 @@ namespace {
 }
 } // namespace
 
-Database::Database(const std::string& path, int busyTimeoutMs) : path_(path)
+Database::Database(const std::string& path, int busyTimeoutMs, bool readOnly) : path_(path), readOnly_(readOnly)
 {
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                        nullptr) != SQLITE_OK) {
-        std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    // Read-only: a WAL database in a folder nobody may write needs "immutable" (no -shm file can
+    // be made); nobody can be writing it there either.
+    // A URI names the file: '%', '?' and '#' in the path must be escaped.
+    std::string uri = "file:";
+    for (char c : path) {
+        if (c == '%' || c == '?' || c == '#') {
+            char buf[4];
+            std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
+            uri += buf;
+        } else {
+            uri += c;
+        }
+    }
+    const std::string target = readOnly ? uri + "?mode=ro" : path;
+    const int flags = (readOnly ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                      SQLITE_OPEN_FULLMUTEX;
+    auto openWith = [&](const std::string& name) {
+        if (sqlite3_open_v2(name.c_str(), &db_, flags, nullptr) == SQLITE_OK) return true;
         sqlite3_close(db_);
         db_ = nullptr;
-        throw DbError("cannot open database " + path + ": " + msg);
-    }
+        return false;
+    };
+    if (!openWith(target))
+        throw DbError("cannot open database " + path);
     sqlite3_busy_timeout(db_, busyTimeoutMs);
     try {
+        if (readOnly) {
+            // Probe: reading fails at once when the -shm file cannot be created.
+            if (sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) != SQLITE_OK) {
+                sqlite3_close(db_);
+                db_ = nullptr;
+                if (!openWith(uri + "?immutable=1"))
+                    throw DbError("cannot open database " + path + " read-only");
+                exec("SELECT count(*) FROM sqlite_master");
+            }
+            exec("PRAGMA foreign_keys=ON");
+            return;
+        }
         exec("PRAGMA journal_mode=WAL");
         // NORMAL is durable across process crashes in WAL mode (only power loss can drop the
         // last commits), and much faster than FULL for many small transactions.
         exec("PRAGMA synchronous=NORMAL");
+        exec("PRAGMA journal_size_limit=67108864");   // a reset WAL shrinks back to 64 MiB at most
         exec("PRAGMA foreign_keys=ON");
     } catch (...) {
-        sqlite3_close(db_);
+        if (db_) sqlite3_close(db_);
         db_ = nullptr;
         throw;
     }
@@ -132,13 +164,16 @@ std::vector<uint8_t> Statement::getBlob(int col) const
 }
 bool Statement::isNull(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
 
-Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Database& db) : db_(db), nested_(sqlite3_get_autocommit(db.handle()) == 0)
+{
+    db_.exec(nested_ ? "SAVEPOINT nested" : "BEGIN IMMEDIATE");
+}
 
 Transaction::~Transaction()
 {
     if (!done_) {
         try {
-            db_.exec("ROLLBACK");
+            db_.exec(nested_ ? "ROLLBACK TO nested; RELEASE nested" : "ROLLBACK");
         } catch (...) {
             // A failed rollback leaves SQLite to roll back when the connection closes.
         }
@@ -147,7 +182,7 @@ Transaction::~Transaction()
 
 void Transaction::commit()
 {
-    db_.exec("COMMIT");
+    db_.exec(nested_ ? "RELEASE nested" : "COMMIT");
     done_ = true;
 }
 

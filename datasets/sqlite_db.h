@@ -21,7 +21,9 @@ class Database {
 public:
     // Opens (creating) the file, sets WAL, foreign keys and a busy timeout so that a second
     // process waits for a writer instead of failing with SQLITE_BUSY.
-    explicit Database(const std::string& path, int busyTimeoutMs = 10000);
+    // readOnly: SQLITE_OPEN_READONLY (a workspace on read-only media, or another user's); every
+    // write then fails with SQLite's "attempt to write a readonly database".
+    explicit Database(const std::string& path, int busyTimeoutMs = 10000, bool readOnly = false);
     ~Database();
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
@@ -32,9 +34,11 @@ public:
     int changes() const;
     sqlite3* handle() const { return db_; }
     const std::string& path() const { return path_; }
+    bool readOnly() const { return readOnly_; }
 
 private:
     sqlite3* db_ = nullptr;
+    bool readOnly_ = false;
     std::string path_;
 };
 
@@ -73,6 +77,8 @@ private:
 
 // BEGIN IMMEDIATE on construction (takes the write lock at once, so two writers queue on the
 // busy timeout instead of deadlocking on lock upgrade); ROLLBACK unless commit() was called.
+// Inside another transaction it is a SAVEPOINT: its commit keeps the work for the outer one
+// to commit or roll back (one command importing several files is one transaction).
 class Transaction {
 public:
     explicit Transaction(Database& db);
@@ -83,6 +89,7 @@ public:
 
 private:
     Database& db_;
+    bool nested_ = false;
     bool done_ = false;
 };
 

@@ -1,19 +1,25 @@
 #include "workspace.h"
 
+#include "atomic_file.h"
+
 #include "content_hash.h"
 #include "image.h"
 #include "sample_json.h"
 #include "schema.h"
 
+#include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 #include <sstream>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -143,20 +149,163 @@ Workspace::Workspace(Workspace&&) noexcept = default;
 Workspace& Workspace::operator=(Workspace&&) noexcept = default;
 Workspace::~Workspace() = default;
 
-Workspace Workspace::open(const std::string& dir)
+Workspace Workspace::open(const std::string& dir, Mode mode)
 {
+    const fs::path root(dir), dbPath = root / kDbName;
     std::error_code ec;
-    fs::create_directories(fs::path(dir) / kImagesDir, ec);
-    if (ec) throw std::runtime_error("cannot create workspace folder " + dir + ": " + ec.message());
+    const bool haveDb = fs::exists(dbPath, ec);
+    if (!haveDb) {
+        if (mode != Mode::Create)
+            throw std::runtime_error("no workspace at " + dir + " (no " + kDbName +
+                                     "); make one with `embervlm data demo -w DIR` or `embervlm data import -w DIR FILE`");
+        fs::create_directories(root / kImagesDir, ec);
+        if (ec) throw std::runtime_error("cannot create workspace folder " + dir + ": " + ec.message());
+    } else {
+        if (!fs::is_regular_file(dbPath, ec)) throw std::runtime_error(dbPath.string() + " is not a file");
+        // SQLite would take an empty file for a new database and fill it: a truncated workspace
+        // must show as damaged instead.
+        const fs::path wal = dbPath.string() + "-wal";
+        if (fs::file_size(dbPath, ec) == 0 && !ec && !(fs::exists(wal, ec) && fs::file_size(wal, ec) > 0))
+            throw std::runtime_error(dbPath.string() + " is empty (0 bytes): not a workspace database. Move it away to "
+                                     "start a new workspace in this folder.");
+    }
+    const bool writable = mode != Mode::ReadOnly && ::access(root.c_str(), W_OK) == 0 &&
+                          (!haveDb || ::access(dbPath.c_str(), W_OK) == 0);
     Workspace w;
     w.dir_ = fs::absolute(dir).lexically_normal().string();
-    w.db_ = std::make_unique<Database>((fs::path(w.dir_) / kDbName).string());
-    migrate(*w.db_);
+    w.db_ = std::make_unique<Database>((fs::path(w.dir_) / kDbName).string(), 10000, !writable);
+    try {
+        const int have = userVersion(*w.db_);
+        if (!writable && have != schemaVersion())
+            throw DbError("workspace " + dir + " has schema version " + std::to_string(have) + " (this build: " +
+                          std::to_string(schemaVersion()) + ") and is read-only, so it cannot be " +
+                          (have < schemaVersion() ? "upgraded" : "used") + " here");
+        if (writable) migrate(*w.db_);
+    } catch (const DbError& e) {
+        throw DbError(std::string(e.what()).find(dir) != std::string::npos ? e.what() : dir + ": " + e.what());
+    }
     w.cache_ = std::make_unique<Cache>();
+    if (writable) {
+        fs::create_directories(fs::path(w.dir_) / kImagesDir, ec);
+        try {
+            w.tidy();
+        } catch (const std::exception&) {
+            // Tidying is a courtesy: a workspace that cannot be tidied still opens.
+        }
+    }
     return w;
 }
 
-std::string Workspace::absolutePath(const std::string& relative) const { return (fs::path(dir_) / relative).string(); }
+bool Workspace::readOnly() const { return db_->readOnly(); }
+
+Workspace::TidyReport Workspace::tidy()
+{
+    TidyReport rep;
+    if (readOnly()) return rep;
+    try {
+        // A killed bulk write can leave a WAL of hundreds of MB. PASSIVE never waits for another
+        // process; journal_size_limit (Database) then truncates the file once it is reset.
+        db_->exec("PRAGMA wal_checkpoint(PASSIVE)");
+    } catch (const std::exception&) {
+    }
+    const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(1);
+    std::error_code ec;
+    auto old = [&](const fs::path& p) { const auto t = fs::last_write_time(p, ec); return !ec && t < cutoff; };
+    auto drop = [&](const fs::path& p) {
+        const auto n = fs::file_size(p, ec);
+        if (fs::remove(p, ec)) {
+            rep.files++;
+            rep.bytes += ec ? 0 : static_cast<int64_t>(n);
+        }
+    };
+    // Image files: kept when a row names them.
+    std::set<std::string> known;
+    {
+        auto st = db_->prepare("SELECT path FROM images");
+        while (st.step()) known.insert(st.getText(0));
+    }
+    // Only the store's own files (images/<2 hex>/<sha256>.<ext>, and their temporaries): the
+    // studio keeps the user's pictures at the top of images/ and they are not the store's.
+    auto storeFile = [](const fs::path& p) {
+        const std::string dirName = p.parent_path().filename().string(), name = p.filename().string();
+        auto hex = [](const std::string& t) {
+            return std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isxdigit(c); });
+        };
+        return dirName.size() == 2 && hex(dirName) && name.size() > 64 && hex(name.substr(0, 64)) && name[64] == '.';
+    };
+    const fs::path images = fs::path(dir_) / kImagesDir;
+    if (fs::is_directory(images, ec))
+        for (const auto& sub : fs::directory_iterator(images, ec)) {
+            if (!sub.is_directory(ec) || sub.is_symlink(ec)) continue;
+            for (const auto& f : fs::directory_iterator(sub.path(), ec)) {
+                if (!f.is_regular_file(ec) || f.is_symlink(ec) || !storeFile(f.path())) continue;
+                const auto rel = fs::relative(f.path(), dir_, ec).generic_string();
+                if (!known.count(rel) && old(f.path())) drop(f.path());
+            }
+        }
+    // Checkpoint rows whose file is gone (rotation after a kill, a user's clean-up).
+    std::vector<int64_t> gone;
+    {
+        auto st = db_->prepare("SELECT id, path FROM checkpoints");
+        while (st.step()) {
+            const std::string path = st.getText(1);
+            const fs::path abs = fs::path(path).is_absolute() ? fs::path(path) : fs::path(dir_) / path;
+            if (!fs::exists(abs, ec)) gone.push_back(st.getInt(0));
+        }
+    }
+    for (auto id : gone) {
+        auto del = db_->prepare("DELETE FROM checkpoints WHERE id=?");
+        del.bind(1, id).run();
+        rep.rows++;
+    }
+    // Run folders: checkpoint files that state.json no longer names, and temporary files.
+    const fs::path runs = fs::path(dir_) / "runs";
+    if (fs::is_directory(runs, ec))
+        for (const auto& run : fs::directory_iterator(runs, ec)) {
+            if (!run.is_directory(ec) || run.is_symlink(ec)) continue;
+            std::string last, best;
+            std::ifstream in(run.path() / "state.json");
+            if (!in) continue;   // no state: the run never checkpointed, or is starting now
+            try {
+                const auto j = nlohmann::json::parse(in);
+                last = j.value("last", "");
+                best = j.value("best", "");
+            } catch (const std::exception&) {
+                continue;
+            }
+            const std::string stem = last.substr(0, last.find('.'));
+            for (const auto& f : fs::directory_iterator(run.path(), ec)) {
+                if (!f.is_regular_file(ec) || f.is_symlink(ec)) continue;
+                const std::string name = f.path().filename().string();
+                const bool tmp = name.find(".tmp") != std::string::npos;
+                const bool ckpt = name.rfind("ckpt-", 0) == 0 && name != last && name.rfind(stem + ".", 0) != 0;
+                if ((tmp || ckpt) && name != best && old(f.path())) drop(f.path());
+            }
+        }
+    return rep;
+}
+
+std::string Workspace::absolutePath(const std::string& relative) const
+{
+    const fs::path rel(relative);
+    auto refuse = [&](const char* why) {
+        throw UnsafePathError("path '" + relative + "' in the workspace database " + why + "; refused");
+    };
+    if (relative.empty()) refuse("is empty");
+    if (rel.is_absolute() || rel.has_root_name()) refuse("is absolute");
+    for (const auto& part : rel.lexically_normal())
+        if (part == "..") refuse("leads out of the workspace");
+    const fs::path abs = fs::path(dir_) / rel;
+    // A symbolic link inside the workspace may still point out of it.
+    std::error_code ec;
+    const fs::path real = fs::weakly_canonical(abs, ec);
+    const fs::path root = fs::weakly_canonical(dir_, ec);
+    if (!ec) {
+        const auto r = real.lexically_relative(root);
+        if (r.empty() || *r.begin() == "..") refuse("resolves outside the workspace");
+    }
+    return abs.string();
+}
 
 int64_t Workspace::instructionId(const std::string& text)
 {
@@ -464,12 +613,17 @@ std::array<int64_t, 4> Workspace::splitCounts() const
 
 // --- images ----------------------------------------------------------------------------------
 
-StoredImage Workspace::storeImageFile(const std::string& path)
+StoredImage Workspace::storeImageFile(const std::string& path, const std::string& expectedSha256)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ember::ImageError("cannot read image " + path);
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) throw ember::ImageError("cannot read image " + path);
+    const auto bytes = ember::readImageFileBytes(path);   // regular files only: never a FIFO or /dev/zero
+    if (!expectedSha256.empty()) {
+        std::string want = expectedSha256;
+        std::transform(want.begin(), want.end(), want.begin(), [](unsigned char c) { return std::tolower(c); });
+        const std::string have = sha256Hex(bytes.data(), bytes.size());
+        if (have != want)
+            throw ember::ImageError(path + ": content does not match its sha256 (expected " + want.substr(0, 12) +
+                                    "…, the file has " + have.substr(0, 12) + "…)");
+    }
     try {
         return storeImageBytes(bytes, lowerExt(path));
     } catch (const ember::ImageError& e) {
@@ -482,16 +636,18 @@ StoredImage Workspace::storeImageBytes(const std::vector<uint8_t>& bytes, const 
     const std::string hash = sha256Hex(bytes.data(), bytes.size());
     if (auto known = imageByHash(hash)) return {*known, false};
     if (bytes.empty()) throw ember::ImageError("empty image file");
+    ember::requireDecodableSize(bytes.data(), bytes.size());
     cv::Mat img;
     try {
         img = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<uint8_t*>(bytes.data())),
                            cv::IMREAD_COLOR);
     } catch (const cv::Exception& e) {
-        throw ember::ImageError(std::string("cannot decode image: ") + e.what());
+        if (e.err.find("CV_IO_MAX_IMAGE_PIXELS") != std::string::npos) throw ember::ImageError("image too large");
+        throw ember::ImageError(std::string("cannot decode image: ") + e.err);
     }
     if (img.empty()) throw ember::ImageError("not a decodable image (corrupt or unsupported format)");
     if (static_cast<int64_t>(img.cols) * img.rows > ember::kMaxImagePixels)
-        throw ember::ImageError("image too large");
+        throw ember::ImageError("image too large (" + std::to_string(img.cols) + "×" + std::to_string(img.rows) + " pixels)");
     std::string ext = extIn.empty() ? "png" : extIn;
     if (ext == "jpeg") ext = "jpg";
     const std::string rel = std::string(kImagesDir) + "/" + hash.substr(0, 2) + "/" + hash + "." + ext;
@@ -499,14 +655,9 @@ StoredImage Workspace::storeImageBytes(const std::vector<uint8_t>& bytes, const 
     bool newFile = false;
     if (!fs::exists(abs)) {
         fs::create_directories(abs.parent_path());
-        // Write then rename: a killed process never leaves a half-written image under its hash.
-        const fs::path tmp = abs.string() + ".tmp" + newUid();
-        {
-            std::ofstream out(tmp, std::ios::binary);
-            out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-            if (!out) throw std::runtime_error("cannot write " + tmp.string());
-        }
-        fs::rename(tmp, abs);
+        // Write then rename: a killed process never leaves a half-written image under its hash,
+        // and a full disk is named as the cause.
+        ember::writeFileAtomic(abs.string(), bytes.data(), bytes.size());
         newFile = true;
     }
     cv::Mat thumb;

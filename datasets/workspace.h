@@ -11,10 +11,16 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace ember::data {
+
+struct UnsafePathError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 
 // A page of the sample list: every filter is optional; nothing outside [offset, offset+limit)
 // is read from disk.
@@ -86,15 +92,33 @@ public:
     static constexpr const char* kDbName = "workspace.db";
     static constexpr const char* kImagesDir = "images";
 
-    // Creates <dir>, <dir>/images and the database when missing; migrates an older schema.
-    // Throws DbError / std::runtime_error with the path on failure.
-    static Workspace open(const std::string& dir);
+    enum class Mode {
+        Create,     // create <dir>, <dir>/images and the database when missing
+        Existing,   // refuse a folder without a workspace database (commands that only read)
+        ReadOnly    // Existing, and never written even where it could be
+    };
+    // Migrates an older schema. Refuses a 0-byte database and one from a newer build (never
+    // overwritten). A workspace that cannot be written (read-only folder or file) opens
+    // read-only: readOnly() is true and every write throws. A writable one is tidied (files
+    // left by a killed process, see tidy()). Throws DbError / std::runtime_error naming the path.
+    static Workspace open(const std::string& dir, Mode mode = Mode::Create);
+    bool readOnly() const;
+    // Removes what a killed process leaves: temporary files, image files no row references,
+    // checkpoint rows whose file is gone, checkpoint files a run's state no longer names. Only
+    // files older than an hour, so another process's import or run in progress keeps its own.
+    struct TidyReport {
+        int64_t files = 0, bytes = 0, rows = 0;
+    };
+    TidyReport tidy();
     Workspace(Workspace&&) noexcept;
     Workspace& operator=(Workspace&&) noexcept;
     ~Workspace();
 
     const std::string& dir() const { return dir_; }
-    std::string absolutePath(const std::string& relative) const;   // dir()/relative
+    // dir()/relative, for a path read from the database: throws UnsafePathError unless it stays
+    // inside the workspace (no absolute path, no "..", no symbolic link leading out), because a
+    // workspace from someone else is untrusted input.
+    std::string absolutePath(const std::string& relative) const;
 
     // --- samples ---------------------------------------------------------------------------
     // Sets id, uid (when empty), created/modified (when 0). Child rows are written in the
@@ -123,7 +147,8 @@ public:
     // images/<hash[0..2]>/<hash>.<ext>, makes a thumbnail. An image already stored (same
     // hash) is returned as is.
     StoredImage storeImageBytes(const std::vector<uint8_t>& bytes, const std::string& ext);
-    StoredImage storeImageFile(const std::string& path);
+    // expectedSha256 (hex, when not empty): the file must have this content, or ImageError.
+    StoredImage storeImageFile(const std::string& path, const std::string& expectedSha256 = "");
     std::optional<ImageInfo> image(int64_t imageId) const;
     std::optional<ImageInfo> imageByHash(const std::string& hash) const;
     std::vector<uint8_t> thumbnail(int64_t imageId) const;   // JPEG bytes; empty when none

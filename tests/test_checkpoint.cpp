@@ -5,11 +5,14 @@
 #include "model.h"
 #include "safetensors.h"
 
+#include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <cstring>
+#include <limits>
+#include <nlohmann/json.hpp>
 #include <fstream>
 
 using namespace ember;
@@ -95,7 +98,8 @@ private Q_SLOTS:
         QCOMPARE(a.size(), b.size());
         for (size_t i = 0; i < a.size(); ++i)
             QVERIFY2(torch::equal(a[i].second, b[i].second), a[i].first.c_str());
-        QVERIFY(!QFile::exists(path + ".tmp"));
+        for (const auto& f : QDir(dir_.path()).entryList(QDir::Files))
+            QVERIFY2(!f.contains(".tmp"), qPrintable(f));   // the temporary file was renamed
     }
 
     void malformedFiles_data()
@@ -175,6 +179,50 @@ private Q_SLOTS:
         QVERIFY(torch::allclose(hs[0].second, state[0].second, 1e-2, 1e-2));
     }
 
+    // Issue 15: a NaN weight, a header asking for far more than the file holds, and an escape
+    // sequence in a label are refused at load with the reason, before anything shows a number.
+    void untrustedCheckpointContent()
+    {
+        EmberVLM m(tiny());
+        initWeights(*m, 2);
+        auto state = stateDict(*m);
+        const std::map<std::string, std::string> meta{{"format", "embervlm"}, {"config", m->cfg.toJson()}};
+        size_t k = 5;
+        while (!state[k].second.is_floating_point())
+            ++k;
+        NamedTensors nan = state;
+        nan[k].second = nan[k].second.clone();
+        nan[k].second.view(-1)[0] = std::numeric_limits<float>::quiet_NaN();
+        const QString p1 = dir_.path() + "/nan.safetensors";
+        writeTensors(p1.toStdString(), nan, meta);
+        auto e1 = errorOf([&] { loadCheckpointFile(p1.toStdString()); });
+        QVERIFY2(e1.find("tensor '" + state[k].first + "' holds NaN or infinite values") != std::string::npos, e1.c_str());
+        NamedTensors inf = state;
+        inf[0].second = inf[0].second.clone().fill_(std::numeric_limits<float>::infinity());
+        writeTensors(p1.toStdString(), inf, meta);
+        QVERIFY(errorOf([&] { loadCheckpointFile(p1.toStdString()); }).find("NaN or infinite") != std::string::npos);
+
+        // vocab 1e6 × n_embd 8192 is 32 GB of f32: refused from the header, nothing allocated.
+        ModelConfig huge = tiny();
+        huge.vocab_size = 1000000;
+        huge.n_embd = 8192;
+        huge.n_head = 8;
+        const QString p2 = dir_.path() + "/hugeheader.safetensors";
+        writeTensors(p2.toStdString(), state, {{"format", "embervlm"}, {"config", huge.toJson()}});
+        auto e2 = errorOf([&] { loadCheckpointFile(p2.toStdString()); });
+        QVERIFY2(e2.find("asks for at least") != std::string::npos, e2.c_str());
+
+        NamedTensors fine = state;
+        const QString p3 = dir_.path() + "/labels.safetensors";
+        auto labels = defaultRobotLabels();
+        labels[1] = "Under\x1b[31mwater";
+        writeTensors(p3.toStdString(), fine, {{"format", "embervlm"}, {"config", m->cfg.toJson()},
+                                              {"robot_labels", nlohmann::json(labels).dump()}});
+        auto e3 = errorOf([&] { loadCheckpointFile(p3.toStdString()); });
+        QVERIFY2(e3.find("control-character") != std::string::npos, e3.c_str());
+        QVERIFY(e3.find('\x1b') == std::string::npos);
+    }
+
     // Writes a model's weights in timm's and Hugging Face's layouts, converts them back, and
     // expects the same vision and language weights.
     void importersRestoreWeights()
@@ -244,6 +292,16 @@ private Q_SLOTS:
             }
             QVERIFY2(torch::equal(got[i].second, want[i].second), name.c_str());
         }
+        // Without BatchNorm's num_batches_tracked (as timm and older PyTorch files come) it
+        // converts too, as PyTorch's own BatchNorm loads such a state.
+        NamedTensors noCounters;
+        for (const auto& [n, t] : timm)
+            if (n.find("num_batches_tracked") == std::string::npos)
+                noCounters.emplace_back(n, t);
+        QVERIFY(noCounters.size() < timm.size());
+        writeTensors(timmPath.toStdString(), noCounters, {{"format", "pt"}});
+        QCOMPARE(QString::fromStdString(errorOf([&] { convertCheckpoint(o); })), QString());
+        loadCheckpointFile(o.output);
         // A wrong shape in the source names the tensor.
         hf[1].second = torch::zeros({1024, 31});
         writeTensors(hfPath.toStdString(), hf, {});

@@ -60,6 +60,39 @@ private Q_SLOTS:
         QVERIFY(bad.open(QIODevice::WriteOnly));
         bad.write("this is not a png");
         bad.close();
+        ws_ = dir_.path() + "/ws";
+        r = embervlm({"data", "demo", "-w", ws_, "--count", "6", "--size", "64"});
+        QVERIFY2(r.code == 0, r.err.constData());
+    }
+
+    void readingCommandsCreateNothing()
+    {
+        const QString typo = dir_.path() + "/typo_dir";
+        QCOMPARE(embervlm({"data", "stats", "-w", typo}).code, 1);
+        QCOMPARE(embervlm({"data", "export", "-w", typo, "-o", dir_.path() + "/x.jsonl"}).code, 1);
+        QVERIFY(!QFileInfo::exists(typo));
+    }
+
+    void oneImportCommandIsOneTransaction()
+    {
+        const QString good = dir_.path() + "/good.jsonl", bad = dir_.path() + "/bad.jsonl";
+        QFile g(good), b(bad);
+        QVERIFY(g.open(QIODevice::WriteOnly) && b.open(QIODevice::WriteOnly));
+        g.write(R"({"uid":"one","task":"Carry the box","robots":["Humanoid"]})" "\n");
+        b.write(R"({"uid":"two","task":"Fly over","robots":["Drone"]})" "\n" R"({"task": oops})" "\n");
+        g.close();
+        b.close();
+        const QString ws = dir_.path() + "/import-ws";
+        auto r = embervlm({"data", "import", "-w", ws, good, bad});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("bad.jsonl:2"), r.err.constData());
+        QVERIFY2(r.err.contains("nothing imported"), r.err.constData());
+        r = embervlm({"data", "stats", "-w", ws, "--json"});
+        QCOMPARE(r.code, 0);
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value("samples").toInt(-1), 0);
+        QCOMPARE(embervlm({"data", "import", "-w", ws, good}).code, 0);
+        r = embervlm({"data", "stats", "-w", ws, "--json"});
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value("samples").toInt(-1), 1);
     }
 
     void errorsExitOneWithOneLine_data()
@@ -84,6 +117,21 @@ private Q_SLOTS:
         QTest::newRow("checkpoint is garbage") << QStringList{"select", "--checkpoint", "BADIMG", "--task", "x"}
                                                << "not a safetensors file";
         QTest::newRow("tokenize without text") << QStringList{"tokenize"} << "TEXT";
+        // Out-of-range and non-finite numbers are refused, not clamped, wrapped or taken as NaN.
+        QTest::newRow("threads 100000") << QStringList{"info", "--threads", "100000"} << "--threads must be in 0..";
+        QTest::newRow("temperature nan") << QStringList{"ask", "--checkpoint", "CKPT", "--prompt", "hi", "--temperature", "nan"}
+                                         << "--temperature must be a number in";
+        QTest::newRow("temperature -1") << QStringList{"ask", "--checkpoint", "CKPT", "--prompt", "hi", "--temperature", "-1"}
+                                        << "--temperature must be a number in";
+        QTest::newRow("threshold nan") << QStringList{"select", "--checkpoint", "CKPT", "--task", "x", "--threshold", "nan"}
+                                       << "--threshold must be a number in";
+        QTest::newRow("factor wraps") << QStringList{"data", "augment", "-w", "WS", "--factor", "4294967297"} << "--factor must be in";
+        QTest::newRow("split nan") << QStringList{"data", "split", "-w", "WS", "--train", "nan"} << "--train must be a number in";
+        QTest::newRow("max_steps -1") << QStringList{"train", "-w", "WS", "--stage", "3", "--config", R"({"max_steps":-1})"}
+                                      << "max_steps must be in";
+        QTest::newRow("int field wraps") << QStringList{"train", "-w", "WS", "--stage", "3", "--config", R"({"batch_size":99999999999})"}
+                                         << "out of range";
+        QTest::newRow("stats of a typo") << QStringList{"data", "stats", "-w", "TYPO"} << "no workspace at";
     }
 
     void errorsExitOneWithOneLine()
@@ -93,6 +141,8 @@ private Q_SLOTS:
         for (auto& a : args) {
             a.replace("CKPT", ckpt_);
             a.replace("BADIMG", dir_.path() + "/bad.png");
+            a.replace("WS", ws_);
+            a.replace("TYPO", dir_.path() + "/typo_dir");
         }
         auto r = embervlm(args);
         QCOMPARE(r.code, 1);
@@ -213,6 +263,7 @@ private Q_SLOTS:
 private:
     QTemporaryDir dir_;
     QString ckpt_;
+    QString ws_;
 };
 
 QTEST_APPLESS_MAIN(TestCli)

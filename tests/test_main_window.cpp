@@ -7,6 +7,7 @@
 #include "message_bar.h"
 #include "studio_test_util.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
@@ -84,6 +85,30 @@ private Q_SLOTS:
         QVERIFY(w.close());
         qInfo("closed during generation in %lld ms", static_cast<long long>(t.elapsed()));
         QVERIFY(t.elapsed() < 2000);
+    }
+
+    // Issue 15: a workspace whose database cannot be used is reported, and the report stays on
+    // screen after the model loads (it once vanished, leaving "no samples"); a 0-byte database is
+    // not filled with a demo world.
+    void unusableWorkspaceDatabaseStaysReported()
+    {
+        const QString ws = dir_.path() + "/zero";
+        QVERIFY(QDir().mkpath(ws));
+        QFile db(ws + "/workspace.db");
+        QVERIFY(db.open(QIODevice::WriteOnly));
+        db.close();
+        StudioOptions o;
+        o.workspace = ws;
+        o.checkpoint = checkpoint_;
+        MainWindow w(o);
+        QSignalSpy loaded(&w, &MainWindow::modelChanged);
+        w.show();
+        QVERIFY(loaded.wait(60000));
+        QVERIFY(w.modelReady());
+        QVERIFY(w.messageBar()->isVisible());
+        QVERIFY2(w.messageBar()->text().contains("empty (0 bytes)"), qPrintable(w.messageBar()->text()));
+        QTest::qWait(300);
+        QCOMPARE(QFileInfo(ws + "/workspace.db").size(), 0);
     }
 
     // With no checkpoint, the first start creates models/random-base.safetensors on the worker.

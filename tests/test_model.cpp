@@ -15,6 +15,7 @@
 #include "isa_variant.h"
 #include "python_ref.h"
 
+#include <algorithm>
 #include <QFile>
 #include <QImage>
 #include <QJsonArray>
@@ -595,6 +596,15 @@ private Q_SLOTS:
         QCOMPARE(static_cast<int>(cam.size()), 49);
         for (float v : cam)
             QVERIFY(v >= 0.f && v <= 1.f);
+        // At 64 px the last stage is 2 × 2: the map comes from the 8 × 8 stage before it.
+        cfg.image_size = 64;
+        engine.initRandom(cfg, 2);
+        engine.setImage(engine.loadImage(image_.toStdString()));
+        cam = engine.gradCam("Survey a coral reef", 1, &rows, &cols);
+        QCOMPARE(rows, 8);
+        QCOMPARE(cols, 8);
+        QCOMPARE(static_cast<int>(cam.size()), 64);
+        QVERIFY(*std::max_element(cam.begin(), cam.end()) > 0.f);
     }
 
 private:

@@ -9,6 +9,7 @@
 #include "threshold_chart.h"
 
 #include <QFile>
+#include <limits>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -157,6 +158,24 @@ private Q_SLOTS:
         const QString png = dir_.path() + "/view.png";
         QVERIFY(view_->exportPng(png));
         QVERIFY(!QImage(png).isNull());
+    }
+
+    // Issue 15: std::clamp passes NaN through; a NaN heat value once indexed the colour stops at INT_MIN.
+    void nanHeatValuesDrawAsCold()
+    {
+        const QColor cold = heatColor(0.0);
+        QCOMPARE(heatColor(std::numeric_limits<double>::quiet_NaN()), cold);
+        QCOMPARE(heatColor(std::numeric_limits<double>::infinity()), cold);
+        QCOMPARE(heatColor(-std::numeric_limits<double>::infinity()), cold);
+        QCOMPARE(heatColor(2.0), heatColor(1.0));
+        ImagePane pane;
+        pane.resize(200, 200);
+        QImage img(64, 64, QImage::Format_RGB32);
+        img.fill(Qt::gray);
+        pane.setImage(img);
+        pane.setHeatMap({std::numeric_limits<float>::quiet_NaN(), 0.5f, 1.0f, 0.0f}, 2, 2);
+        QVERIFY(pane.hasHeatMap());
+        QVERIFY(!pane.grab().isNull());
     }
 
     void badImageKeepsThePreviousOne()

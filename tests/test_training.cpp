@@ -5,6 +5,7 @@
 #include "trainer.h"
 #include "workspace.h"
 
+#include <QDir>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -12,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
+#include <fstream>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 using namespace ember;
@@ -189,6 +192,74 @@ private Q_SLOTS:
         loadCheckpointFile(r.lastCheckpoint);   // loads: not a broken file
         auto ws = data::Workspace::open(ws_.toStdString());
         QCOMPARE(QString::fromStdString(ws.run(r.runId)->status), QString("failed"));
+    }
+
+    // Issue 15: a disk that fills while the optimizer state is written (injected: files over 8 MB
+    // fail, as on a full disk; the weights are 6.4 MB, the optimizer state twice that). The run
+    // ends "failed" with the cause, and leaves no partial or temporary file behind.
+    void fullDiskFailsTheRunCleanly()
+    {
+        auto c = tinyConfig(3, 4);
+        c.init_checkpoint = init_;
+        c.checkpoint_every = 2;
+        train::TrainerOptions o;
+        o.workspaceDir = ws_.toStdString();
+        o.config = c;
+        std::vector<std::string> events;
+        o.progress = [&](const std::string& l) { events.push_back(json::parse(l).value("event", "")); };
+        train::TrainResult r;
+        {
+            std::signal(SIGXFSZ, SIG_IGN);
+            rlimit saved{};
+            getrlimit(RLIMIT_FSIZE, &saved);
+            rlimit l = saved;
+            l.rlim_cur = 8u << 20;
+            setrlimit(RLIMIT_FSIZE, &l);
+            r = train::runTraining(o);
+            setrlimit(RLIMIT_FSIZE, &saved);
+        }
+        QCOMPARE(QString::fromStdString(r.status), QString("failed"));
+        QVERIFY2(QString::fromStdString(r.message).contains("write failed"), r.message.c_str());
+        QVERIFY(std::find(events.begin(), events.end(), "failed") != events.end());
+        auto ws = data::Workspace::open(ws_.toStdString());
+        QCOMPARE(QString::fromStdString(ws.run(r.runId)->status), QString("failed"));
+        const QDir runDir(QString::fromStdString(train::runDirectory(ws_.toStdString(), r.runId)));
+        QVERIFY2(runDir.entryList(QDir::Files).isEmpty(), qPrintable(runDir.entryList(QDir::Files).join(", ")));
+    }
+
+    // Issue 15: state.json is a file anyone can edit; a resume never loads or deletes a file it names
+    // outside the run.
+    void resumeRefusesPathsOutsideTheRun()
+    {
+        auto c = tinyConfig(3, 2);
+        c.init_checkpoint = init_;
+        train::TrainerOptions o;
+        o.workspaceDir = ws_.toStdString();
+        o.config = c;
+        o.progress = [](const std::string&) {};
+        const auto first = train::runTraining(o);
+        QCOMPARE(QString::fromStdString(first.status), QString("finished"));
+        const QString victim = dir_.path() + "/victim.safetensors";
+        QVERIFY(QFile::copy(QString::fromStdString(init_), victim));
+        const std::string statePath = train::runDirectory(ws_.toStdString(), first.runId) + "/state.json";
+        std::ifstream in(statePath);
+        auto state = json::parse(in);
+        in.close();
+        state["last"] = "../../../victim.safetensors";
+        std::ofstream(statePath) << state.dump();
+        train::TrainerOptions again;
+        again.workspaceDir = ws_.toStdString();
+        again.resumeRunId = first.runId;
+        again.progress = [](const std::string&) {};
+        QString message;
+        try {
+            const auto r = train::runTraining(again);
+            message = QString::fromStdString(r.message);
+        } catch (const std::exception& e) {
+            message = QString::fromUtf8(e.what());
+        }
+        QVERIFY2(message.contains("not a checkpoint of this run"), qPrintable(message));
+        QVERIFY(QFile::exists(victim));
     }
 
     // kill -9 in the middle of a run: the last checkpoint is whole and the run resumes to the end.

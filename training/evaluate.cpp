@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -224,6 +225,19 @@ void textMetrics(data::Workspace& ws, const EvalOptions& o, EvalReport& rep, int
     gr.stopIds = {Tokenizer::kReasoningEnd};
     double cem = 0, cf1 = 0, aem = 0, af1 = 0, bem = 0, bf1 = 0, rf1 = 0, d2 = 0;
     int blindCount = 0, done = 0;
+    std::ofstream texts;
+    if (!o.textsOut.empty()) {
+        texts.open(o.textsOut, std::ios::trunc);
+        if (!texts)
+            throw std::runtime_error("cannot write " + o.textsOut);
+    }
+    auto logText = [&](int64_t id, const char* kind, const std::string& prompt, const std::string& ref,
+                       const std::string& out, double f1) {
+        if (texts.is_open())
+            texts << json{{"sample", id}, {"kind", kind}, {"prompt", prompt}, {"reference", ref}, {"output", out}, {"token_f1", f1}}
+                         .dump(-1, ' ', false, json::error_handler_t::replace)
+                  << "\n";
+    };
     for (const auto& row : ws.query(q)) {
         if (done >= o.textSamples)
             break;
@@ -241,26 +255,30 @@ void textMetrics(data::Workspace& ws, const EvalOptions& o, EvalReport& rep, int
             cem += exactMatch(out, s->caption);
             cf1 += tokenF1(out, s->caption);
             rep.captionCount++;
+            logText(s->id, "caption", "", s->caption, out, tokenF1(out, s->caption));
         }
         // Every question/answer pair about the image now set, into (exact match, F1, count).
-        auto scoreAnswers = [&](double& em, double& f1, int& count) {
+        auto scoreAnswers = [&](double& em, double& f1, int& count, const char* kind) {
             for (const auto& qa : s->qa) {
                 const auto out = engine.generate(askPrompt({}, qa.question), g).text;
                 em += exactMatch(out, qa.answer);
                 f1 += tokenF1(out, qa.answer);
                 ++count;
+                logText(s->id, kind, qa.question, qa.answer, out, tokenF1(out, qa.answer));
             }
         };
-        scoreAnswers(aem, af1, rep.answerCount);
+        scoreAnswers(aem, af1, rep.answerCount, "answer");
         if (!s->reasoning.empty() && !s->task.empty()) {
             const auto out = engine.generate(reasoningPrompt(s->task), gr).text;
-            rf1 += tokenF1(joinedSteps(data::parseReasoning(out)), joinedSteps(s->reasoning));
+            const double f1 = tokenF1(joinedSteps(data::parseReasoning(out)), joinedSteps(s->reasoning));
+            rf1 += f1;
+            logText(s->id, "reasoning", s->task, joinedSteps(s->reasoning), out, f1);
             d2 += distinct2(out);
             rep.reasoningCount++;
         }
         if (o.blind && !s->qa.empty()) {
             engine.setImage(grey);
-            scoreAnswers(bem, bf1, blindCount);
+            scoreAnswers(bem, bf1, blindCount, "blind_answer");
         }
         if (o.progress && !o.progress(offset + done, total))
             throw std::runtime_error("evaluation cancelled");
@@ -291,7 +309,7 @@ EvalReport evaluateCheckpoint(const EvalOptions& o)
     EvalReport rep;
     rep.checkpoint = o.checkpoint;
     rep.split = o.split;
-    auto ws = data::Workspace::open(o.workspaceDir);
+    auto ws = data::Workspace::open(o.workspaceDir, data::Workspace::Mode::Existing);
     CheckpointMeta meta;
     EmberVLM model = loadCheckpointFile(o.checkpoint, &meta);
     model->eval();
@@ -393,7 +411,7 @@ EvalReport evaluateCheckpoint(const EvalOptions& o)
         textMetrics(ws, o, rep, selectionTicks, selectionTicks + o.textSamples);
     rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-    if (o.record) {
+    if (o.record && !ws.readOnly()) {   // a read-only workspace is evaluated, not written
         data::RunInfo run;
         run.name = "eval " + o.checkpoint.substr(o.checkpoint.find_last_of('/') + 1) + " on " + o.split;
         run.stage = 0;

@@ -21,6 +21,7 @@ struct EvalOptions {
     bool blind = true;             // also run selection (and answers) with every image replaced by grey
     double threshold = -1;         // < 0: the checkpoint's consistency threshold
     bool record = true;            // store the result as an evaluation run in the workspace
+    std::string textsOut;          // non-empty: every generated text with its reference, as JSON lines
     std::function<bool(int64_t, int64_t)> progress;
 };
 

@@ -39,6 +39,20 @@ StageLoss::StageLoss(EmberVLMImpl& model, const TrainConfig& cfg, EmberVLMImpl* 
 {
 }
 
+void StageLoss::setVocabulary(const std::vector<int64_t>& ids)
+{
+    const int64_t V = model_.cfg.vocab_size;
+    std::vector<int64_t> kept, index(static_cast<size_t>(V), -1);
+    for (auto id : ids)
+        if (id >= 0 && id < V && index[static_cast<size_t>(id)] < 0) {
+            index[static_cast<size_t>(id)] = static_cast<int64_t>(kept.size());
+            kept.push_back(id);
+        }
+    const auto dev = model_.language_model->wte->weight.device();
+    vocabIds_ = torch::tensor(kept, torch::kLong).to(dev);
+    vocabIndex_ = torch::tensor(index, torch::kLong).to(dev);
+}
+
 void StageLoss::setSceneHead(torch::nn::Linear head, std::vector<int64_t> classes)
 {
     sceneHead_ = std::move(head);
@@ -162,9 +176,21 @@ StepResult StageLoss::compute(const data::Batch& batch, int phase, bool frozenVi
     torch::Tensor studentLogits;
     // The tied head over 50k tokens is the costliest part of a step: skip it when its loss has
     // no weight or nothing it could train (stage 4, phase 1).
+    const bool restricted = vocabIds_.defined() && !teacher_ && !teacherFile_;   // distillation needs every logit
+    if (restricted && lmNeeded) {
+        auto known = vocabIndex_.index_select(0, b.inputIds.reshape({-1}).to(vocabIndex_.device())).view(b.inputIds.sizes()) >= 0;
+        sel = sel & known.to(sel.device());
+    }
     if (lmNeeded && sel.any().item<bool>()) {
-        studentLogits = lm.logits(predictors.index({sel}));          // [N, V], only where a loss is
-        lmLoss = tokenCrossEntropy(studentLogits, b.inputIds.index({sel}));
+        if (restricted) {
+            // The tied head's rows of the candidate tokens only: [N, K] instead of [N, V].
+            auto rows = lm.wte->weight.index_select(0, vocabIds_);
+            studentLogits = torch::matmul(predictors.index({sel}), rows.t());
+            lmLoss = tokenCrossEntropy(studentLogits, vocabIndex_.index_select(0, b.inputIds.index({sel}).to(vocabIndex_.device())));
+        } else {
+            studentLogits = lm.logits(predictors.index({sel}));          // [N, V], only where a loss is
+            lmLoss = tokenCrossEntropy(studentLogits, b.inputIds.index({sel}));
+        }
     } else {
         lmLoss = torch::zeros({}, h.options());
     }

@@ -29,6 +29,9 @@ public:
     // The auxiliary scene classifier (TrainConfig::scene_weight): a linear map from the pooled
     // vision features to the classes of every attribute in turn (`classes[a]` of attribute a).
     void setSceneHead(torch::nn::Linear head, std::vector<int64_t> classes);
+    // TrainConfig::lm_vocab "workspace": the LM losses take their softmax over these token ids
+    // (sorted) instead of the whole vocabulary; target positions outside them are left out.
+    void setVocabulary(const std::vector<int64_t>& ids);
 
 private:
     // Projected visual tokens; *pooled receives the pooled vision features [B, C] when vision trains.
@@ -43,6 +46,8 @@ private:
     std::unique_ptr<FusedRepVit> fusedVision_;        // inference form while vision is frozen
     torch::nn::Linear sceneHead_{nullptr};
     std::vector<int64_t> sceneClasses_;
+    torch::Tensor vocabIds_;     // [K] token ids of the restricted softmax; undefined: full
+    torch::Tensor vocabIndex_;   // [V] position of each token id in vocabIds_, or -1
 };
 
 // Index of the position whose hidden state the reasoning module reads: the end of the selection

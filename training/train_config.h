@@ -34,6 +34,10 @@ struct TrainConfig {
     int lm_max_positions = 0;         // LM losses on at most this many random target positions per
                                       // batch (an unbiased estimate; the 50k-way head dominates a step); 0: all
     bool cache_frozen_vision = true;  // when vision is frozen, encode each image once
+    // The LM losses' softmax: "full" over all 50,262 tokens, or "workspace" over the tokens the
+    // training split's texts use (about 1,000 in the demo world; the head then costs ~2% as much).
+    // Generation always uses the full vocabulary, so evaluation measures what such a model does.
+    std::string lm_vocab = "full";
 
     int64_t checkpoint_every = 50;    // optimizer steps between "last" checkpoints (and at the end)
     int64_t eval_every = 0;           // optimizer steps between validations; 0: at the end only
@@ -51,7 +55,7 @@ struct TrainConfig {
     // Each step adds the LM loss of one batch of each, × text_mix_weight.
     std::vector<std::string> text_mix;
     double text_mix_weight = 1.0;
-    int text_mix_batch_size = 0;      // 0: half of batch_size        // mirror each training image with probability 1/2 while vision trains
+    int text_mix_batch_size = 0;      // 0: half of batch_size
     double sft_weight = 0.7, distill_weight = 0.3, distill_temperature = 2.0;   // stage 2
     std::string teacher_checkpoint;   // stage 2: an EmberVLM teacher
     std::string teacher_logits;       // stage 2: imported teacher top-k file (docs/training.md)

@@ -3,6 +3,7 @@
 #include "fused_ops.h"
 
 #include "batches.h"
+#include "atomic_file.h"
 #include "checkpoint.h"
 #include "distributed.h"
 #include "runtime.h"
@@ -14,11 +15,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -35,6 +39,17 @@ std::string runDirectory(const std::string& workspaceDir, int64_t runId)
 }
 
 namespace {
+
+// "ckpt-<step>.safetensors" or "best.safetensors": a plain file name inside the run's folder.
+bool isCheckpointName(const std::string& n)
+{
+    if (n == "best.safetensors") return true;
+    const std::string pre = "ckpt-", suf = ".safetensors";
+    if (n.size() <= pre.size() + suf.size() || n.compare(0, pre.size(), pre) || n.compare(n.size() - suf.size(), suf.size(), suf))
+        return false;
+    const std::string digits = n.substr(pre.size(), n.size() - pre.size() - suf.size());
+    return digits.size() <= 18 && std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c); });
+}
 
 // Optimizer steps, data position and the stage-1 temperature: what a resume needs beyond weights.
 struct RunState {
@@ -58,35 +73,23 @@ struct RunState {
         s.bestLoss = j.at("best_loss").is_null() ? std::numeric_limits<double>::infinity() : j.at("best_loss").get<double>();
         s.last = j.value("last", "");
         s.best = j.value("best", "");
+        // The names come from a file anyone could edit: only this run's own checkpoint names are
+        // loaded (and later deleted), never a path that leads elsewhere.
+        for (const std::string* name : {&s.last, &s.best})
+            if (!name->empty() && !isCheckpointName(*name))
+                throw std::runtime_error("state.json names '" + *name + "', which is not a checkpoint of this run; refused");
         return s;
     }
 };
 
-// Flushes a file (or directory) to the disk, so that a rename after it never exposes an empty file.
-void syncPath(const std::string& path)
+// A torch archive written to memory first: torch::save straight to a file aborts the process
+// (an exception from a destructor) when the disk fills; writeFileAtomic reports it instead.
+template <typename T>
+std::string serialized(const T& value)
 {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        throw std::runtime_error(path + ": cannot open to flush");
-    const int rc = ::fsync(fd);
-    ::close(fd);
-    if (rc != 0)
-        throw std::runtime_error(path + ": flush failed (disk full?)");
-}
-
-void writeFileAtomically(const std::string& path, const std::string& text)
-{
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out)
-            throw std::runtime_error(path + ": write failed (disk full?)");
-    }
-    syncPath(tmp);
-    fs::rename(tmp, path);
-    syncPath(fs::path(path).parent_path().string());
+    std::ostringstream os;
+    torch::save(value, os);
+    return os.str();
 }
 
 bool startsWith(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
@@ -124,7 +127,7 @@ TrainResult runTraining(const TrainerOptions& o)
     cfg.validate();
     const bool lead = o.rank == 0;
     Emitter emit(lead ? o.progress : [](const std::string&) {});
-    auto ws = data::Workspace::open(o.workspaceDir);
+    auto ws = data::Workspace::open(o.workspaceDir, data::Workspace::Mode::Existing);
 
     // --- the run record ----------------------------------------------------------------
     data::RunInfo run;
@@ -338,6 +341,14 @@ TrainResult runTraining(const TrainerOptions& o)
     }
     if (sceneHead)
         stageLoss.setSceneHead(sceneHead, sceneClasses);
+    int64_t vocabulary = model->cfg.vocab_size;
+    if (cfg.lm_vocab == "workspace") {
+        const auto ids = data::tokenVocabulary(ws, bo.filter);
+        vocabulary = static_cast<int64_t>(ids.size());
+        stageLoss.setVocabulary(ids);
+        for (auto& m : mixes)
+            m.loss->setVocabulary(ids);
+    }
 
     setupGuard.done = true;
     run.status = "running";
@@ -346,7 +357,7 @@ TrainResult runTraining(const TrainerOptions& o)
     if (lead)
         ws.updateRun(run);
     emit({{"event", "started"}, {"run", run.id}, {"stage", cfg.stage}, {"total_steps", total},
-          {"start_step", state.step}, {"samples", batches.sampleCount()}, {"dir", dir}});
+          {"start_step", state.step}, {"samples", batches.sampleCount()}, {"lm_vocabulary", vocabulary}, {"dir", dir}});
 
     TrainResult result;
     result.runId = run.id;
@@ -354,28 +365,35 @@ TrainResult runTraining(const TrainerOptions& o)
     auto saveCheckpoint = [&](bool best) {
         const std::string stem = "ckpt-" + std::to_string(state.step);
         const std::string name = stem + ".safetensors";
-        saveCheckpointFile(dir + "/" + name, *model,
-                           {{"trained", "true"}, {"stage", std::to_string(cfg.stage)}, {"run", std::to_string(run.id)},
-                            {"step", std::to_string(state.step)}});
-        torch::save(optimizer, dir + "/" + stem + ".optim.pt.tmp");
-        syncPath(dir + "/" + stem + ".optim.pt.tmp");
-        fs::rename(dir + "/" + stem + ".optim.pt.tmp", dir + "/" + stem + ".optim.pt");
-        if (sceneHead) {
-            torch::save(sceneHead, dir + "/" + stem + ".scene.pt.tmp");
-            syncPath(dir + "/" + stem + ".scene.pt.tmp");
-            fs::rename(dir + "/" + stem + ".scene.pt.tmp", dir + "/" + stem + ".scene.pt");
-        }
         const std::string previous = state.last;
-        state.last = name;
-        if (best) {
-            // The best weights get their own file so that "last" can move on.
-            saveCheckpointFile(dir + "/best.safetensors", *model,
+        // A failure (a full disk) removes this step's files again and leaves the previous
+        // checkpoint as the run's last: nothing half-written stays behind.
+        try {
+            saveCheckpointFile(dir + "/" + name, *model,
                                {{"trained", "true"}, {"stage", std::to_string(cfg.stage)}, {"run", std::to_string(run.id)},
                                 {"step", std::to_string(state.step)}});
-            state.best = "best.safetensors";
+            writeFileAtomic(dir + "/" + stem + ".optim.pt", serialized(optimizer));
+            if (sceneHead)
+                writeFileAtomic(dir + "/" + stem + ".scene.pt", serialized(sceneHead));
+            state.last = name;
+            if (best) {
+                // The best weights get their own file so that "last" can move on.
+                saveCheckpointFile(dir + "/best.safetensors", *model,
+                                   {{"trained", "true"}, {"stage", std::to_string(cfg.stage)}, {"run", std::to_string(run.id)},
+                                    {"step", std::to_string(state.step)}});
+                state.best = "best.safetensors";
+            }
+            // The state file names the new checkpoint only once it is complete on disk.
+            writeFileAtomic(dir + "/state.json", state.toJson().dump(2));
+        } catch (...) {
+            state.last = previous;
+            if (name != previous) {
+                std::error_code ec;
+                for (const char* ext : {".safetensors", ".optim.pt", ".scene.pt"})
+                    fs::remove(dir + "/" + stem + ext, ec);
+            }
+            throw;
         }
-        // The state file names the new checkpoint only once it is complete on disk.
-        writeFileAtomically(dir + "/state.json", state.toJson().dump(2));
         if (!previous.empty() && previous != name) {
             std::error_code ec;
             fs::remove(dir + "/" + previous, ec);
@@ -507,7 +525,7 @@ TrainResult runTraining(const TrainerOptions& o)
             double loss = 0;
             std::map<std::string, double> parts;
             int64_t answered = 0, correct = 0, samples = 0;
-            double dataMs = 0, forwardMs = 0, backwardMs = 0;
+            double dataMs = 0, forwardMs = 0, backwardMs = 0, mixMs = 0;
             auto since = [](Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); };
             for (int a = 0; a < cfg.accumulation; ++a) {
                 auto tData = Clock::now();
@@ -536,6 +554,7 @@ TrainResult runTraining(const TrainerOptions& o)
                 loss += v / cfg.accumulation;
                 for (auto& [k, x] : r.parts)
                     parts[k] += x / cfg.accumulation;
+                const auto tMix = Clock::now();
                 for (auto& m : mixes) {
                     auto mb = m.batches->next();
                     sliceForRank(mb);
@@ -549,6 +568,8 @@ TrainResult runTraining(const TrainerOptions& o)
                     loss += cfg.text_mix_weight * mv / cfg.accumulation;
                     parts["mix_" + m.kind] += mv / cfg.accumulation;
                 }
+                if (!mixes.empty())
+                    mixMs += since(tMix);
                 answered += r.answered;
                 correct += r.correct;
                 samples += r.samples;
@@ -587,7 +608,7 @@ TrainResult runTraining(const TrainerOptions& o)
                       {"phase", phase}, {"loss", loss}, {"lr", schedule.at(state.step - 1)}, {"grad_norm", gradNorm},
                       {"samples_per_s", samples * o.worldSize / std::max(1e-9, perStep)},
                       {"eta_s", perStep * double(total - state.step)},
-                      {"ms", {{"data", dataMs}, {"forward", forwardMs}, {"backward", backwardMs}, {"optimizer", optimMs}}}};
+                      {"ms", {{"data", dataMs}, {"forward", forwardMs}, {"backward", backwardMs}, {"rehearsal", mixMs}, {"optimizer", optimMs}}}};
             std::vector<std::pair<std::string, double>> values{{"train/loss", loss},
                                                                {"lr", schedule.at(state.step - 1)},
                                                                {"grad_norm", gradNorm},

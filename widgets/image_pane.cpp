@@ -16,7 +16,7 @@ namespace ember::studio {
 
 QColor heatColor(double v, int alpha)
 {
-    v = std::clamp(v, 0.0, 1.0);
+    v = std::isfinite(v) ? std::clamp(v, 0.0, 1.0) : 0.0;   // std::clamp passes NaN through
     // A short "turbo"-like ramp through five stops.
     static const QColor stops[] = {QColor(48, 18, 109), QColor(33, 145, 200), QColor(120, 200, 80), QColor(250, 200, 40),
                                    QColor(215, 40, 30)};
@@ -55,7 +55,8 @@ void ImagePane::setHeatMap(const QVector<float>& map, int rows, int cols)
     QImage h(cols, rows, QImage::Format_ARGB32);
     for (int y = 0; y < rows; ++y)
         for (int x = 0; x < cols; ++x) {
-            const double v = map[y * cols + x];
+            const double raw = map[y * cols + x];
+            const double v = std::isfinite(raw) ? std::clamp(raw, 0.0, 1.0) : 0.0;   // a NaN map shows as cold
             h.setPixelColor(x, y, heatColor(v, static_cast<int>(60 + 140 * v)));
         }
     heat_ = h;
