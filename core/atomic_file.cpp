@@ -71,24 +71,14 @@ void AtomicFile::write(const void* data, size_t bytes)
     // Small writes gather in a buffer; large ones go straight to the file.
     if (buffer_.size() + bytes > (1u << 20))
         flushBuffer();
-    if (bytes > (1u << 20)) {
-        const char* p = static_cast<const char*>(data);
-        while (bytes) {
-            const ssize_t n = ::write(fd_, p, bytes);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) fail("write failed", n < 0 ? errno : ENOSPC);
-            p += n;
-            bytes -= static_cast<size_t>(n);
-        }
-        return;
-    }
-    buffer_.append(static_cast<const char*>(data), bytes);
+    if (bytes > (1u << 20))
+        writeAll(static_cast<const char*>(data), bytes);
+    else
+        buffer_.append(static_cast<const char*>(data), bytes);
 }
 
-void AtomicFile::flushBuffer()
+void AtomicFile::writeAll(const char* p, size_t left)
 {
-    const char* p = buffer_.data();
-    size_t left = buffer_.size();
     while (left) {
         const ssize_t n = ::write(fd_, p, left);
         if (n < 0 && errno == EINTR) continue;
@@ -96,6 +86,11 @@ void AtomicFile::flushBuffer()
         p += n;
         left -= static_cast<size_t>(n);
     }
+}
+
+void AtomicFile::flushBuffer()
+{
+    writeAll(buffer_.data(), buffer_.size());
     buffer_.clear();
 }
 

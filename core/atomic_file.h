@@ -28,6 +28,7 @@ public:
 
 private:
     void flushBuffer();
+    void writeAll(const char* p, size_t bytes);
     [[noreturn]] void fail(const char* what, int err);
     std::string path_, tmp_, buffer_;
     int fd_ = -1;
