@@ -58,6 +58,8 @@ std::unique_ptr<Engine> engineFrom(const Args& a, bool needImageOptional = true)
     setComputeThreads(threadsOption(a));
     auto engine = std::make_unique<Engine>(a.get("--device"));
     engine->loadCheckpoint(a.require("--checkpoint"));
+    for (const auto& w : engine->info().warnings)
+        std::cerr << "warning: " << w << "\n";
     if (needImageOptional && a.has("--image"))
         engine->setImage(engine->loadImage(a.get("--image"), resizeModeFromString(a.get("--resize", "resize"))));
     return engine;

@@ -79,6 +79,72 @@ void writeTensors(const std::string& path, const NamedTensors& tensors,
     writeSafetensors(path, std::move(out), metadata);
 }
 
+ModelConfig configFromShapes(const SafetensorsFile& file, const std::string& configJson, std::vector<std::string>* warnings)
+{
+    auto shape = [&](const std::string& name) -> const std::vector<int64_t>& {
+        const TensorView* v = file.find(name);
+        if (!v) throw std::runtime_error("no tensor '" + name + "'");
+        return v->shape;
+    };
+    auto has = [&](const std::string& name) { return file.find(name) != nullptr; };
+    nlohmann::json hints = nlohmann::json::object();
+    try {
+        auto j = nlohmann::json::parse(configJson);
+        if (j.is_object()) hints = j;
+    } catch (const std::exception&) {
+    }
+    auto hint = [&](std::initializer_list<const char*> keys, auto fallback) {
+        for (const char* k : keys)
+            if (hints.contains(k) && hints[k].is_number()) return hints[k].get<decltype(fallback)>();
+        return fallback;
+    };
+    ModelConfig c;
+    c.preset = "custom";
+    const auto& wte = shape("language_model.wte.weight");
+    c.vocab_size = wte.at(0);
+    c.n_embd = wte.at(1);
+    c.n_positions = shape("language_model.wpe.weight").at(0);
+    c.n_layer = 0;
+    while (has("language_model.h." + std::to_string(c.n_layer) + ".ln_1.weight")) ++c.n_layer;
+    c.n_inner = shape("language_model.h.0.mlp.fc1.weight").at(0);
+    for (int i = 0; i < 4; ++i) {
+        const std::string st = "vision.stages." + std::to_string(i) + ".blocks.";
+        c.vision_widths[static_cast<size_t>(i)] = shape(st + "0.token_mixer.conv.c.weight").at(0);
+        int64_t d = 0;
+        while (has(st + std::to_string(d) + ".token_mixer.conv.c.weight")) ++d;
+        c.vision_depths[static_cast<size_t>(i)] = d;
+    }
+    c.proj_hidden = shape("projection.fc1.weight").at(0);
+    c.reasoning_hidden = shape("reasoning.reasoning_head.0.weight").at(0);
+    c.validator_hidden = shape("reasoning.step_validator.0.weight").at(0);
+    c.answer_hidden = shape("reasoning.answer_head.0.weight").at(0);
+    c.num_robots = shape("reasoning.answer_head.2.weight").at(0);
+    if (c.num_robots != static_cast<int64_t>(c.robot_labels.size()))
+        c.robot_labels.clear();
+    for (int64_t i = static_cast<int64_t>(c.robot_labels.size()); i < c.num_robots; ++i)
+        c.robot_labels.push_back("robot " + std::to_string(i + 1));
+    // What shapes cannot tell: the config's keys (ours, or GPT-2's names), else the default.
+    c.layer_norm_eps = hint({"layer_norm_eps", "layer_norm_epsilon"}, c.layer_norm_eps);
+    c.image_size = hint({"image_size"}, c.image_size);
+    c.max_reasoning_steps = hint({"max_reasoning_steps"}, c.max_reasoning_steps);
+    c.consistency_threshold = hint({"consistency_threshold"}, c.consistency_threshold);
+    if (hints.contains("visual_grid") && hints["visual_grid"].is_array())
+        try {
+            c.visual_grid = hints["visual_grid"].get<std::vector<int64_t>>();
+        } catch (const std::exception&) {
+        }
+    int64_t heads = hint({"n_head", "num_attention_heads"}, int64_t(0));
+    if (heads <= 0) {
+        // The presets' head widths: 64 for base (384 / 6), 48 for lite (288 / 6).
+        heads = c.n_embd == 384 || c.n_embd == 288 ? 6 : std::max<int64_t>(1, c.n_embd / 64);
+        if (warnings)
+            warnings->push_back("n_head is not in the file; assumed " + std::to_string(heads));
+    }
+    c.n_head = heads;
+    c.validate();
+    return c;
+}
+
 CheckpointMeta readCheckpointMeta(const SafetensorsFile& file)
 {
     CheckpointMeta m;
@@ -89,12 +155,25 @@ CheckpointMeta readCheckpointMeta(const SafetensorsFile& file)
                                  (fmt == m.raw.end() ? std::string("missing") : fmt->second) +
                                  "'; use `embervlm convert` for timm or Hugging Face files)");
     auto cfg = m.raw.find("config");
-    if (cfg == m.raw.end())
-        throw std::runtime_error(file.path() + ": checkpoint metadata has no model config");
-    try {
-        m.config = ModelConfig::fromJson(cfg->second);
-    } catch (const std::exception& e) {
-        throw std::runtime_error(file.path() + ": " + e.what());
+    std::string why;
+    if (cfg == m.raw.end()) {
+        why = "the metadata has no model config";
+    } else {
+        try {
+            m.config = ModelConfig::fromJson(cfg->second);
+        } catch (const std::exception& e) {
+            why = e.what();
+        }
+    }
+    if (!why.empty()) {
+        // As PyTorch loads a state dict without asking for a config: the sizes come from the
+        // tensors' shapes, what shapes cannot tell from the config's keys (ours or GPT-2's names).
+        try {
+            m.config = configFromShapes(file, cfg == m.raw.end() ? std::string() : cfg->second, &m.warnings);
+        } catch (const std::exception& e) {
+            throw std::runtime_error(file.path() + ": " + why + "; reading the sizes from the tensors failed too: " + e.what());
+        }
+        m.warnings.insert(m.warnings.begin(), "config read from the tensors' shapes (" + why + ")");
     }
     auto labels = m.raw.find("robot_labels");
     if (labels != m.raw.end()) {

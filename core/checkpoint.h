@@ -21,9 +21,15 @@ struct CheckpointMeta {
     ModelConfig config;
     std::map<std::string, std::string> raw;   // every metadata entry
     bool trained = false;
+    std::vector<std::string> warnings;   // e.g. the config was read from the tensors' shapes
 };
 
-// Reads metadata["config"]; a file without format "embervlm" is refused with a message.
+// The model config a state dict implies: sizes from the tensors' shapes, the rest (n_head, image
+// size, ...) from configJson's keys where it has them (ours or GPT-2's names), else defaults, with a
+// warning for each guess.
+ModelConfig configFromShapes(const SafetensorsFile& file, const std::string& configJson, std::vector<std::string>* warnings);
+// Reads metadata["config"]; a file without format "embervlm" is refused with a message. A config that
+// is missing or not ours (unknown keys) is read from the shapes instead, with meta.warnings saying so.
 CheckpointMeta readCheckpointMeta(const SafetensorsFile& file);
 // Throws when the config asks for more parameters than the file's tensors could hold, before
 // anything is allocated for them.

@@ -243,6 +243,7 @@ void Engine::loadCheckpoint(const std::string& path)
     std::lock_guard<std::mutex> lock(d->mutex);
     const auto slash = path.find_last_of('/');
     d->install(m, slash == std::string::npos ? path : path.substr(slash + 1), path, meta.trained);
+    d->info.warnings = meta.warnings;
 }
 
 void Engine::initRandom(const ModelConfig& cfg, uint64_t seed)

@@ -78,6 +78,7 @@ struct ModelInfo {
     int threads = 0;
     std::string device;
     std::vector<std::string> robotLabels;
+    std::vector<std::string> warnings;   // from loading (e.g. the config was read from the shapes)
 };
 
 // Which code runs the heavy parts on this machine (logs, `embervlm info`, the benchmarks).

@@ -223,6 +223,39 @@ private Q_SLOTS:
         QVERIFY(e3.find('\x1b') == std::string::npos);
     }
 
+    // Issue 15: like PyTorch, a state dict loads without our config: a config in Hugging Face's
+    // names, or none, is read from the tensors' shapes with a warning.
+    void configFromShapesWhenTheMetadataIsNotOurs()
+    {
+        EmberVLM m(tiny());
+        initWeights(*m, 4);
+        auto state = stateDict(*m);
+        const QString p = dir_.path() + "/hfconfig.safetensors";
+        writeTensors(p.toStdString(), state, {{"format", "embervlm"},
+                                              {"config", R"({"n_embd":32,"n_head":2,"layer_norm_epsilon":1e-6,"vision_embed_dim":32})"}});
+        CheckpointMeta meta;
+        auto back = loadCheckpointFile(p.toStdString(), &meta);
+        QCOMPARE(back->cfg.n_embd, int64_t(32));
+        QCOMPARE(back->cfg.n_head, int64_t(2));
+        QCOMPARE(back->cfg.n_layer, int64_t(2));
+        QCOMPARE(back->cfg.n_inner, int64_t(64));
+        QCOMPARE(back->cfg.vision_widths, tiny().vision_widths);
+        QCOMPARE(back->cfg.vision_depths, tiny().vision_depths);
+        QCOMPARE(back->cfg.layer_norm_eps, 1e-6);
+        QVERIFY(!meta.warnings.empty());
+        QVERIFY2(meta.warnings[0].find("unknown config field") != std::string::npos, meta.warnings[0].c_str());
+        auto got = stateDict(*back);
+        for (size_t i = 0; i < state.size(); ++i)
+            QVERIFY2(torch::equal(got[i].second, state[i].second), state[i].first.c_str());
+        // No config at all: n_head cannot be read from a shape; it is assumed, and said.
+        writeTensors(p.toStdString(), state, {{"format", "embervlm"}});
+        meta = CheckpointMeta{};
+        back = loadCheckpointFile(p.toStdString(), &meta);
+        QCOMPARE(back->cfg.n_embd, int64_t(32));
+        QCOMPARE(static_cast<int>(meta.warnings.size()), 2);
+        QVERIFY(meta.warnings[1].find("n_head is not in the file") != std::string::npos);
+    }
+
     // Writes a model's weights in timm's and Hugging Face's layouts, converts them back, and
     // expects the same vision and language weights.
     void importersRestoreWeights()
