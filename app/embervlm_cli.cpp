@@ -5,6 +5,7 @@
 #include "convert.h"
 #include "describe.h"
 #include "engine.h"
+#include "printable.h"
 #include "flops.h"
 #include "runtime.h"
 #include "tokenizer.h"
@@ -184,14 +185,7 @@ int cmdAsk(const Args& a)
     auto engine = engineFrom(a);
     const std::string prompt = a.has("--raw") ? question : askPrompt({}, question);
     // Generated text is shown, not obeyed: a control byte (an ANSI escape) prints as U+FFFD.
-    auto res = engine->generate(prompt, opts, [](const StreamedToken& t) {
-        std::string shown = t.text;
-        std::string out;
-        for (char c : shown)
-            if ((static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') || c == 0x7f) out += "\xEF\xBF\xBD";
-            else out += c;
-        std::cout << out << std::flush;
-    });
+    auto res = engine->generate(prompt, opts, [](const StreamedToken& t) { std::cout << printableText(t.text) << std::flush; });
     std::cout << "\n";
     std::cerr << res.tokens.size() << " tokens, first after " << std::fixed << std::setprecision(1) << res.msToFirstToken
               << " ms, " << res.tokensPerSecond << " tokens/s (" << res.stopReason << ")\n";

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "printable.h"
 #include "tokenizer.h"
 
 #ifndef EMBERVLM_BUILD_DATA_DIR
@@ -60,6 +61,15 @@ private:
     std::shared_ptr<const Tokenizer> tok;
 
 private Q_SLOTS:
+    // Issue 15: model output and file text reach terminals as text, never as escape sequences.
+    void printableTextNeutralisesControlBytes()
+    {
+        using ember::printableText;
+        QCOMPARE(QString::fromStdString(printableText("Under\x1b[31mwater\a")), QString::fromUtf8("Under\uFFFD[31mwater\uFFFD"));
+        QCOMPARE(printableText("two\nlines\tand tabs, caf\xC3\xA9"), std::string("two\nlines\tand tabs, caf\xC3\xA9"));
+        QCOMPARE(printableText(std::string("nul\0x", 5)), std::string("nul\xEF\xBF\xBDx"));
+    }
+
     void initTestCase()
     {
         tok = Tokenizer::fromFiles(dataFile("encoder.json"), dataFile("vocab.bpe"));
