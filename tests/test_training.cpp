@@ -194,6 +194,39 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(ws.run(r.runId)->status), QString("failed"));
     }
 
+    // lm_vocab "workspace": the softmax over the training texts' tokens. Its first-step loss from the
+    // same weights is below the full softmax's (fewer competitors, same targets), and the run says
+    // how many tokens it kept.
+    void workspaceVocabularySoftmax()
+    {
+        auto firstStep = [&](const std::string& vocab, int64_t* kept) {
+            auto c = tinyConfig(2, 1);
+            c.init_checkpoint = init_;
+            c.lm_vocab = vocab;
+            train::TrainerOptions o;
+            o.workspaceDir = ws_.toStdString();
+            o.config = c;
+            double sft = -1;
+            o.progress = [&](const std::string& l) {
+                const auto j = json::parse(l);
+                if (j.value("event", "") == "started") *kept = j.value("lm_vocabulary", int64_t(0));
+                if (j.value("event", "") == "step") sft = j["parts"].value("sft", -1.0);
+            };
+            const auto r = train::runTraining(o);
+            if (r.status != "finished") return -1.0;
+            return sft;
+        };
+        int64_t full = 0, kept = 0;
+        const double fullLoss = firstStep("full", &full);
+        const double keptLoss = firstStep("workspace", &kept);
+        QCOMPARE(full, int64_t(50262));
+        QVERIFY2(kept > 20 && kept < 5000, qPrintable(QString::number(kept)));
+        QVERIFY(fullLoss > 0 && keptLoss > 0);
+        QVERIFY2(keptLoss < fullLoss, qPrintable(QString("%1 vs %2").arg(keptLoss).arg(fullLoss)));
+        auto bad = tinyConfig(2, 1);
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, bad.applyJson(R"({"lm_vocab":"tiny"})"));
+    }
+
     // Issue 15: a disk that fills while the optimizer state is written (injected: files over 8 MB
     // fail, as on a full disk; the weights are 6.4 MB, the optimizer state twice that). The run
     // ends "failed" with the cause, and leaves no partial or temporary file behind.
