@@ -16,6 +16,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <set>
 #include <sstream>
@@ -187,10 +188,21 @@ Workspace Workspace::open(const std::string& dir, Mode mode)
     w.cache_ = std::make_unique<Cache>();
     if (writable) {
         fs::create_directories(fs::path(w.dir_) / kImagesDir, ec);
-        try {
-            w.tidy();
-        } catch (const std::exception&) {
-            // Tidying is a courtesy: a workspace that cannot be tidied still opens.
+        // Once per process and folder: the studio opens its workspace again for each view and job
+        // (some on the GUI thread), and what a kill left behind is there from the first open.
+        static std::mutex tidiedMutex;
+        static std::set<std::string> tidied;
+        bool first = false;
+        {
+            std::lock_guard<std::mutex> lock(tidiedMutex);
+            first = tidied.insert(w.dir_).second;
+        }
+        if (first) {
+            try {
+                w.tidy();
+            } catch (const std::exception&) {
+                // Tidying is a courtesy: a workspace that cannot be tidied still opens.
+            }
         }
     }
     return w;

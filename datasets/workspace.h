@@ -99,8 +99,8 @@ public:
     };
     // Migrates an older schema. Refuses a 0-byte database and one from a newer build (never
     // overwritten). A workspace that cannot be written (read-only folder or file) opens
-    // read-only: readOnly() is true and every write throws. A writable one is tidied (files
-    // left by a killed process, see tidy()). Throws DbError / std::runtime_error naming the path.
+    // read-only: readOnly() is true and every write throws. A writable one is tidied at its first
+    // open in a process (files left by a killed process, see tidy()). Throws DbError / std::runtime_error naming the path.
     static Workspace open(const std::string& dir, Mode mode = Mode::Create);
     bool readOnly() const;
     // Removes what a killed process leaves: temporary files, image files no row references,

@@ -292,10 +292,12 @@ private Q_SLOTS:
     void leftoversAreTidiedAtTheNextOpen()
     {
         QTemporaryDir dir;
-        const std::string root = testutil::path(dir, "ws");
+        // Tidying runs at the first open of a folder in a process: the workspace is made under
+        // another name and copied, as another process would leave it.
+        const std::string root = testutil::path(dir, "ws"), made = testutil::path(dir, "made");
         std::string kept;
         {
-            auto ws = Workspace::open(root);
+            auto ws = Workspace::open(made);
             writeImage(testutil::path(dir, "img.png"), 4);
             kept = ws.storeImageFile(testutil::path(dir, "img.png")).info.path;
             RunInfo run;
@@ -308,6 +310,7 @@ private Q_SLOTS:
             gone.path = "runs/run-1/ckpt-2.safetensors";
             ws.addCheckpoint(gone);
         }
+        fs::copy(made, root, fs::copy_options::recursive);
         const auto old = fs::file_time_type::clock::now() - std::chrono::hours(2);
         auto touch = [&](const std::string& rel, bool isOld) {
             const std::string p = root + "/" + rel;

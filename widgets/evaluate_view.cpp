@@ -44,6 +44,22 @@ struct EvaluateView::Job {
 
 namespace {
 
+// A read-only table of figures, columns sized to their contents.
+QTableWidget* figureTable(const QStringList& headers, const QString& name, QWidget* parent)
+{
+    auto* t = new QTableWidget(0, static_cast<int>(headers.size()), parent);
+    t->setHorizontalHeaderLabels(headers);
+    t->verticalHeader()->hide();
+    t->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    t->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    t->setAccessibleName(name);
+    return t;
+}
+
+} // namespace
+
+namespace {
+
 enum SampleCol { SId, STruth, SPred, SConf, SLoss, SSteps, SPredB, SConfB, SLossB, SDecided, SBlind, SCount };
 
 QTableWidgetItem* numItem(double v, int decimals = 3)
@@ -116,22 +132,12 @@ EvaluateView::EvaluateView(QWidget* parent) : QWidget(parent)
     auto* left = new QWidget(top);
     auto* ll = new QVBoxLayout(left);
     ll->setContentsMargins(0, 0, 0, 0);
-    metrics_ = new QTableWidget(0, 4, left);
-    metrics_->setHorizontalHeaderLabels({tr("Metric"), tr("A"), tr("B"), tr("B − A")});
-    metrics_->verticalHeader()->hide();
-    metrics_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    metrics_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    metrics_->setAccessibleName(tr("Metrics"));
+    metrics_ = figureTable({tr("Metric"), tr("A"), tr("B"), tr("B − A")}, tr("Metrics"), left);
     ll->addWidget(metrics_, 3);
     auto* relianceTitle = new QLabel(tr("<b>What the image contributes</b> (A; blind: every image replaced by uniform grey)"), left);
     relianceTitle->setWordWrap(true);
     ll->addWidget(relianceTitle);
-    reliance_ = new QTableWidget(0, 4, left);
-    reliance_->setHorizontalHeaderLabels({tr(""), tr("Image"), tr("Blind"), tr("Image adds")});
-    reliance_->verticalHeader()->hide();
-    reliance_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    reliance_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    reliance_->setAccessibleName(tr("Image versus blind"));
+    reliance_ = figureTable({tr(""), tr("Image"), tr("Blind"), tr("Image adds")}, tr("Image versus blind"), left);
     ll->addWidget(reliance_, 2);
     top->addWidget(left);
     auto* mid = new QWidget(top);
