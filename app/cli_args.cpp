@@ -1,41 +1,25 @@
 #include "cli_args.h"
 
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
+#include <iostream>
+#include <memory>
+#include <sstream>
 #include <thread>
 
 namespace ember::cli {
 
-Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& valued, const std::set<std::string>& flags)
+void Args::set(const std::vector<std::string>& names, const std::string& value)
 {
-    for (size_t i = 0; i < argv.size(); ++i) {
-        std::string a = argv[i];
-        if (a.size() > 1 && a[0] == '-' && !(a.size() > 1 && std::isdigit(static_cast<unsigned char>(a[1])))) {
-            std::string key = a;
-            std::string value;
-            bool inlineValue = false;
-            if (auto eq = a.find('='); eq != std::string::npos) {
-                key = a.substr(0, eq);
-                value = a.substr(eq + 1);
-                inlineValue = true;
-            }
-            if (flags.count(key)) {
-                flags_.insert(key);
-            } else if (valued.count(key)) {
-                if (!inlineValue) {
-                    if (i + 1 >= argv.size())
-                        throw UsageError("option " + key + " needs a value");
-                    value = argv[++i];
-                }
-                values_[key] = value;
-            } else {
-                throw UsageError("unknown option " + key);
-            }
-        } else {
-            positional_.push_back(a);
-        }
-    }
+    for (const auto& n : names)
+        values_[n] = value;
+}
+
+void Args::setFlag(const std::vector<std::string>& names)
+{
+    flags_.insert(names.begin(), names.end());
 }
 
 std::string Args::get(const std::string& key, const std::string& fallback) const
@@ -98,6 +82,140 @@ int threadsOption(const Args& a)
 {
     const long long cores = std::max(1u, std::thread::hardware_concurrency());
     return static_cast<int>(a.getInt("--threads", 0, 0, 4 * cores));
+}
+
+Option threadsSpec()
+{
+    return {"--threads", "N", "compute threads (0: one per core)"};
+}
+
+namespace {
+
+std::vector<std::string> splitNames(const std::string& names)
+{
+    std::vector<std::string> out;
+    std::stringstream s(names);
+    for (std::string n; std::getline(s, n, ',');)
+        out.push_back(n);
+    return out;
+}
+
+// A command's CLI11 subcommand and what its options and positionals were bound to.
+struct Bound {
+    const Command* command = nullptr;
+    CLI::App* app = nullptr;
+    std::vector<std::pair<const Option*, CLI::Option*>> options;
+    std::vector<std::string> positional;
+    std::vector<std::unique_ptr<Bound>> children;
+};
+
+void bind(CLI::App& parent, const Command& c, Bound& b)
+{
+    b.command = &c;
+    b.app = parent.add_subcommand(c.name, c.summary);
+    for (const auto& o : c.options) {
+        CLI::Option* opt = o.value.empty() ? b.app->add_flag(o.names, o.help) : b.app->add_option(o.names, o.help);
+        if (!o.value.empty())
+            opt->type_name(o.value)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+        opt->required(o.required);
+        b.options.emplace_back(&o, opt);
+    }
+    if (!c.positional.empty())
+        b.app->add_option(c.positional, b.positional, c.positionalHelp);
+    for (const auto& child : c.children) {
+        b.children.push_back(std::make_unique<Bound>());
+        bind(*b.app, child, *b.children.back());
+    }
+    if (!c.children.empty())
+        b.app->require_subcommand(1);
+}
+
+// The innermost command the user chose, or null.
+const Bound* chosen(const std::vector<std::unique_ptr<Bound>>& level)
+{
+    for (const auto& b : level)
+        if (b->app->parsed()) {
+            const Bound* deeper = chosen(b->children);
+            return deeper ? deeper : b.get();
+        }
+    return nullptr;
+}
+
+// "embervlm data import" from argv alone, for messages about a command line that did not parse;
+// `unknown` is the word where a command was expected and none matched.
+std::string commandPath(const Program& p, int argc, char** argv, std::string& unknown)
+{
+    std::string path = p.name;
+    const std::vector<Command>* level = &p.commands;
+    for (int i = 1; i < argc && !level->empty(); ++i) {
+        auto it = std::find_if(level->begin(), level->end(), [&](const Command& c) { return c.name == argv[i]; });
+        if (it == level->end()) {
+            if (argv[i][0] != '-')
+                unknown = argv[i];
+            break;
+        }
+        path += " " + it->name;
+        level = &it->children;
+    }
+    return path;
+}
+
+std::string firstLine(const std::string& s)
+{
+    return s.substr(0, s.find('\n'));
+}
+
+} // namespace
+
+int run(const Program& program, int argc, char** argv)
+{
+    CLI::App app(program.description, program.name);
+    app.set_version_flag("--version", program.name + " " + program.version);
+    app.footer(program.footer);
+    app.require_subcommand(1);
+    std::vector<std::unique_ptr<Bound>> bound;
+    for (const auto& c : program.commands) {
+        bound.push_back(std::make_unique<Bound>());
+        bind(app, c, *bound.back());
+    }
+    std::string unknown;
+    const std::string path = commandPath(program, argc, argv, unknown);
+    if (argc < 2) {
+        std::cerr << app.help();
+        return kUsage;
+    }
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0)
+            return app.exit(e);   // --help or --version, on stdout
+        std::string msg = firstLine(e.what());
+        if (!unknown.empty())
+            msg = "unknown command '" + unknown + "'";
+        std::cerr << path << ": " << msg << " (see " << path << " --help)\n";
+        return kUsage;
+    }
+    const Bound* b = chosen(bound);
+    Args args;
+    for (const auto& [spec, opt] : b->options) {
+        if (!opt->count())
+            continue;
+        if (spec->value.empty())
+            args.setFlag(splitNames(spec->names));
+        else
+            args.set(splitNames(spec->names), opt->results().back());
+    }
+    for (const auto& p : b->positional)
+        args.addPositional(p);
+    try {
+        return b->command->run(args);
+    } catch (const UsageError& e) {
+        std::cerr << path << ": " << firstLine(e.what()) << " (see " << path << " --help)\n";
+        return kUsage;
+    } catch (const std::exception& e) {
+        std::cerr << path << ": " << (program.describe ? program.describe(e) : firstLine(e.what())) << "\n";
+        return kFailure;
+    }
 }
 
 } // namespace ember::cli

@@ -2,6 +2,7 @@
 
 #include "augment.h"
 #include "cli_args.h"
+#include "progress_line.h"
 #include "demo_world.h"
 #include "exporters.h"
 #include "importers.h"
@@ -26,38 +27,18 @@ using ember::cli::UsageError;
 
 namespace {
 
-const char* kDataUsage =
-    "usage: embervlm data <command> -w WORKSPACE [options]\n"
-    "  demo     [--count N] [--seed S] [--size PX]          generate the demo world (default 2000, seed 1)\n"
-    "  import   [--format single|multi|jsonl|folder] [--author A] PATH...   (format detected when omitted)\n"
-    "  export   --format jsonl|single|multi -o FILE [--split train|val|test] [--no-images]\n"
-    "  export   --format jsonl|single|multi --splits DIR     train/val/test files\n"
-    "  split    [--train 0.7] [--val 0.2] [--test 0.1] [--seed S] [--keep]   deterministic by content hash\n"
-    "  augment  [--factor N] [--seed S] [--no-images]       label-preserving copies of every original sample\n"
-    "  stats    [--json]                                    counts per split, status and robot\n";
-
-// Progress on stderr: redrawn in place (at most every 100 ms) on a terminal, one line per
-// tenth otherwise so that logs stay short.
+// Progress on stderr: redrawn in place on a terminal, one line per tenth otherwise so that logs
+// stay short.
 ember::data::Progress progressPrinter(const std::string& what)
 {
-    const bool tty = isatty(fileno(stderr));
-    auto last = std::make_shared<std::chrono::steady_clock::time_point>();
+    if (isatty(fileno(stderr)))
+        return ember::cli::countLine(what, stderr);
     auto lastTenth = std::make_shared<int64_t>(-1);
-    return [what, last, lastTenth, tty](int64_t done, int64_t total) {
+    return [what, lastTenth](int64_t done, int64_t total) {
         const int64_t tenth = total > 0 ? done * 10 / total : 10;
-        if (!tty) {
-            if (tenth != *lastTenth)
-                std::fprintf(stderr, "%s %lld/%lld\n", what.c_str(), static_cast<long long>(done), static_cast<long long>(total));
-            *lastTenth = tenth;
-            return true;
-        }
-        const auto now = std::chrono::steady_clock::now();
-        if (done < total && now - *last < std::chrono::milliseconds(100)) return true;
-        *last = now;
-        std::fprintf(stderr, "\r%s %lld/%lld (%3.0f%%)", what.c_str(), static_cast<long long>(done),
-                     static_cast<long long>(total), total ? 100.0 * done / total : 100.0);
-        if (done >= total) std::fprintf(stderr, "\n");
-        std::fflush(stderr);
+        if (tenth != *lastTenth)
+            std::fprintf(stderr, "%s %lld/%lld\n", what.c_str(), static_cast<long long>(done), static_cast<long long>(total));
+        *lastTenth = tenth;
         return true;
     };
 }
@@ -197,42 +178,62 @@ int cmdStats(const Args& a, Workspace& ws)
     return 0;
 }
 
+using ember::cli::Command;
+using ember::cli::Option;
+
+// A `data` command on the workspace given by -w. Only demo and import make a workspace; the
+// others need one (a typo must not create one), and only stats and export run on a read-only one.
+Command onWorkspace(const std::string& name, const std::string& summary, std::vector<Option> options,
+                    int (*body)(const Args&, Workspace&), std::string positional = "", std::string positionalHelp = "")
+{
+    options.insert(options.begin(), Option{"-w,--workspace", "DIR", "the workspace folder", true});
+    const bool creates = name == "demo" || name == "import";
+    const bool reads = name == "stats" || name == "export";
+    return {name, summary, std::move(options), std::move(positional), std::move(positionalHelp),
+            [=](const Args& a) {
+                const std::string dir = a.get("--workspace");
+                auto ws = Workspace::open(dir, creates ? Workspace::Mode::Create : Workspace::Mode::Existing);
+                if (ws.readOnly() && !reads)
+                    throw std::runtime_error("workspace " + dir + " is read-only: `data " + name + "` would change it");
+                return body(a, ws);
+            }};
+}
+
 } // namespace
 
-int runDataCommand(const std::vector<std::string>& args)
+Command dataCommand()
 {
-    if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-        std::cout << kDataUsage;
-        return args.empty() ? 1 : 0;
-    }
-    const std::string sub = args[0];
-    const std::vector<std::string> rest(args.begin() + 1, args.end());
-    std::set<std::string> valued{"-w", "--workspace"};
-    std::set<std::string> flags;
-    if (sub == "demo") valued.insert({"--count", "--seed", "--size"});
-    else if (sub == "import") valued.insert({"--format", "--author"});
-    else if (sub == "export") {
-        valued.insert({"--format", "-o", "--split", "--splits"});
-        flags.insert("--no-images");
-    } else if (sub == "split") {
-        valued.insert({"--train", "--val", "--test", "--seed"});
-        flags.insert("--keep");
-    } else if (sub == "augment") {
-        valued.insert({"--factor", "--seed"});
-        flags.insert("--no-images");
-    } else if (sub == "stats") flags.insert("--json");
-    else throw UsageError("unknown data command '" + sub + "'\n" + kDataUsage);
-    const Args a(rest, valued, flags);
-    const std::string dir = a.has("-w") ? a.get("-w") : a.get("--workspace");
-    if (dir.empty()) throw UsageError("data " + sub + " needs -w WORKSPACE");
-    // Only demo and import make a workspace; the others need one (a typo must not create one).
-    auto ws = Workspace::open(dir, sub == "demo" || sub == "import" ? Workspace::Mode::Create : Workspace::Mode::Existing);
-    if (ws.readOnly() && sub != "stats" && sub != "export")
-        throw std::runtime_error("workspace " + dir + " is read-only: `data " + sub + "` would change it");
-    if (sub == "demo") return cmdDemo(a, ws);
-    if (sub == "import") return cmdImport(a, ws);
-    if (sub == "export") return cmdExport(a, ws);
-    if (sub == "split") return cmdSplit(a, ws);
-    if (sub == "augment") return cmdAugment(a, ws);
-    return cmdStats(a, ws);
+    Command data{"data", "workspace data: demo world, import, export, splits, augmentation, stats"};
+    data.children = {
+        onWorkspace("demo", "generate the demo world",
+                    {{"--count", "N", "samples (default 2000)"},
+                     {"--seed", "S", "world seed (default 1)"},
+                     {"--size", "PX", "image size (default 256)"}},
+                    cmdDemo),
+        onWorkspace("import", "import upstream JSON, JSON lines or an image folder",
+                    {{"--format", "FORMAT", "single, multi, jsonl or folder (detected when omitted)"},
+                     {"--author", "NAME", "recorded as each sample's author"}},
+                    cmdImport, "PATH", "files or folders; one command imports all or nothing"),
+        onWorkspace("export", "write samples as JSON lines or in the upstream formats",
+                    {{"--format", "FORMAT", "jsonl (default), single or multi"},
+                     {"-o", "FILE", "output file"},
+                     {"--split", "SPLIT", "only train, val or test"},
+                     {"--splits", "DIR", "one file per split in DIR instead of -o"},
+                     {"--no-images", "", "do not copy the images"}},
+                    cmdExport),
+        onWorkspace("split", "assign train/val/test, deterministic by content hash",
+                    {{"--train", "F", "fraction (default 0.7)"},
+                     {"--val", "F", "fraction (default 0.2)"},
+                     {"--test", "F", "fraction (default 0.1)"},
+                     {"--seed", "S", "seed (default 0)"},
+                     {"--keep", "", "only assign samples that have no split"}},
+                    cmdSplit),
+        onWorkspace("augment", "label-preserving copies of every original sample",
+                    {{"--factor", "N", "copies per sample (default 9)"},
+                     {"--seed", "S", "seed (default 0)"},
+                     {"--no-images", "", "copy the labels only"}},
+                    cmdAugment),
+        onWorkspace("stats", "counts per split, status and robot", {{"--json", "", "print JSON"}}, cmdStats),
+    };
+    return data;
 }

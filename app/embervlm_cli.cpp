@@ -26,26 +26,6 @@ using nlohmann::json;
 
 namespace {
 
-const char* kUsage =
-    "usage: embervlm <command> [options]\n"
-    "  info      [--preset P | --checkpoint C] [--config JSON]   parameters, FLOPs, the CPU path in use\n"
-    "  params    [--preset P] [--config JSON]                     every parameter name, shape, dtype\n"
-    "  init      --preset P --seed S -o FILE [--config JSON]      write a randomly initialised checkpoint\n"
-    "  convert   [--timm F] [--gpt2 F] [--base C | --preset P] -o FILE   import timm / Hugging Face weights\n"
-    "  ask       --checkpoint C [--image I] --prompt Q [--raw] [--max-tokens N] [--temperature T]\n"
-    "            [--top-k K] [--top-p P] [--seed S]                stream an answer\n"
-    "  select    --checkpoint C [--image I] --task T [--json] [--threshold X] [--max-steps N]\n"
-    "  tokenize  TEXT | --text TEXT                               token ids as a JSON array\n"
-    "  forward   --json --checkpoint C [--image I] --prompt P      numbers for cross-implementation checks\n"
-    "  data      demo|import|export|split|augment|stats -w DIR   workspace data (embervlm data --help)\n"
-    "  train     -w WS --stage 1|2|3|4|all [--config JSON] [--init C] [--resume RUN]   progress lines on stdout\n"
-    "            [--world-size N --rank R --master HOST:PORT]   data-parallel over processes (Gloo)\n"
-    "  eval      -w WS --checkpoint C [--split val] [--json] [--texts FILE.jsonl]   selection, reasoning, text metrics\n"
-    "  demo      -w WS                                         demo world + the four stages of lite + test metrics\n"
-    "common: --threads N  --device cpu|cuda  --resize resize|crop|pad\n"
-    "environment: EMBERVLM_ISA=avx512|avx2|generic runs a lower CPU path than this CPU's (oneDNN and\n"
-    "             OpenBLAS follow); EMBERVLM_ONEDNN=0 runs LibTorch's ops instead of oneDNN's\n";
-
 ModelConfig configFrom(const Args& a)
 {
     ModelConfig cfg = ModelConfig::preset_named(a.get("--preset", "base"));
@@ -271,63 +251,104 @@ int cmdForward(const Args& a)
     return 0;
 }
 
+using cli::Command;
+using cli::Option;
+
+// Options of the commands that load or build a model.
+std::vector<Option> modelOptions(std::vector<Option> own)
+{
+    own.push_back(cli::threadsSpec());
+    own.push_back({"--device", "DEVICE", "cpu or cuda (default cpu)"});
+    own.push_back({"--resize", "MODE", "how an image meets the model's square input: resize, crop or pad"});
+    own.push_back({"--config", "JSON", "model configuration overrides, e.g. {\"image_size\":64}"});
+    return own;
+}
+
+std::vector<Option> generationOptions()
+{
+    return {{"--checkpoint", "FILE", "model checkpoint (.safetensors)", true},
+            {"--image", "FILE", "image to ask about"},
+            {"--prompt", "TEXT", "the question", true},
+            {"--raw", "", "send the prompt as it is, without the question template"},
+            {"--max-tokens", "N", "most tokens to generate (default 64)"},
+            {"--temperature", "T", "0 = greedy (default)"},
+            {"--top-k", "K", "sample from the K most likely tokens (0 = all)"},
+            {"--top-p", "P", "nucleus sampling, in (0, 1]"},
+            {"--seed", "S", "sampling seed"}};
+}
+
+std::vector<Command> commands()
+{
+    return {
+        {"info", "parameters, FLOPs and the CPU path in use",
+         modelOptions({{"--preset", "NAME", "base, lite or reasoning (default base)"},
+                       {"--checkpoint", "FILE", "describe this checkpoint instead of a preset"},
+                       {"--json", "", "print JSON"}}),
+         "", "", cmdInfo},
+        {"params", "every parameter name, shape and dtype",
+         modelOptions({{"--preset", "NAME", "base, lite or reasoning (default base)"}}), "", "", cmdParams},
+        {"init", "write a randomly initialised checkpoint",
+         modelOptions({{"--preset", "NAME", "base, lite or reasoning (default base)"},
+                       {"--seed", "S", "initialisation seed (default 0)"},
+                       {"-o", "FILE", "output checkpoint", true}}),
+         "", "", cmdInit},
+        {"convert", "import timm / Hugging Face weights into a checkpoint",
+         modelOptions({{"--timm", "FILE", "timm RepViT weights (.safetensors or .pth)"},
+                       {"--gpt2", "FILE", "Hugging Face GPT-2 weights"},
+                       {"--base", "FILE", "checkpoint whose other parts are kept"},
+                       {"--preset", "NAME", "preset for the parts not given (default base)"},
+                       {"--seed", "S", "seed for the parts initialised at random"},
+                       {"-o", "FILE", "output checkpoint", true}}),
+         "", "", cmdConvert},
+        {"ask", "stream an answer about an image", modelOptions(generationOptions()), "", "", cmdAsk},
+        {"select", "choose the robot for a task, with the reasoning trace",
+         modelOptions({{"--checkpoint", "FILE", "model checkpoint", true},
+                       {"--image", "FILE", "image of the scene"},
+                       {"--task", "TEXT", "the task", true},
+                       {"--threshold", "X", "consistency threshold in [0, 1]"},
+                       {"--max-steps", "N", "most reasoning steps (0: the model's)"},
+                       {"--json", "", "print JSON"}}),
+         "", "", cmdSelect},
+        {"tokenize", "GPT-2 token ids of a text, as a JSON array",
+         {{"--text", "TEXT", "the text (or give it as the argument; `--` before a text that starts with -)"}}, "TEXT",
+         "the text", cmdTokenize},
+        {"forward", "numbers for cross-implementation checks",
+         modelOptions({{"--checkpoint", "FILE", "model checkpoint", true},
+                       {"--image", "FILE", "image"},
+                       {"--prompt", "TEXT", "prompt"},
+                       {"--json", "", "one line of JSON"}}),
+         "", "", cmdForward},
+        dataCommand(),
+        trainCommand(),
+        evalCommand(),
+        demoCommand(),
+    };
+}
+
+const char* kFooter =
+    "Environment: EMBERVLM_ISA=avx512|avx2|generic runs a lower CPU path than this CPU's (oneDNN and\n"
+    "OpenBLAS follow); EMBERVLM_ONEDNN=0 runs LibTorch's ops instead of oneDNN's.\n"
+    "Exit status: 0 success, 1 the command failed, 2 usage error; train and demo stopped by\n"
+    "Ctrl-C or SIGTERM save a checkpoint and exit 130 or 143.\n"
+    "`embervlm COMMAND --help` describes a command.";
+
 } // namespace
 
 int main(int argc, char** argv)
 {
     ensureFastRuntime(argc, argv);
     setComputeThreads(0);   // one thread per core unless --threads says otherwise
-    if (argc < 2) {
-        std::cerr << kUsage;
-        return 1;
-    }
-    const std::string cmd = argv[1];
-    if (cmd == "-h" || cmd == "--help" || cmd == "help") {
-        std::cout << kUsage;
-        return 0;
-    }
-    std::vector<std::string> rest(argv + 2, argv + argc);
-    const std::set<std::string> common{"--threads", "--device", "--resize", "--config"};
-    auto with = [&](std::set<std::string> s) {
-        s.insert(common.begin(), common.end());
-        return s;
-    };
-    try {
-        if (cmd == "info")
-            return cmdInfo(Args(rest, with({"--preset", "--checkpoint"}), {"--json"}));
-        if (cmd == "params")
-            return cmdParams(Args(rest, with({"--preset"}), {}));
-        if (cmd == "init")
-            return cmdInit(Args(rest, with({"--preset", "--seed", "-o"}), {}));
-        if (cmd == "convert")
-            return cmdConvert(Args(rest, with({"--timm", "--gpt2", "--base", "--preset", "--seed", "-o"}), {}));
-        if (cmd == "ask")
-            return cmdAsk(Args(rest, with({"--checkpoint", "--image", "--prompt", "--max-tokens", "--temperature", "--top-k",
-                                           "--top-p", "--seed"}),
-                               {"--raw"}));
-        if (cmd == "select")
-            return cmdSelect(Args(rest, with({"--checkpoint", "--image", "--task", "--threshold", "--max-steps"}), {"--json"}));
-        if (cmd == "tokenize")
-            return cmdTokenize(Args(rest, {"--text"}, {}));
-        if (cmd == "data") return runDataCommand(rest);
-        if (cmd == "train") return runTrainCommand(rest);
-        if (cmd == "eval") return runEvalCommand(rest);
-        if (cmd == "demo") return runDemoCommand(rest);
-        if (cmd == "forward")
-            return cmdForward(Args(rest, with({"--checkpoint", "--image", "--prompt"}), {"--json"}));
-        std::cerr << "embervlm: unknown command '" << cmd << "' (try embervlm --help)\n";
-        return 1;
-    } catch (const UsageError& e) {
-        std::cerr << "embervlm " << cmd << ": " << e.what() << "\n";
-        return 1;
-    } catch (const c10::Error& e) {
-        std::cerr << "embervlm " << cmd << ": " << e.what_without_backtrace() << "\n";
-        return 1;
-    } catch (const std::exception& e) {
+    cli::Program p;
+    p.name = "embervlm";
+    p.description = "EmberVLM on the command line: the same engine, data and training as the studio.";
+    p.version = EMBERVLM_VERSION;
+    p.footer = kFooter;
+    p.commands = commands();
+    p.describe = [](const std::exception& e) {
+        if (const auto* c = dynamic_cast<const c10::Error*>(&e))
+            return std::string(c->what_without_backtrace());
         std::string msg = e.what();
-        if (auto nl = msg.find('\n'); nl != std::string::npos)
-            msg = msg.substr(0, nl);
-        std::cerr << "embervlm " << cmd << ": " << msg << "\n";
-        return 1;
-    }
+        return msg.substr(0, msg.find('\n'));
+    };
+    return cli::run(p, argc, argv);
 }

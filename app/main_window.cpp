@@ -1,4 +1,5 @@
 #include "main_window.h"
+#include "studio_resources.h"
 
 #include "annotate_view.h"
 #include "ask_view.h"
@@ -8,12 +9,19 @@
 #include "confusion_map.h"
 #include "evaluate_view.h"
 #include "message_bar.h"
+#include "cpu_isa.h"
+#include "recipe.h"
+#include "runtime.h"
+#include "studio_log.h"
 #include "reasoning_view.h"
 #include "train_view.h"
 #include "workspace.h"
 #include "workspace_samples.h"
 
 #include <QAction>
+#include <QDesktopServices>
+#include <QMessageBox>
+#include <QUrl>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
@@ -36,7 +44,6 @@ namespace ember::studio {
 namespace {
 
 constexpr int kMaxRecent = 8;
-constexpr int kDemoSamples = 300;   // first start stays quick; "Import" or the CLI add more
 const char* kViewNames[] = {"ask", "reasoning", "annotate", "train", "evaluate"};
 
 QString humanCount(qint64 n)
@@ -81,18 +88,17 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
     nav_->setStyleSheet("#navigation { background: palette(window); border-right: 1px solid palette(mid); padding: 6px; }"
                         "#navigation::item { padding: 8px 10px; border-radius: 4px; }"
                         "#navigation::item:selected { background: palette(highlight); color: palette(highlighted-text); }");
-    const QStyle* st = style();
     const struct {
         QString name;
-        QStyle::StandardPixmap icon;
+        const char* icon;
         QString tip;
-    } items[] = {{tr("Ask"), QStyle::SP_MessageBoxQuestion, tr("Ask questions about an image (Ctrl+1)")},
-                 {tr("Reasoning"), QStyle::SP_FileDialogDetailedView, tr("Robot selection and its reasoning trace (Ctrl+2)")},
-                 {tr("Annotate"), QStyle::SP_FileDialogContentsView, tr("Label samples: tasks, robots, reasoning steps (Ctrl+3)")},
-                 {tr("Train"), QStyle::SP_MediaPlay, tr("Train the model in the background with live loss curves (Ctrl+4)")},
-                 {tr("Evaluate"), QStyle::SP_DialogApplyButton, tr("Metrics, confusion and calibration of a checkpoint (Ctrl+5)")}};
+    } items[] = {{tr("Ask"), "ask", tr("Ask questions about an image (Ctrl+1)")},
+                 {tr("Reasoning"), "reasoning", tr("Robot selection and its reasoning trace (Ctrl+2)")},
+                 {tr("Annotate"), "annotate", tr("Label samples: tasks, robots, reasoning steps (Ctrl+3)")},
+                 {tr("Train"), "train", tr("Train the model in the background with live loss curves (Ctrl+4)")},
+                 {tr("Evaluate"), "evaluate", tr("Metrics, confusion and calibration of a checkpoint (Ctrl+5)")}};
     for (const auto& it : items) {
-        auto* li = new QListWidgetItem(st->standardIcon(it.icon), it.name, nav_);
+        auto* li = new QListWidgetItem(studioIcon(it.icon), it.name, nav_);
         li->setToolTip(it.tip);
     }
     int navW = 0;
@@ -115,6 +121,10 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
     evaluate_ = new EvaluateView(stack_);
     stack_->addWidget(evaluate_);
     // A checkpoint of a run goes through the same loading as File > Open checkpoint.
+    connect(train_, &TrainView::demoModelReady, this, [this](const QString& path) {
+        qCInfo(lcStudio).noquote() << "demo model ready:" << path;
+        openCheckpoint(path);   // Ask and Reasoning share the one engine
+    });
     connect(train_, &TrainView::openCheckpointRequested, this, [this](const QString& path, TrainView::OpenIn where) {
         openCheckpoint(path);
         showView(where == TrainView::OpenIn::Ask ? Ask : Reasoning);
@@ -187,7 +197,7 @@ void MainWindow::buildMenus()
     QMenu* file = menuBar()->addMenu(tr("&File"));
     auto* newWs = file->addAction(tr("&New workspace…"), this, &MainWindow::newWorkspaceDialog);
     newWs->setShortcut(QKeySequence::New);
-    auto* openWs = file->addAction(style()->standardIcon(QStyle::SP_DirOpenIcon), tr("&Open workspace…"), this,
+    auto* openWs = file->addAction(studioIcon("open-folder"), tr("&Open workspace…"), this,
                                    &MainWindow::openWorkspaceDialog);
     openWs->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
     auto* openCk = file->addAction(tr("Open &checkpoint…"), this, &MainWindow::openCheckpointDialog);
@@ -200,9 +210,19 @@ void MainWindow::buildMenus()
 
     QMenu* go = menuBar()->addMenu(tr("&View"));
     for (int i = 0; i < nav_->count(); ++i) {
-        auto* a = go->addAction(nav_->item(i)->text(), this, [this, i] { showView(i); });
+        auto* a = go->addAction(nav_->item(i)->icon(), nav_->item(i)->text(), this, [this, i] { showView(i); });
         a->setShortcut(QKeySequence(Qt::CTRL | (Qt::Key_1 + i)));
     }
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("Train the &demo model"), this, &MainWindow::trainDemoModel);
+    help->addAction(tr("Open &log folder"), this, [] {
+        QDir().mkpath(StudioLog::folder());
+        QDesktopServices::openUrl(QUrl::fromLocalFile(StudioLog::folder()));
+    });
+    help->addSeparator();
+    help->addAction(applicationIcon(), tr("&About EmberVLM Studio"), this,
+                    [this] { QMessageBox::about(this, tr("About EmberVLM Studio"), aboutText()); });
 }
 
 void MainWindow::buildStatusBar()
@@ -340,7 +360,9 @@ void MainWindow::startDemoWorld()
     demoJob_ = DataJob::start(ws_.dir(),
                               [](ember::data::Workspace& ws, const ember::data::Progress& p) {
                                   ember::data::DemoOptions o;
-                                  o.count = kDemoSamples;
+                                  // The demo recipe's own world, so "Train the demo model" gives its measured model.
+                                  o.count = ember::train::demoRecipe().worldSamples;
+                                  o.seed = ember::train::demoRecipe().worldSeed;
                                   const auto r = ember::data::generateDemoWorld(ws, o, p);
                                   return tr("Demo world: %1 samples in %2 s").arg(r.generated).arg(r.seconds, 0, 'f', 1);
                               },
@@ -395,9 +417,56 @@ void MainWindow::onModelLoaded(int request, const ember::ModelInfo& info)
     reasoning_->setModelReady(true);
     annotate_->setModelReady(true);
     updateStatus();
+    if (!info.trained && workspaceProblem_.isEmpty())
+        offerDemoTraining();
     Q_EMIT modelChanged(info_);
     if (!options_.screenshot.isEmpty() && !screenshotStarted_)
         startScreenshot();
+}
+
+void MainWindow::offerDemoTraining()
+{
+    if (train_->isRunning())
+        return;
+    const double minutes = ember::train::demoRecipe().minutes;
+    message_->showOffer(tr("This model has random weights: its answers and robot choices are noise until it is trained. "
+                           "The demo recipe trains one on this workspace's demo world in the background."),
+                        minutes > 0 ? tr("Train the demo model (about %1 minutes)").arg(minutes, 0, 'f', 0)
+                                    : tr("Train the demo model"),
+                        [this] { trainDemoModel(); });
+}
+
+bool MainWindow::trainDemoModel()
+{
+    showView(Train);
+    if (train_->isRunning()) {
+        message_->showInfo(tr("A training run is already going on in this workspace."));
+        return false;
+    }
+    if (!train_->startDemo())
+        return false;
+    qCInfo(lcStudio).noquote() << "training the demo model in" << ws_.dir();
+    return true;
+}
+
+QString MainWindow::aboutText() const
+{
+    return tr("<h3>EmberVLM Studio %1</h3>"
+              "<p>Ask questions about images, inspect robot-selection reasoning, annotate data and train EmberVLM.</p>"
+              "<table>"
+              "<tr><td>Qt</td><td>%2</td></tr>"
+              "<tr><td>LibTorch</td><td>%3</td></tr>"
+              "<tr><td>oneDNN</td><td>%4</td></tr>"
+              "<tr><td>CPU path</td><td>%5</td></tr>"
+              "<tr><td>Compute threads</td><td>%6</td></tr>"
+              "<tr><td>Log</td><td>%7</td></tr>"
+              "</table>")
+        .arg(QApplication::applicationVersion(), QString::fromLatin1(qVersion()),
+             QString::fromStdString(ember::libtorchVersion()), QString::fromStdString(ember::onednnVersion()),
+             QString::fromStdString(ember::isaSummary()).toHtmlEscaped())
+        .arg(ember::computeThreads())
+        .arg((StudioLog::currentFile().isEmpty() ? tr("not written (%1)").arg(StudioLog::folder()) : StudioLog::currentFile())
+                 .toHtmlEscaped());
 }
 
 void MainWindow::onFailed(int request, const QString& msg)

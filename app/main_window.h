@@ -68,6 +68,11 @@ public:
     bool modelReady() const { return modelReady_; }
     const ember::ModelInfo& modelInfo() const { return info_; }
     QString statusText() const;   // the status bar's permanent labels, joined
+    // Help > About: version, Qt, LibTorch, oneDNN, the CPU path, the log file.
+    QString aboutText() const;
+    // The first start's way out of random weights: the demo recipe in the Train view; its model
+    // is loaded in Ask and Reasoning when it finishes.
+    bool trainDemoModel();
 
 Q_SIGNALS:
     void modelChanged(const ember::ModelInfo& info);
@@ -80,6 +85,7 @@ protected:
 
 private:
     void buildMenus();
+    void offerDemoTraining();
     void buildStatusBar();
     void onModelLoaded(int request, const ember::ModelInfo& info);
     void onFailed(int request, const QString& message);

@@ -2,6 +2,8 @@
 // --screenshot FILE [--view NAME] [--size WxH], --threads N, --device cpu|cuda.
 #include "main_window.h"
 #include "runtime.h"
+#include "studio_log.h"
+#include "studio_resources.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -17,7 +19,9 @@ int main(int argc, char** argv)
     QApplication app(argc, argv);
     QApplication::setOrganizationName("EmberVLM");
     QApplication::setApplicationName("EmberVLM Studio");
-    QApplication::setApplicationVersion("0.1.0");
+    QApplication::setApplicationVersion(EMBERVLM_VERSION);
+    QApplication::setWindowIcon(ember::studio::applicationIcon());
+    QGuiApplication::setDesktopFileName("io.github.embervlm.Studio");
 
     QCommandLineParser p;
     p.setApplicationDescription("EmberVLM Studio: ask questions about images and inspect robot-selection reasoning.");
@@ -37,6 +41,11 @@ int main(int argc, char** argv)
     p.process(app);
 
     ember::setComputeThreads(p.value(threadsOpt).toInt());
+    // A log per run of the studio; screenshot and benchmark runs are tools' runs and keep none.
+    if (!p.isSet(shotOpt) && !p.isSet(benchOpt)) {
+        const QString log = ember::studio::StudioLog::install();
+        qCInfo(lcStudio).noquote() << "EmberVLM Studio" << QApplication::applicationVersion() << "started, log" << log;
+    }
 
     ember::studio::StudioOptions o;
     o.workspace = p.isSet(wsOpt) ? QDir(p.value(wsOpt)).absolutePath() : QString();

@@ -1,8 +1,7 @@
 #pragma once
 // `embervlm train`, `embervlm eval` and `embervlm demo`.
-#include <string>
-#include <vector>
+#include "cli_args.h"
 
-int runTrainCommand(const std::vector<std::string>& args);
-int runEvalCommand(const std::vector<std::string>& args);
-int runDemoCommand(const std::vector<std::string>& args);
+ember::cli::Command trainCommand();
+ember::cli::Command evalCommand();
+ember::cli::Command demoCommand();

@@ -263,7 +263,8 @@ int main(int argc, char** argv)
     EagerServer server;
     json eagerOut;
     if (eager) {
-        const std::string script = selfDir() + "/../../bench/eager_bench.py";
+        // Beside the vocabulary (an install, or the build's share/), else in the source tree.
+        const std::string script = selfDir() + "/../share/embervlm/eager_bench.py";
         const std::string fallback = std::string(EMBERVLM_SOURCE_DIR) + "/bench/eager_bench.py";
         const std::vector<std::string> args = {"/usr/bin/python3", access(script.c_str(), R_OK) == 0 ? script : fallback,
                                                "--serve", "--checkpoint", ckpt, "--ids", joinIds(ids), "--task-ids",

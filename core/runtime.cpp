@@ -4,6 +4,10 @@
 #include "image.h"
 
 #include <ATen/Parallel.h>
+#ifdef EMBERVLM_HAVE_DNNL
+#include <oneapi/dnnl/dnnl.h>
+#endif
+#include <torch/version.h>
 
 #include <malloc.h>
 
@@ -174,5 +178,21 @@ void setComputeThreads(int n)
 }
 
 int computeThreads() { return at::get_num_threads(); }
+
+std::string libtorchVersion()
+{
+    return std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." +
+           std::to_string(TORCH_VERSION_PATCH);
+}
+
+std::string onednnVersion()
+{
+#ifdef EMBERVLM_HAVE_DNNL
+    const dnnl_version_t* v = dnnl_version();
+    return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
+#else
+    return "not linked";
+#endif
+}
 
 } // namespace ember

@@ -1,5 +1,6 @@
 #pragma once
 // Process start-up for every EmberVLM program: fast thread behaviour without the user's help.
+#include <string>
 
 namespace ember {
 
@@ -26,5 +27,9 @@ double residentMegabytes();
 // Intra-op threads for LibTorch; 0 means one per core.
 void setComputeThreads(int n = 0);
 int computeThreads();
+
+// The libraries as linked, for the About box and bug reports ("1.13.0", "2.7.3").
+std::string libtorchVersion();
+std::string onednnVersion();
 
 } // namespace ember

@@ -4,10 +4,12 @@ set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config
       libtorch-dev libopenblas0-pthread libopencv-dev nlohmann-json3-dev libicu-dev libsqlite3-dev
       qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite libqcustomplot-dev libqcustomplot2.1-qt6
-      libgl-dev libgloo-dev libdnnl-dev)
+      libgl-dev libgloo-dev libdnnl-dev libcli11-dev libssl-dev libqt6svg6)
 if [ "${1:-}" = "--tests" ]; then
   # The independent PyTorch reference the parity tests and benchmarks compare against.
   pkgs+=(python3-torch python3-numpy python3-opencv)
+  # The install-tree test validates the desktop entry and metainfo and builds the .deb.
+  pkgs+=(desktop-file-utils appstream dpkg-dev fakeroot file)
 fi
 # npm fetches GPT-2's vocabulary; a machine may already have Node.js from elsewhere.
 command -v npm >/dev/null || pkgs+=(npm)

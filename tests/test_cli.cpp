@@ -95,27 +95,20 @@ private Q_SLOTS:
         QCOMPARE(QJsonDocument::fromJson(r.out).object().value("samples").toInt(-1), 1);
     }
 
-    void errorsExitOneWithOneLine_data()
+    // Exit status 2: the command line itself is wrong (the parser or an option's range says so).
+    void usageErrorsExitTwoWithOneLine_data()
     {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("mentions");
         QTest::newRow("no command") << QStringList{} << "usage";
-        QTest::newRow("unknown command") << QStringList{"frobnicate"} << "unknown command";
-        QTest::newRow("unknown option") << QStringList{"info", "--bogus"} << "unknown option --bogus";
-        QTest::newRow("missing value") << QStringList{"init", "--preset"} << "needs a value";
-        QTest::newRow("missing output") << QStringList{"init", "--preset", "base"} << "-o";
-        QTest::newRow("bad preset") << QStringList{"info", "--preset", "giant"} << "unknown preset";
-        QTest::newRow("bad config json") << QStringList{"info", "--config", "{oops"} << "not valid JSON";
-        QTest::newRow("missing checkpoint") << QStringList{"select", "--checkpoint", "/nonexistent.safetensors", "--task", "x"}
-                                            << "/nonexistent.safetensors";
+        QTest::newRow("unknown command") << QStringList{"frobnicate"} << "unknown command 'frobnicate'";
+        QTest::newRow("unknown data command") << QStringList{"data", "frob", "-w", "WS"} << "unknown command 'frob'";
+        QTest::newRow("unknown option") << QStringList{"info", "--bogus"} << "not expected: --bogus";
+        QTest::newRow("missing value") << QStringList{"init", "--preset"} << "--preset";
+        QTest::newRow("missing output") << QStringList{"init", "--preset", "base"} << "-o is required";
+        QTest::newRow("missing workspace") << QStringList{"data", "stats"} << "--workspace is required";
         QTest::newRow("bad number") << QStringList{"ask", "--checkpoint", "CKPT", "--prompt", "hi", "--max-tokens", "lots"}
                                     << "needs an integer";
-        QTest::newRow("bad image") << QStringList{"select", "--checkpoint", "CKPT", "--image", "BADIMG", "--task", "x"}
-                                   << "not a readable image";
-        QTest::newRow("missing image") << QStringList{"forward", "--checkpoint", "CKPT", "--image", "/no/such.png"}
-                                       << "no such file";
-        QTest::newRow("checkpoint is garbage") << QStringList{"select", "--checkpoint", "BADIMG", "--task", "x"}
-                                               << "not a safetensors file";
         QTest::newRow("tokenize without text") << QStringList{"tokenize"} << "TEXT";
         // Out-of-range and non-finite numbers are refused, not clamped, wrapped or taken as NaN.
         QTest::newRow("threads 100000") << QStringList{"info", "--threads", "100000"} << "--threads must be in 0..";
@@ -127,6 +120,27 @@ private Q_SLOTS:
                                        << "--threshold must be a number in";
         QTest::newRow("factor wraps") << QStringList{"data", "augment", "-w", "WS", "--factor", "4294967297"} << "--factor must be in";
         QTest::newRow("split nan") << QStringList{"data", "split", "-w", "WS", "--train", "nan"} << "--train must be a number in";
+        QTest::newRow("bad stage") << QStringList{"train", "-w", "WS", "--stage", "5"} << "--stage must be";
+    }
+
+    void usageErrorsExitTwoWithOneLine() { expectError(2); }
+
+    // Exit status 1: the command line parsed, the command failed (files, contents, values that
+    // only the command can judge).
+    void failuresExitOneWithOneLine_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("mentions");
+        QTest::newRow("bad preset") << QStringList{"info", "--preset", "giant"} << "unknown preset";
+        QTest::newRow("bad config json") << QStringList{"info", "--config", "{oops"} << "not valid JSON";
+        QTest::newRow("missing checkpoint") << QStringList{"select", "--checkpoint", "/nonexistent.safetensors", "--task", "x"}
+                                            << "/nonexistent.safetensors";
+        QTest::newRow("bad image") << QStringList{"select", "--checkpoint", "CKPT", "--image", "BADIMG", "--task", "x"}
+                                   << "not a readable image";
+        QTest::newRow("missing image") << QStringList{"forward", "--checkpoint", "CKPT", "--image", "/no/such.png"}
+                                       << "no such file";
+        QTest::newRow("checkpoint is garbage") << QStringList{"select", "--checkpoint", "BADIMG", "--task", "x"}
+                                               << "not a safetensors file";
         QTest::newRow("max_steps -1") << QStringList{"train", "-w", "WS", "--stage", "3", "--config", R"({"max_steps":-1})"}
                                       << "max_steps must be in";
         QTest::newRow("int field wraps") << QStringList{"train", "-w", "WS", "--stage", "3", "--config", R"({"batch_size":99999999999})"}
@@ -134,22 +148,45 @@ private Q_SLOTS:
         QTest::newRow("stats of a typo") << QStringList{"data", "stats", "-w", "TYPO"} << "no workspace at";
     }
 
-    void errorsExitOneWithOneLine()
+    void failuresExitOneWithOneLine() { expectError(1); }
+
+    // Every command and data command answers --help on stdout with exit 0; --version too.
+    void helpOnEveryCommand_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        for (const char* c : {"info", "params", "init", "convert", "ask", "select", "tokenize", "forward", "data", "train",
+                              "eval", "demo"})
+            QTest::newRow(c) << QStringList{c, "--help"};
+        for (const char* c : {"demo", "import", "export", "split", "augment", "stats"})
+            QTest::newRow(qPrintable(QString("data ") + c)) << QStringList{"data", c, "--help"};
+        QTest::newRow("top level") << QStringList{"--help"};
+    }
+
+    void helpOnEveryCommand()
     {
         QFETCH(QStringList, args);
-        QFETCH(QString, mentions);
-        for (auto& a : args) {
-            a.replace("CKPT", ckpt_);
-            a.replace("BADIMG", dir_.path() + "/bad.png");
-            a.replace("WS", ws_);
-            a.replace("TYPO", dir_.path() + "/typo_dir");
+        const auto r = embervlm(args);
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains("Usage: embervlm " + args.mid(0, args.size() - 1).join(' ').toUtf8()), r.out.constData());
+        QVERIFY(r.out.contains("--help"));
+        QVERIFY(r.err.isEmpty());
+    }
+
+    void versionAndDoubleDash()
+    {
+        auto v = embervlm({"--version"});
+        QCOMPARE(v.code, 0);
+        QCOMPARE(v.out.trimmed(), QByteArray("embervlm " EMBERVLM_VERSION));
+        // "--" ends the options: what follows is the text, dashes and all.
+        for (const QString text : {"----", "--help", "-w"}) {
+            const auto r = embervlm({"tokenize", "--", text});
+            QVERIFY2(r.code == 0, r.err.constData());
+            const auto ids = ember::Tokenizer::shared()->encode(text.toStdString());
+            const auto arr = QJsonDocument::fromJson(r.out).array();
+            QCOMPARE(arr.size(), static_cast<int>(ids.size()));
+            for (int i = 0; i < arr.size(); ++i)
+                QCOMPARE(arr[i].toInt(), ids[i]);
         }
-        auto r = embervlm(args);
-        QCOMPARE(r.code, 1);
-        const QString err = QString::fromUtf8(r.err).trimmed();
-        QVERIFY2(err.contains(mentions, Qt::CaseInsensitive), qPrintable(err));
-        if (!args.isEmpty())   // the usage text is several lines; errors are one
-            QVERIFY2(!err.contains('\n'), qPrintable(err));
     }
 
     void tokenizeMatchesLibrary()
@@ -261,6 +298,24 @@ private Q_SLOTS:
     }
 
 private:
+    void expectError(int code)
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, mentions);
+        for (auto& a : args) {
+            a.replace("CKPT", ckpt_);
+            a.replace("BADIMG", dir_.path() + "/bad.png");
+            a.replace("WS", ws_);
+            a.replace("TYPO", dir_.path() + "/typo_dir");
+        }
+        auto r = embervlm(args);
+        QCOMPARE(r.code, code);
+        const QString err = QString::fromUtf8(r.err).trimmed();
+        QVERIFY2(err.contains(mentions, Qt::CaseInsensitive), qPrintable(err));
+        if (!args.isEmpty())   // the usage text is several lines; errors are one
+            QVERIFY2(!err.contains('\n'), qPrintable(err));
+    }
+
     QTemporaryDir dir_;
     QString ckpt_;
     QString ws_;

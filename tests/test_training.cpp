@@ -6,6 +6,7 @@
 #include "workspace.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -257,7 +258,11 @@ private Q_SLOTS:
         auto ws = data::Workspace::open(ws_.toStdString());
         QCOMPARE(QString::fromStdString(ws.run(r.runId)->status), QString("failed"));
         const QDir runDir(QString::fromStdString(train::runDirectory(ws_.toStdString(), r.runId)));
-        QVERIFY2(runDir.entryList(QDir::Files).isEmpty(), qPrintable(runDir.entryList(QDir::Files).join(", ")));
+        // No partial checkpoint: only the run's log, which says why it failed.
+        QCOMPARE(runDir.entryList(QDir::Files), QStringList{"train.log"});
+        QFile log(runDir.filePath("train.log"));
+        QVERIFY(log.open(QIODevice::ReadOnly));
+        QVERIFY(log.readAll().contains("\"event\":\"failed\""));
     }
 
     // Issue 15: state.json is a file anyone can edit; a resume never loads or deletes a file it names
@@ -339,6 +344,58 @@ private Q_SLOTS:
         const auto r = train::runTraining(o);
         QCOMPARE(QString::fromStdString(r.status), QString("finished"));
         QCOMPARE(r.steps, int64_t(10));
+    }
+
+    // Ctrl-C (SIGINT) and SIGTERM stop `embervlm train` after a checkpoint: exit 130 / 143, the
+    // run paused (resumable), its JSON lines kept in runs/run-N/train.log.
+    void signalStopsTrainingWithACheckpoint_data()
+    {
+        QTest::addColumn<int>("sig");
+        QTest::newRow("SIGINT") << int(SIGINT);
+        QTest::newRow("SIGTERM") << int(SIGTERM);
+    }
+
+    void signalStopsTrainingWithACheckpoint()
+    {
+        QFETCH(int, sig);
+        auto c = tinyConfig(3, 100000);
+        c.init_checkpoint = init_;
+        QProcess p;
+        p.start(EMBERVLM_BIN_DIR "/embervlm",
+                {"train", "-w", ws_, "--stage", "3", "--config", QString::fromStdString(c.toJson()), "--threads", "1"});
+        QVERIFY(p.waitForStarted());
+        int64_t runId = 0;
+        bool stepped = false;
+        QElapsedTimer t;
+        t.start();
+        while (!stepped && t.elapsed() < 120000 && p.state() == QProcess::Running) {
+            p.waitForReadyRead(1000);
+            while (p.canReadLine()) {
+                auto j = json::parse(p.readLine().toStdString());
+                if (j["event"] == "started")
+                    runId = j["run"];
+                stepped = stepped || j["event"] == "step";
+            }
+        }
+        QVERIFY2(stepped, p.readAllStandardError().constData());
+        ::kill(static_cast<pid_t>(p.processId()), sig);
+        QVERIFY(p.waitForFinished(120000));
+        const QByteArray rest = p.readAllStandardOutput(), err = p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 128 + sig);
+        QVERIFY2(rest.contains("\"event\":\"stopped\""), rest.constData());
+        QVERIFY2(err.contains("--resume " + QByteArray::number(qint64(runId))), err.constData());
+        auto ws = data::Workspace::open(ws_.toStdString());
+        const auto run = *ws.run(runId);
+        QCOMPARE(QString::fromStdString(run.status), QString("paused"));
+        const QString runDir = QString::fromStdString(train::runDirectory(ws_.toStdString(), runId));
+        QVERIFY(!QDir(runDir).entryList({"ckpt-*.safetensors"}).isEmpty());
+        QFile log(runDir + "/train.log");
+        QVERIFY(log.open(QIODevice::ReadOnly));
+        const QByteArray lines = log.readAll();
+        QVERIFY2(lines.contains("\"event\":\"started\""), qPrintable(runDir + ": " + lines.left(200)));
+        QVERIFY(lines.contains("\"event\":\"step\""));
+        QVERIFY(lines.contains("\"event\":\"stopped\""));
     }
 
     // Stage 2 distils from an imported top-k file; a malformed file names its line.

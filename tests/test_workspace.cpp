@@ -2,6 +2,7 @@
 // histogram, runs/metrics/checkpoints.
 #include <QtTest>
 
+#include "content_hash.h"
 #include "datasets_test_util.h"
 #include "schema.h"
 #include "sqlite_db.h"
@@ -17,6 +18,20 @@ class TestWorkspace final : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    // Known answers (FIPS 180-2 / NIST CAVS): the hash that names images and assigns splits.
+    void sha256KnownAnswers()
+    {
+        QCOMPARE(QString::fromStdString(sha256Hex("")),
+                 QString("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+        QCOMPARE(QString::fromStdString(sha256Hex("abc")),
+                 QString("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+        QCOMPARE(QString::fromStdString(sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
+                 QString("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
+        QCOMPARE(QString::fromStdString(sha256Hex(std::string(1000000, 'a'))),
+                 QString("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
+        QCOMPARE(hash64("abc"), uint64_t(0xba7816bf8f01cfeaULL));
+    }
+
     void opensWithWalForeignKeysAndVersion()
     {
         QTemporaryDir dir;

@@ -56,6 +56,11 @@ void readField(const std::string& key, const json& v, T& out)
     } else if constexpr (std::is_floating_point_v<T>) {
         if (!v.is_number()) throw std::invalid_argument("training config field '" + key + "' must be a number");
         out = v.get<T>();
+    } else if constexpr (std::is_same_v<T, std::string>) {
+        // model_overrides is JSON: a recipe file writes it as an object, the command line as text.
+        if (key == "model_overrides" && v.is_object()) out = v.dump();
+        else if (!v.is_string()) throw std::invalid_argument("training config field '" + key + "' must be a string");
+        else out = v.get<std::string>();
     } else {
         out = v.get<T>();
     }

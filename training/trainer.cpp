@@ -104,18 +104,25 @@ std::string partOf(const std::string& name)
 
 class Emitter {
 public:
-    explicit Emitter(std::function<void(const std::string&)> f) : f_(std::move(f)) {}
+    explicit Emitter(std::function<void(const std::string&)> f) : f_(std::move(f)), log_(std::make_shared<std::ofstream>()) {}
     void operator()(json j) const
     {
         const auto line = j.dump();
+        if (log_->is_open())
+            *log_ << line << std::endl;   // flushed: the log must hold what a killed run did
         if (f_)
             f_(line);
         else
             std::cout << line << std::endl;
     }
+    // From now on every line is also appended to this file (the run's train.log; a resumed run
+    // continues it).
+    // Shared by the copies the loop's helpers hold.
+    void logTo(const std::string& path) { log_->open(path, std::ios::app); }
 
 private:
     std::function<void(const std::string&)> f_;
+    std::shared_ptr<std::ofstream> log_;
 };
 
 } // namespace
@@ -356,6 +363,8 @@ TrainResult runTraining(const TrainerOptions& o)
         run.started = data::nowMs();
     if (lead)
         ws.updateRun(run);
+    if (lead)
+        emit.logTo(dir + "/train.log");
     emit({{"event", "started"}, {"run", run.id}, {"stage", cfg.stage}, {"total_steps", total},
           {"start_step", state.step}, {"samples", batches.sampleCount()}, {"lm_vocabulary", vocabulary}, {"dir", dir}});
 

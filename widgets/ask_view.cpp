@@ -1,4 +1,5 @@
 #include "ask_view.h"
+#include "studio_resources.h"
 
 #include "image_pane.h"
 #include "message_bar.h"
@@ -72,7 +73,7 @@ AskView::AskView(EngineWorker* worker, QWidget* parent)
     lv->addWidget(imageName_);
     auto* imgButtons = new QHBoxLayout;
     imgButtons->setSpacing(6);
-    auto* open = new QPushButton(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("&Open image…"), left);
+    auto* open = new QPushButton(studioIcon("open-image"), tr("&Open image…"), left);
     open->setToolTip(tr("Open an image file (you can also drop one on the image or paste with Ctrl+V)"));
     auto* paste = new QPushButton(tr("&Paste"), left);
     paste->setToolTip(tr("Use the image on the clipboard"));
@@ -127,7 +128,7 @@ AskView::AskView(EngineWorker* worker, QWidget* parent)
     question_->setClearButtonEnabled(true);
     send_ = new QPushButton(tr("&Send"), right);
     send_->setDefault(false);
-    stop_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaStop), tr("S&top"), right);
+    stop_ = new QPushButton(studioIcon("stop"), tr("S&top"), right);
     stop_->setToolTip(tr("Stop the answer now (Esc)"));
     askRow->addWidget(question_, 1);
     askRow->addWidget(send_);
@@ -135,7 +136,7 @@ AskView::AskView(EngineWorker* worker, QWidget* parent)
     rv->addLayout(askRow);
     auto* actRow = new QHBoxLayout;
     actRow->setSpacing(6);
-    regen_ = new QPushButton(style()->standardIcon(QStyle::SP_BrowserReload), tr("&Regenerate"), right);
+    regen_ = new QPushButton(studioIcon("regenerate"), tr("&Regenerate"), right);
     regen_->setToolTip(tr("Answer the last question again with the current settings (Ctrl+R)"));
     addSample_ = new QPushButton(tr("&Add to dataset"), right);
     newConv_ = new QPushButton(tr("&New conversation"), right);

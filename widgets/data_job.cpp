@@ -1,5 +1,7 @@
 #include "data_job.h"
 
+#include "studio_log.h"
+
 #include <QPointer>
 
 namespace ember::studio {
@@ -33,6 +35,10 @@ DataJob* DataJob::start(const QString& dir, Work work, QObject* parent)
         }
         if (job->cancel_.load() && !ok)
             cancelled = true;
+        if (ok)
+            qCInfo(lcData).noquote() << "job finished:" << msg;
+        else
+            qCWarning(lcData).noquote() << (cancelled ? "job cancelled:" : "job failed:") << msg;
         Q_EMIT job->finished(ok, cancelled, msg);
     });
     connect(job, &DataJob::finished, job, &QObject::deleteLater, Qt::QueuedConnection);

@@ -1,8 +1,10 @@
 #include "engine_worker.h"
 
+#include "content_hash.h"
+#include "studio_log.h"
+
 #include "image.h"
 
-#include <QCryptographicHash>
 #include <QBuffer>
 #include <QFile>
 #include <QFileInfo>
@@ -37,7 +39,7 @@ struct MetaTypes {
 
 QString sha256Hex(const QByteArray& bytes)
 {
-    return QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex());
+    return QString::fromStdString(ember::data::sha256Hex(bytes.constData(), static_cast<size_t>(bytes.size())));
 }
 
 bool readImageFile(const QString& path, QImage* image, ImageInput* input, QString* error)
@@ -121,8 +123,10 @@ template <class F> int EngineWorker::post(F&& job)
             try {
                 job(id);
             } catch (const std::exception& e) {
+                qCWarning(lcEngine).noquote() << "request" << id << "failed:" << firstLine(e.what());
                 Q_EMIT failed(id, firstLine(e.what()));
             } catch (...) {
+                qCWarning(lcEngine) << "request" << id << "failed: unknown error";
                 Q_EMIT failed(id, QStringLiteral("unknown error"));
             }
             running_.store(0);
@@ -148,6 +152,20 @@ void EngineWorker::useImage(const ImageInput& image)
     imageKey_ = image.sha256;
 }
 
+namespace {
+
+void logModel(const ember::ModelInfo& info)
+{
+    qCInfo(lcEngine).noquote() << "model" << QString::fromStdString(info.name) << "loaded:"
+                               << QString::fromStdString(info.preset) << info.parameters << "parameters,"
+                               << (info.trained ? "trained," : "random weights,") << QString::fromStdString(info.device)
+                               << info.threads << "threads" << QString::fromStdString(info.path);
+    for (const auto& w : info.warnings)
+        qCWarning(lcEngine).noquote() << "model warning:" << QString::fromStdString(w);
+}
+
+} // namespace
+
 int EngineWorker::loadCheckpoint(const QString& path)
 {
     return post([this, path](int id) {
@@ -156,6 +174,7 @@ int EngineWorker::loadCheckpoint(const QString& path)
         engine_->loadCheckpoint(path.toStdString());
         imageKey_.clear();
         engine_->clearImage();
+        logModel(engine_->info());
         Q_EMIT modelLoaded(id, engine_->info());
     });
 }
@@ -179,6 +198,7 @@ int EngineWorker::initRandom(const QString& configJson, quint64 seed, const QStr
         }
         imageKey_.clear();
         engine_->clearImage();
+        logModel(engine_->info());
         Q_EMIT modelLoaded(id, engine_->info());
     });
 }
@@ -198,6 +218,8 @@ int EngineWorker::generate(const ImageInput& image, const QString& prompt, const
             if (cancelled(id))
                 engine_->requestCancel();   // a cancel that came before the engine reset its flag
         });
+        qCInfo(lcEngine).noquote() << "answer:" << res.tokens.size() << "tokens, first after" << res.msToFirstToken << "ms,"
+                                   << res.tokensPerSecond << "tokens/s," << QString::fromStdString(res.stopReason);
         Q_EMIT generationFinished(id, res);
     });
 }
@@ -208,7 +230,11 @@ int EngineWorker::selectRobot(const ImageInput& image, const QString& task)
         if (cancelled(id))
             return;
         useImage(image);
-        Q_EMIT selectionFinished(id, engine_->selectRobot(task.toStdString()));
+        const auto sel = engine_->selectRobot(task.toStdString());
+        if (sel.trace.answer >= 0 && sel.trace.answer < static_cast<int>(sel.labels.size()))
+            qCInfo(lcEngine).noquote() << "selection:" << QString::fromStdString(sel.labels[sel.trace.answer]) << "p ="
+                                       << sel.trace.answerProbs[sel.trace.answer] << "in" << sel.ms << "ms";
+        Q_EMIT selectionFinished(id, sel);
     });
 }
 

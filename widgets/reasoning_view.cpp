@@ -1,4 +1,5 @@
 #include "reasoning_view.h"
+#include "studio_resources.h"
 
 #include "image_pane.h"
 #include "message_bar.h"
@@ -166,9 +167,9 @@ ReasoningView::ReasoningView(EngineWorker* worker, QWidget* parent)
     task_->setClearButtonEnabled(true);
     taskLabel->setBuddy(task_);
     fromSample_ = new QPushButton(tr("From &sample…"), this);
-    auto* openImage = new QPushButton(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("&Image…"), this);
+    auto* openImage = new QPushButton(studioIcon("open-image"), tr("&Image…"), this);
     openImage->setToolTip(tr("Open an image file (or drop one on the image)"));
-    runButton_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), tr("&Run selection"), this);
+    runButton_ = new QPushButton(studioIcon("run"), tr("&Run selection"), this);
     runButton_->setToolTip(tr("Run robot selection on the image and task (Enter in the task box)"));
     top->addWidget(taskLabel);
     top->addWidget(task_, 1);
@@ -240,9 +241,9 @@ ReasoningView::ReasoningView(EngineWorker* worker, QWidget* parent)
     mv->addWidget(steps_, 2);
     auto* nav = new QHBoxLayout;
     nav->setSpacing(6);
-    prev_ = new QPushButton(style()->standardIcon(QStyle::SP_ArrowBack), tr("&Previous"), mid);
+    prev_ = new QPushButton(studioIcon("previous"), tr("&Previous"), mid);
     prev_->setToolTip(tr("Previous step (Alt+Left)"));
-    next_ = new QPushButton(style()->standardIcon(QStyle::SP_ArrowForward), tr("&Next"), mid);
+    next_ = new QPushButton(studioIcon("next"), tr("&Next"), mid);
     next_->setToolTip(tr("Next step (Alt+Right)"));
     stepTitle_ = new QLabel(mid);
     nav->addWidget(prev_);

@@ -19,8 +19,9 @@ public:
     QString conversationsDir() const;
     QString exportsDir() const;
 
-    // Creates the folders; when the workspace has no images, renders the demo scene into
-    // images/demo-rooftop.png. Returns false (with a message) when the folder cannot be written.
+    // Creates the folders; when the workspace has no images, writes the demo scene (a demo-world
+    // rooftop, resources/images/demo-scene.jpg) as images/demo-rooftop.png. Returns false (with
+    // a message) when the folder cannot be written.
     bool ensureLayout(QString* error = nullptr);
     QString firstImage() const;         // empty when none
     QString firstCheckpoint() const;    // newest *.safetensors in models/, empty when none
@@ -35,8 +36,5 @@ public:
 private:
     QString dir_;
 };
-
-// The demo world's rooftop: a procedural city scene (sky, buildings, a cracked roof, a drone).
-QImage renderDemoScene(int width = 640, int height = 480);
 
 } // namespace ember::studio

@@ -1,5 +1,7 @@
 #include "train_process.h"
 
+#include "studio_log.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
@@ -45,7 +47,7 @@ QString TrainProcess::program()
 
 void TrainProcess::setProgram(const QString& path) { programOverride() = path; }
 
-bool TrainProcess::start(const QString& workspace, const QStringList& args)
+bool TrainProcess::start(const QString& workspace, const QStringList& args, const QString& command)
 {
     if (isRunning())
         return false;
@@ -59,10 +61,12 @@ bool TrainProcess::start(const QString& workspace, const QStringList& args)
     connect(proc_, &QProcess::finished, this, [this](int code, QProcess::ExitStatus st) {
         readOut();
         readErr();
+        qCInfo(lcTrain) << "embervlm exited with code" << code << (st == QProcess::CrashExit ? "(crashed)" : "");
         Q_EMIT exited(code, st == QProcess::CrashExit);
     });
     connect(proc_, &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) {
         if (e == QProcess::FailedToStart) {
+            qCWarning(lcTrain).noquote() << "could not start" << program() << proc_->errorString();
             Q_EMIT logLine(tr("Could not start %1: %2").arg(program(), proc_->errorString()));
             Q_EMIT exited(-1, true);
         }
@@ -71,7 +75,8 @@ bool TrainProcess::start(const QString& workspace, const QStringList& args)
     // default SIGPIPE would kill the trainer on its next progress line. Ignored, the write just
     // fails (an ignored disposition survives exec). The database keeps the record either way.
     proc_->setChildProcessModifier([] { ::signal(SIGPIPE, SIG_IGN); });
-    proc_->start(program(), QStringList{"train"} + args);
+    qCInfo(lcTrain).noquote() << "starting" << program() << (QStringList{command} + args).join(' ');
+    proc_->start(program(), QStringList{command} + args);
     return proc_->waitForStarted(10000);
 }
 
@@ -102,6 +107,8 @@ void TrainProcess::readOut()
             continue;
         }
         const QJsonObject e = d.object();
+        if (const QString ev = e.value("event").toString(); ev != "step" && ev != "eval")
+            qCInfo(lcTrain).noquote() << "run event:" << QString::fromUtf8(line);
         if (e.value("event").toString() == "started") {
             // Written here, not by the trainer: only the launcher knows it will need to stop it later.
             const qint64 run = e.value("run").toInteger();
@@ -120,6 +127,7 @@ void TrainProcess::readErr()
     errBuf_ += proc_->readAllStandardError();
     int nl;
     while ((nl = errBuf_.indexOf('\n')) >= 0) {
+        qCInfo(lcTrain).noquote() << "embervlm:" << QString::fromUtf8(errBuf_.left(nl));
         Q_EMIT logLine(QString::fromUtf8(errBuf_.left(nl)));
         errBuf_.remove(0, nl + 1);
     }

@@ -21,7 +21,8 @@ public:
     static void setProgram(const QString& path);
 
     // args after `train`, e.g. {"-w", ws, "--stage", "3", "--config", json}.
-    bool start(const QString& workspace, const QStringList& args);
+    // Runs `embervlm <command> ARGS` (train, or demo for the demo recipe's four stages).
+    bool start(const QString& workspace, const QStringList& args, const QString& command = QStringLiteral("train"));
     bool isRunning() const;
     qint64 pid() const;
     // SIGTERM: the trainer saves a checkpoint and exits as "stopped" (resumable).

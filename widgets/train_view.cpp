@@ -361,15 +361,15 @@ bool TrainView::isRunning() const
 
 qint64 TrainView::processPid() const { return ownRun_ && proc_->isRunning() ? proc_->pid() : attachedPid_; }
 
-bool TrainView::launch(const QStringList& args)
+bool TrainView::launch(const QStringList& args, const QString& command)
 {
     if (!ws_ || isRunning())
         return false;
     message_->dismiss();
-    appendLog("$ embervlm train " + args.join(' '));
+    appendLog("$ embervlm " + command + " -w " + wsDir_ + " " + args.join(' '));
     activeRun_ = 0;
     totalSteps_ = 0;
-    if (!proc_->start(wsDir_, QStringList{"-w", wsDir_} + args)) {
+    if (!proc_->start(wsDir_, QStringList{"-w", wsDir_} + args, command)) {
         message_->showError(tr("Could not start %1").arg(TrainProcess::program()));
         return false;
     }
@@ -391,6 +391,8 @@ bool TrainView::start()
     }
     return launch(args);
 }
+
+bool TrainView::startDemo() { return launch({"--json"}, QStringLiteral("demo")); }
 
 bool TrainView::resume(qint64 runId)
 {
@@ -434,6 +436,12 @@ void TrainView::onEvent(const QJsonObject& e)
         // once per redraw period however fast the steps come.
         if (!kick_->isActive())
             kick_->start();
+    } else if (ev == "demo") {
+        // `embervlm demo` ends with its test metrics and the model it trained.
+        appendLog(tr("Demo model ready: %1 (test accuracy %2)")
+                      .arg(e.value("checkpoint").toString())
+                      .arg(e.value("test_accuracy").toDouble(), 0, 'f', 3));
+        Q_EMIT demoModelReady(e.value("checkpoint").toString());
     } else if (ev == "eval") {
         appendLog(tr("step %1: validation loss %2%3")
                       .arg(e.value("step").toInteger())

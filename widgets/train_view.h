@@ -47,6 +47,9 @@ public:
     bool start();                            // launches with the form's settings
     void stop();
     bool resume(qint64 runId);               // a stopped, failed or interrupted run
+    // `embervlm demo` on this workspace: the demo recipe's four stages, then test metrics;
+    // demoModelReady(checkpoint) when it has finished.
+    bool startDemo();
     bool isRunning() const;                  // a run of this view, or a re-attached one, is alive
     qint64 activeRun() const { return activeRun_; }
     void setOverlaid(qint64 runId, bool on);
@@ -72,6 +75,7 @@ Q_SIGNALS:
     void runStarted(qint64 runId);
     void runEnded(qint64 runId, const QString& status);   // finished | stopped | failed | crashed
     void openCheckpointRequested(const QString& path, ember::studio::TrainView::OpenIn where);
+    void demoModelReady(const QString& checkpoint);
 
 private:
     void onEvent(const QJsonObject& e);
@@ -88,7 +92,7 @@ private:
     qint64 selectedRun() const;
     QString runStatus(const ember::data::RunInfo& r) const;
     qint64 pidOf(qint64 runId, qint64* totalSteps = nullptr) const;   // pid file, else a /proc scan
-    bool launch(const QStringList& args);
+    bool launch(const QStringList& args, const QString& command = QStringLiteral("train"));
 
     QString wsDir_;
     std::unique_ptr<ember::data::Workspace> ws_;
