@@ -117,6 +117,8 @@ void bind(CLI::App& parent, const Command& c, Bound& b)
         CLI::Option* opt = o.value.empty() ? b.app->add_flag(o.names, o.help) : b.app->add_option(o.names, o.help);
         if (!o.value.empty())
             opt->type_name(o.value)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+        else
+            opt->disable_flag_override();   // "--json=false" is an error, not a set flag
         opt->required(o.required);
         b.options.emplace_back(&o, opt);
     }
@@ -141,23 +143,55 @@ const Bound* chosen(const std::vector<std::unique_ptr<Bound>>& level)
     return nullptr;
 }
 
-// "embervlm data import" from argv alone, for messages about a command line that did not parse;
-// `unknown` is the word where a command was expected and none matched.
-std::string commandPath(const Program& p, int argc, char** argv, std::string& unknown)
+// "embervlm data import" from the words alone, for messages about a command line that did not
+// parse; `unknown` is the word where a command was expected and none matched.
+std::string commandPath(const Program& p, const std::vector<std::string>& words, std::string& unknown)
 {
     std::string path = p.name;
     const std::vector<Command>* level = &p.commands;
-    for (int i = 1; i < argc && !level->empty(); ++i) {
-        auto it = std::find_if(level->begin(), level->end(), [&](const Command& c) { return c.name == argv[i]; });
+    for (size_t i = 0; i < words.size() && !level->empty(); ++i) {
+        auto it = std::find_if(level->begin(), level->end(), [&](const Command& c) { return c.name == words[i]; });
         if (it == level->end()) {
-            if (argv[i][0] != '-')
-                unknown = argv[i];
+            if (words[i].empty() || words[i][0] != '-')
+                unknown = words[i];
             break;
         }
         path += " " + it->name;
         level = &it->children;
     }
     return path;
+}
+
+// What the old parser accepted and CLI11 reads otherwise: "-w=DIR" (CLI11 would take "=DIR" as
+// the value) and the word "help" where a command is expected ("embervlm data help").
+std::vector<std::string> conventionalWords(const Program& p, int argc, char** argv)
+{
+    std::vector<std::string> words;
+    const std::vector<Command>* level = &p.commands;
+    bool options = true, commandPosition = true;
+    for (int i = 1; i < argc; ++i) {
+        const std::string w = argv[i];
+        if (w == "--")
+            options = false;
+        if (options && w.size() > 2 && w[0] == '-' && w[1] != '-' && w[2] == '=') {
+            words.push_back(w.substr(0, 2));
+            words.push_back(w.substr(3));
+            continue;
+        }
+        if (options && commandPosition && w == "help") {
+            words.push_back("--help");
+            continue;
+        }
+        if (commandPosition) {
+            auto it = std::find_if(level->begin(), level->end(), [&](const Command& c) { return c.name == w; });
+            if (it != level->end() && !it->children.empty())
+                level = &it->children;
+            else
+                commandPosition = false;
+        }
+        words.push_back(w);
+    }
+    return words;
 }
 
 std::string firstLine(const std::string& s)
@@ -178,14 +212,16 @@ int run(const Program& program, int argc, char** argv)
         bound.push_back(std::make_unique<Bound>());
         bind(app, c, *bound.back());
     }
+    std::vector<std::string> words = conventionalWords(program, argc, argv);
     std::string unknown;
-    const std::string path = commandPath(program, argc, argv, unknown);
-    if (argc < 2) {
+    const std::string path = commandPath(program, words, unknown);
+    if (words.empty()) {
         std::cerr << app.help();
         return kUsage;
     }
     try {
-        app.parse(argc, argv);
+        std::reverse(words.begin(), words.end());   // CLI11 takes them last first
+        app.parse(words);
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0)
             return app.exit(e);   // --help or --version, on stdout
@@ -200,10 +236,14 @@ int run(const Program& program, int argc, char** argv)
     for (const auto& [spec, opt] : b->options) {
         if (!opt->count())
             continue;
-        if (spec->value.empty())
+        if (spec->value.empty()) {
             args.setFlag(splitNames(spec->names));
-        else
+        } else if (opt->results().back().empty()) {
+            std::cerr << path << ": " << splitNames(spec->names).back() << " needs a value (see " << path << " --help)\n";
+            return kUsage;
+        } else {
             args.set(splitNames(spec->names), opt->results().back());
+        }
     }
     for (const auto& p : b->positional)
         args.addPositional(p);

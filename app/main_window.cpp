@@ -443,6 +443,17 @@ bool MainWindow::trainDemoModel()
         message_->showInfo(tr("A training run is already going on in this workspace."));
         return false;
     }
+    if (demoJob_) {
+        // `embervlm demo` would find the workspace empty and make a second world beside it.
+        message_->showInfo(tr("The demo world is still being generated; the demo model's training starts when it is ready."));
+        connect(
+            this, &MainWindow::demoFinished, this, [this](bool ok) {
+                if (ok)
+                    trainDemoModel();
+            },
+            Qt::SingleShotConnection);
+        return true;
+    }
     if (!train_->startDemo())
         return false;
     qCInfo(lcStudio).noquote() << "training the demo model in" << ws_.dir();

@@ -17,13 +17,17 @@ std::string clock(double seconds)
 
 std::function<void(const std::string&)> stageLine(int stage)
 {
-    static const char* const names[4] = {"alignment", "instruction", "selection", "reasoning"};
-    const char* name = stage >= 1 && stage <= 4 ? names[stage - 1] : "";
-    return [stage, name](const std::string& line) {
+    static const char* const names[5] = {"", "alignment", "instruction", "selection", "reasoning"};
+    auto current = std::make_shared<int>(stage);
+    return [current](const std::string& line) {
         const auto j = nlohmann::json::parse(line, nullptr, false);
         if (!j.is_object())
             return;
         const std::string ev = j.value("event", "");
+        if (ev == "started")
+            *current = j.value("stage", *current);   // a resumed run says which stage it is
+        const int stage = *current;
+        const char* name = names[stage >= 1 && stage <= 4 ? stage : 0];
         if (ev == "step") {
             std::printf("\r\033[Kstage %d %-12s step %4lld/%-4lld  loss %7.4f  %6.1f samples/s  ETA %s", stage, name,
                         j.value("step", 0LL), j.value("total", 0LL), j.value("loss", 0.0), j.value("samples_per_s", 0.0),

@@ -10,7 +10,8 @@ namespace ember::cli {
 std::string clock(double seconds);   // "m:ss"
 
 // A trainer progress callback (its JSON lines in, one line out on stdout): stage, step/total,
-// loss, samples/s and ETA while it runs; steps, loss and time when it finishes.
+// loss, samples/s and ETA while it runs; steps, loss and time when it finishes. The stage comes
+// from the run's "started" line (`stage` until then).
 std::function<void(const std::string&)> stageLine(int stage);
 
 // "what done/total (pct)" redrawn at most every 100 ms on `out`, ended by a line break when done.

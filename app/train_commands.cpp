@@ -33,6 +33,8 @@ volatile std::sig_atomic_t gSignal = 0;
 
 void onSignal(int sig)
 {
+    if (gStop.load())
+        _exit(128 + sig);   // a second Ctrl-C: the user will not wait for the checkpoint
     gSignal = sig;
     gStop.store(true);
 }
@@ -42,27 +44,57 @@ void installStopHandler()
 {
     struct sigaction sa {};
     sa.sa_handler = onSignal;
+    sa.sa_flags = SA_RESTART;   // an interrupted write to stdout must not fail the stream
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, nullptr);
     sigaction(SIGINT, &sa, nullptr);
 }
 
+int stoppedStatus() { return gSignal ? 128 + gSignal : ember::cli::kFailure; }
+
 // JSON lines for programs (the studio reads them); one line redrawn in place for people.
 bool jsonLines(const Args& a) { return a.has("--json") || !isatty(STDOUT_FILENO); }
 
 // The exit status: 0 finished, 1 failed, 128 + the signal that stopped it (130 Ctrl-C, 143 TERM).
-int finish(const train::TrainResult& r, const std::string& ws)
+int finish(const train::TrainResult& r, const std::string& ws, const char* command = "train")
 {
     if (r.status == "failed") {
-        std::cerr << "embervlm train: " << r.message << "\n";
+        std::cerr << "embervlm " << command << ": " << r.message << "\n";
         return ember::cli::kFailure;
     }
     std::cerr << "run " << r.runId << " " << r.status << " after " << r.steps << " steps; last checkpoint "
               << r.lastCheckpoint << "\n";
     if (r.status == "stopped") {
-        std::cerr << "resume with: embervlm train -w " << ws << " --resume " << r.runId << "\n";
-        return gSignal ? 128 + gSignal : ember::cli::kFailure;
+        std::cerr << "resume " << (std::string(command) == "demo" ? "that stage" : "it") << " with: embervlm train -w " << ws
+                  << " --resume " << r.runId << "\n";
+        return stoppedStatus();
     }
+    return ember::cli::kSuccess;
+}
+
+// Evaluation progress that also stops at Ctrl-C / SIGTERM (the evaluation then throws).
+std::function<bool(int64_t, int64_t)> stoppable(std::function<bool(int64_t, int64_t)> show)
+{
+    return [show = std::move(show)](int64_t done, int64_t total) {
+        if (show)
+            show(done, total);
+        return !gStop.load();
+    };
+}
+
+// Runs an evaluation; stopped by a signal it reports so and returns the signal's status.
+int evaluateOrStop(const train::EvalOptions& o, train::EvalReport& out, bool clearLine, std::FILE* line)
+{
+    try {
+        out = train::evaluateCheckpoint(o);
+    } catch (const std::exception&) {
+        if (!gStop.load())
+            throw;
+        std::fprintf(stderr, "\nstopped during the evaluation\n");
+        return stoppedStatus();
+    }
+    if (clearLine)
+        std::fprintf(line, "\r\033[K");   // the progress line may not have reached its total
     return ember::cli::kSuccess;
 }
 
@@ -126,16 +158,19 @@ int cmdEval(const Args& a)
 {
     train::EvalOptions o;
     o.workspaceDir = a.get("--workspace");
-    o.checkpoint = a.get("--checkpoint");
+    o.checkpoint = a.require("--checkpoint");
     o.split = a.get("--split", "val");
     o.textSamples = static_cast<int>(a.getInt("--text-samples", 100, 0, 100000));
     ember::setComputeThreads(threadsOption(a));
     o.threshold = a.getDouble("--threshold", -1, 0.0, 1.0);
     o.record = !a.has("--no-record");
     o.textsOut = a.get("--texts", "");
-    if (isatty(STDERR_FILENO))
-        o.progress = ember::cli::countLine("evaluating on " + o.split, stderr);
-    const auto rep = train::evaluateCheckpoint(o);
+    const bool tty = isatty(STDERR_FILENO);
+    installStopHandler();
+    o.progress = stoppable(tty ? ember::cli::countLine("evaluating on " + o.split, stderr) : nullptr);
+    train::EvalReport rep;
+    if (const int rc = evaluateOrStop(o, rep, tty, stderr); rc != ember::cli::kSuccess)
+        return rc;
     std::cout << (a.has("--json") ? rep.toJson(a.has("--per-sample")) + "\n" : rep.toTable());
     return ember::cli::kSuccess;
 }
@@ -157,7 +192,12 @@ int cmdDemo(const Args& a)
             d.count = a.getInt("--samples", recipe.worldSamples, 1, 200000);
             d.seed = static_cast<uint64_t>(a.getInt("--seed", static_cast<long long>(recipe.worldSeed), 0,
                                                     std::numeric_limits<long long>::max()));
-            ember::data::generateDemoWorld(w, d, {});
+            try {
+                ember::data::generateDemoWorld(w, d, [](int64_t, int64_t) { return !gStop.load(); });
+            } catch (const ember::data::Cancelled&) {
+                std::cerr << "stopped while generating the demo world (nothing kept)\n";
+                return stoppedStatus();
+            }
         }
         std::cerr << "demo world: " << w.count() << " samples (" << elapsed() << " s)\n";
     }
@@ -179,7 +219,7 @@ int cmdDemo(const Args& a)
             o.progress = ember::cli::stageLine(s);
         const auto r = train::runTraining(o);
         if (r.status != "finished")
-            return finish(r, ws);
+            return finish(r, ws, "demo");
         init = r.lastCheckpoint;
         summary.push_back({{"stage", s}, {"run", r.runId}, {"steps", r.steps}, {"loss", r.finalLoss}, {"seconds", r.seconds}});
         if (lines)
@@ -191,9 +231,10 @@ int cmdDemo(const Args& a)
     e.checkpoint = init;
     e.split = "test";
     e.textSamples = static_cast<int>(a.getInt("--text-samples", 100, 0, 100000));
-    if (!lines && !quiet)
-        e.progress = ember::cli::countLine("evaluating on the test split", stdout);
-    const auto rep = train::evaluateCheckpoint(e);
+    e.progress = stoppable(!lines && !quiet ? ember::cli::countLine("evaluating on the test split", stdout) : nullptr);
+    train::EvalReport rep;
+    if (const int rc = evaluateOrStop(e, rep, !lines && !quiet, stdout); rc != ember::cli::kSuccess)
+        return rc;
     if (lines) {
         std::cout << json{{"event", "demo"}, {"checkpoint", init}, {"test_accuracy", rep.selection.accuracy},
                           {"macro_f1", rep.selection.macroF1}, {"metrics", rep.flatMetrics()}, {"seconds", elapsed()},

@@ -121,6 +121,9 @@ private Q_SLOTS:
         QTest::newRow("factor wraps") << QStringList{"data", "augment", "-w", "WS", "--factor", "4294967297"} << "--factor must be in";
         QTest::newRow("split nan") << QStringList{"data", "split", "-w", "WS", "--train", "nan"} << "--train must be a number in";
         QTest::newRow("bad stage") << QStringList{"train", "-w", "WS", "--stage", "5"} << "--stage must be";
+        QTest::newRow("empty workspace") << QStringList{"data", "stats", "-w", ""} << "--workspace needs a value";
+        QTest::newRow("flag given a value") << QStringList{"data", "stats", "-w", "WS", "--json=false"} << "json was given a disallowed flag override";
+        QTest::newRow("eval without checkpoint") << QStringList{"eval", "-w", "WS"} << "--checkpoint is required";
     }
 
     void usageErrorsExitTwoWithOneLine() { expectError(2); }
@@ -170,6 +173,23 @@ private Q_SLOTS:
         QVERIFY2(r.out.contains("Usage: embervlm " + args.mid(0, args.size() - 1).join(' ').toUtf8()), r.out.constData());
         QVERIFY(r.out.contains("--help"));
         QVERIFY(r.err.isEmpty());
+    }
+
+    // What the old parser accepted keeps working: "-w=DIR", and "help" where a command goes.
+    void conventionsKept()
+    {
+        auto r = embervlm({"data", "stats", "-w=" + ws_, "--json"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value("samples").toInt(-1), 6);
+        r = embervlm({"help"});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.contains("Usage: embervlm"));
+        r = embervlm({"data", "help"});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.contains("Usage: embervlm data"));
+        r = embervlm({"tokenize", "help"});   // a text, not a request for help
+        QCOMPARE(r.code, 0);
+        QCOMPARE(QJsonDocument::fromJson(r.out).array().size(), static_cast<int>(ember::Tokenizer::shared()->encode("help").size()));
     }
 
     void versionAndDoubleDash()

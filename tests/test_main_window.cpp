@@ -2,10 +2,18 @@
 // previous model in place with a message, the first start makes a usable workspace, and closing
 // during a generation exits at once.
 #include "ask_view.h"
+#include "cpu_isa.h"
+#include "runtime.h"
 #include "conversation_view.h"
 #include "main_window.h"
 #include "message_bar.h"
+#include "studio_log.h"
+#include "studio_resources.h"
 #include "studio_test_util.h"
+#include "train_process.h"
+#include "train_view.h"
+
+#include <QPushButton>
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -125,6 +133,96 @@ private Q_SLOTS:
         QVERIFY2(w.statusText().contains("random-base.safetensors"), qPrintable(w.statusText()));
         QVERIFY(w.statusText().contains("random weights"));
         QVERIFY(w.modelInfo().parameters > 10'000'000);
+    }
+
+    // Issue 16: random weights are explained and the way out offered in place; the button runs
+    // `embervlm demo` in the Train view, and the model it reports is loaded for Ask and Reasoning.
+    void randomWeightsOfferTheDemoModel()
+    {
+        const QString trained = dir_.path() + "/demo-trained.safetensors";
+        QVERIFY(QFile::copy(checkpoint_, trained));
+        const QString fake = dir_.path() + "/fake-embervlm";
+        QFile script(fake);
+        QVERIFY(script.open(QIODevice::WriteOnly));
+        script.write(QString("#!/bin/sh\n"
+                             "echo \"$@\" > '%1/fake-args'\n"
+                             "echo '{\"event\":\"started\",\"run\":1,\"stage\":1,\"total_steps\":2,\"start_step\":0,\"samples\":1}'\n"
+                             "echo '{\"event\":\"finished\",\"step\":2,\"loss\":0.5}'\n"
+                             "echo '{\"event\":\"demo\",\"checkpoint\":\"%2\",\"test_accuracy\":1.0}'\n")
+                         .arg(dir_.path(), trained)
+                         .toUtf8());
+        script.close();
+        script.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+        TrainProcess::setProgram(fake);
+        struct Restore {
+            ~Restore() { TrainProcess::setProgram(QString()); }
+        } restore;
+        StudioOptions o;
+        o.workspace = dir_.path() + "/offer";
+        o.checkpoint = checkpoint_;
+        MainWindow w(o);
+        QSignalSpy loaded(&w, &MainWindow::modelChanged);
+        w.show();
+        QVERIFY(loaded.wait(60000));
+        QVERIFY(!w.modelInfo().trained);
+        QVERIFY(w.messageBar()->isVisible());
+        QVERIFY2(w.messageBar()->text().contains("random weights"), qPrintable(w.messageBar()->text()));
+        QPushButton* offer = w.messageBar()->actionButton();
+        QVERIFY(offer->isVisible());
+        QVERIFY2(offer->text().contains("Train the demo model (about 14 minutes)"), qPrintable(offer->text()));
+        QTest::mouseClick(offer, Qt::LeftButton);
+        QCOMPARE(w.currentView(), int(MainWindow::Train));
+        QVERIFY(loaded.wait(60000));
+        QCOMPARE(QString::fromStdString(w.modelInfo().path), QFileInfo(trained).absoluteFilePath());
+        QFile args(dir_.path() + "/fake-args");
+        QVERIFY(args.open(QIODevice::ReadOnly));
+        QCOMPARE(QString::fromUtf8(args.readAll()).trimmed(), "demo -w " + QFileInfo(o.workspace).absoluteFilePath() + " --json");
+    }
+
+    // Help > About names what runs; the views' icons are the project's own and load (SVG).
+    void aboutAndIcons()
+    {
+        StudioOptions o;
+        o.workspace = dir_.path() + "/ws1";
+        o.checkpoint = checkpoint_;
+        MainWindow w(o);
+        const QString about = w.aboutText();
+        for (const std::string& value : {ember::libtorchVersion(), ember::onednnVersion(), std::string(qVersion())})
+            QVERIFY2(about.contains(QString::fromStdString(value)), qPrintable(about));
+        QVERIFY(QString::fromStdString(ember::onednnVersion()).contains('.'));   // linked, not "not linked"
+        QVERIFY(about.contains(QString::fromLatin1(ember::isaName(ember::activeIsa()))));
+        for (const char* name : {"ask", "reasoning", "annotate", "train", "evaluate", "open-image", "run", "stop",
+                                 "regenerate", "previous", "next", "close", "open-folder", "embervlm-studio"})
+            QVERIFY2(!studioIcon(name).pixmap(24, 24).isNull(), name);
+        QVERIFY(!demoSceneImage().isNull());
+    }
+
+    // The log: one file per run, the newest `keep` kept, messages from any category appended.
+    void logRotatesAndKeepsMessages()
+    {
+        const QString folder = dir_.path() + "/logs";
+        QStringList files;
+        for (int i = 0; i < 5; ++i) {
+            const QString f = StudioLog::install(folder, 3);
+            QVERIFY(!f.isEmpty());
+            files << f;
+            qCInfo(lcEngine) << "message" << i;
+        }
+        qCWarning(lcData) << "a data warning";
+        const QString current = StudioLog::currentFile();
+        StudioLog::uninstall();
+        QCOMPARE(current, files.last());
+        // Exactly the three newest survive, whatever the clock did between the starts.
+        QStringList kept;
+        for (const QString& f : QDir(folder).entryList({"studio-*.log"}, QDir::Files, QDir::Name))
+            kept << folder + "/" + f;
+        QCOMPARE(kept, files.mid(2));
+        QFile f(current);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(f.readAll());
+        QVERIFY2(text.contains("info embervlm.engine: message 4"), qPrintable(text));
+        QVERIFY2(text.contains("warning embervlm.data: a data warning"), qPrintable(text));
+        QVERIFY(!text.contains("message 3"));
     }
 };
 

@@ -28,10 +28,11 @@ struct LogState {
     bool full = false;
 };
 
+// Never destroyed: a message logged while statics are torn down must still find it.
 LogState& state()
 {
-    static LogState s;
-    return s;
+    static LogState* s = new LogState;
+    return *s;
 }
 
 const char* levelName(QtMsgType t)
@@ -49,8 +50,10 @@ const char* levelName(QtMsgType t)
 void handler(QtMsgType type, const QMessageLogContext& ctx, const QString& msg)
 {
     LogState& s = state();
+    QtMessageHandler previous = nullptr;
     {
         QMutexLocker lock(&s.mutex);
+        previous = s.previous;
         if (s.file.isOpen() && !s.full) {
             const QByteArray line = QDateTime::currentDateTime().toString(Qt::ISODateWithMs).toUtf8() + ' ' +
                                     levelName(type) + ' ' + (ctx.category ? ctx.category : "default") + ": " + msg.toUtf8() +
@@ -64,8 +67,9 @@ void handler(QtMsgType type, const QMessageLogContext& ctx, const QString& msg)
             s.file.flush();   // a crash must not lose the lines before it
         }
     }
-    if (s.previous && type != QtDebugMsg && type != QtInfoMsg)
-        s.previous(type, ctx, msg);
+    // Warnings and errors also reach the terminal, as before; information only the file.
+    if (previous && type != QtDebugMsg && type != QtInfoMsg)
+        previous(type, ctx, msg);
 }
 
 } // namespace
@@ -96,12 +100,18 @@ QString StudioLog::install(const QString& folderIn, int keep)
     const auto old = QDir(dir).entryInfoList({"studio-*.log"}, QDir::Files, QDir::Name | QDir::Reversed);
     for (int i = std::max(0, keep - 1); i < old.size(); ++i)
         QFile::remove(old[i].absoluteFilePath());
-    QString name = dir + "/studio-" + QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss") + ".log";
-    for (int n = 2; QFile::exists(name); ++n)   // two starts within a second
-        name = dir + QString("/studio-%1-%2.log").arg(QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss")).arg(n);
+    // Names sort as the runs started, which the rotation relies on: the time to the millisecond,
+    // and within one millisecond the newest name plus "_1" ('_' sorts after '.').
+    QString file = "studio-" + QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss-zzz") + ".log";
+    if (!old.isEmpty() && file <= old.first().fileName())
+        file = old.first().completeBaseName() + "_1.log";
+    const QString name = dir + "/" + file;
     LogState& s = state();
+    QtMessageHandler prev = qInstallMessageHandler(handler);
     {
         QMutexLocker lock(&s.mutex);
+        if (prev != handler)
+            s.previous = prev;
         if (s.file.isOpen())
             s.file.close();
         s.file.setFileName(name);
@@ -110,17 +120,14 @@ QString StudioLog::install(const QString& folderIn, int keep)
         s.folder = dir;
         s.full = false;
     }
-    QtMessageHandler prev = qInstallMessageHandler(handler);
-    if (prev != handler)
-        s.previous = prev;
     return name;
 }
 
 void StudioLog::uninstall()
 {
     LogState& s = state();
-    qInstallMessageHandler(s.previous);
     QMutexLocker lock(&s.mutex);
+    qInstallMessageHandler(s.previous);
     s.file.close();
 }
 

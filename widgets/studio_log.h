@@ -14,8 +14,9 @@ namespace ember::studio {
 class StudioLog {
 public:
     // Opens a new file studio-<date>-<time>.log in folder (default: the application's data
-    // location/logs), removes all but the `keep` newest, and installs the handler. Messages still
-    // go to stderr as before. Returns the file's path, empty when it could not be opened.
+    // location/logs), removes all but the `keep` newest, and installs the handler. Warnings and
+    // errors still go to stderr; information goes to the file only. Returns the file's path, empty
+    // when it could not be opened.
     static QString install(const QString& folder = QString(), int keep = 10);
     static QString defaultFolder();
     static QString folder();        // where install() wrote; the default before it ran
