@@ -14,6 +14,7 @@
 #include "runtime.h"
 #include "studio_log.h"
 #include "reasoning_view.h"
+#include "screenshot_run.h"
 #include "train_view.h"
 #include "workspace.h"
 #include "workspace_samples.h"
@@ -155,6 +156,10 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
     });
     connect(worker_.get(), &EngineWorker::modelLoaded, this, &MainWindow::onModelLoaded);
     connect(worker_.get(), &EngineWorker::failed, this, &MainWindow::onFailed);
+    if (!options_.screenshot.isEmpty()) {
+        screenshot_ = new ScreenshotRun(this, options_.screenshot, options_.image, options_.prompt);
+        connect(screenshot_, &ScreenshotRun::saved, this, &MainWindow::screenshotSaved);
+    }
 
     QSettings s;
     const QSize size = options_.size.isValid() ? options_.size : QSize(1280, 800);
@@ -420,8 +425,8 @@ void MainWindow::onModelLoaded(int request, const ember::ModelInfo& info)
     if (!info.trained && workspaceProblem_.isEmpty())
         offerDemoTraining();
     Q_EMIT modelChanged(info_);
-    if (!options_.screenshot.isEmpty() && !screenshotStarted_)
-        startScreenshot();
+    if (screenshot_ && !screenshot_->started())
+        screenshot_->start();
 }
 
 void MainWindow::offerDemoTraining()
@@ -491,8 +496,8 @@ void MainWindow::onFailed(int request, const QString& msg)
                                  modelReady_ ? tr(" — still using %1.").arg(QString::fromStdString(info_.name)) : QString()));
     updateStatus();
     Q_EMIT modelLoadFailed(msg);
-    if (!options_.screenshot.isEmpty())
-        QTimer::singleShot(0, this, [this] { takeScreenshot(); });
+    if (screenshot_)
+        QTimer::singleShot(0, screenshot_, &ScreenshotRun::take);
 }
 
 void MainWindow::addRecent(const QString& key, const QString& path)
@@ -544,93 +549,6 @@ void MainWindow::openCheckpointDialog()
                                                    tr("EmberVLM checkpoints (*.safetensors);;All files (*)"));
     if (!f.isEmpty())
         openCheckpoint(f);
-}
-
-void MainWindow::startScreenshot()
-{
-    screenshotStarted_ = true;
-    // Give the views real content before the picture: an answer, or a trace with its heat map.
-    QTimer::singleShot(8 * 60 * 1000, this, [this] { takeScreenshot(); });   // safety net
-    if (currentView() == Ask) {
-        if (!options_.image.isEmpty())
-            ask_->openImageFile(options_.image);
-        if (!options_.prompt.isEmpty())
-            ask_->newConversation();   // the question alone, not after an earlier conversation
-        if (ask_->conversation()->turns().isEmpty() || !options_.prompt.isEmpty()) {
-            connect(ask_, &AskView::answerFinished, this, [this] { QTimer::singleShot(300, this, &MainWindow::takeScreenshot); });
-            ask_->ask(options_.prompt.isEmpty() ? tr("What is on the roof of the tall building?") : options_.prompt);
-            return;
-        }
-    } else if (currentView() == Annotate) {
-        // Wait for the demo world, then show a suggestion so the picture has one.
-        auto shoot = [this] {
-            if (!annotate_->currentId()) {
-                QTimer::singleShot(300, this, &MainWindow::takeScreenshot);
-                return;
-            }
-            connect(annotate_, &AnnotateView::backgroundFinished, this,
-                    [this] { QTimer::singleShot(300, this, &MainWindow::takeScreenshot); });
-            annotate_->suggestCurrent();
-            if (!annotate_->busy())
-                QTimer::singleShot(300, this, &MainWindow::takeScreenshot);
-        };
-        if (demoJob_)
-            connect(this, &MainWindow::demoFinished, this, shoot);
-        else
-            shoot();
-        return;
-    } else if (currentView() == Evaluate) {
-        // Evaluate the newest best checkpoint and open the largest off-diagonal cell.
-        evaluate_->refreshCheckpoints();
-        connect(evaluate_, &EvaluateView::evaluationFinished, this, [this] {
-            const auto& m = evaluate_->confusionMap()->matrix();
-            int bt = -1, bp = -1;
-            qint64 most = 0;
-            for (int t = 0; t < m.size(); ++t)
-                for (int p = 0; p < m[t].size(); ++p)
-                    if (t != p && m[t][p] > most) {
-                        most = m[t][p];
-                        bt = t;
-                        bp = p;
-                    }
-            if (bt >= 0)
-                evaluate_->confusionMap()->selectCell(bt, bp);
-            QTimer::singleShot(300, this, &MainWindow::takeScreenshot);
-        });
-        if (evaluate_->evaluate(evaluate_->checkpointBox()->currentText(), QStringLiteral("test")))
-            return;
-    } else if (currentView() == Train) {
-        QTimer::singleShot(1500, this, &MainWindow::takeScreenshot);   // a poll and a redraw first
-        return;
-    } else if (currentView() == Reasoning) {
-        if (!options_.image.isEmpty())
-            reasoning_->openImageFile(options_.image);
-        if (!options_.prompt.isEmpty())
-            reasoning_->setTask(options_.prompt);
-        connect(reasoning_, &ReasoningView::runningChanged, this, [this](bool running) {
-            if (!running)
-                QTimer::singleShot(300, this, &MainWindow::takeScreenshot);
-        });
-        reasoning_->run();
-        if (reasoning_->isRunning())
-            return;
-    }
-    QTimer::singleShot(300, this, &MainWindow::takeScreenshot);
-}
-
-void MainWindow::takeScreenshot()
-{
-    static bool done = false;
-    if (done)
-        return;
-    done = true;
-    const QString path = options_.screenshot;
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    const bool ok = grab().save(path, "PNG");
-    Q_EMIT screenshotSaved(path, ok);
-    if (!ok)
-        qWarning("could not write %s", qPrintable(path));
-    QTimer::singleShot(0, this, &QWidget::close);
 }
 
 void MainWindow::saveLayout()

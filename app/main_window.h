@@ -27,6 +27,7 @@ class EngineWorker;
 class MessageBar;
 class ReasoningView;
 class TrainView;
+class ScreenshotRun;
 class EvaluateView;
 
 struct StudioOptions {
@@ -95,8 +96,6 @@ private:
     void newWorkspaceDialog();
     void openWorkspaceDialog();
     void openCheckpointDialog();
-    void startScreenshot();
-    void takeScreenshot();
     void saveLayout();
     void openStore(const QString& dir);
     void startDemoWorld();
@@ -111,7 +110,7 @@ private:
     // A workspace problem stays on screen until another workspace opens: loading a model must not
     // hide that the samples are missing because their database could not be read.
     QString workspaceProblem_;
-    bool screenshotStarted_ = false;
+    ScreenshotRun* screenshot_ = nullptr;   // a --screenshot run only
 
     QListWidget* nav_;
     QStackedWidget* stack_;
