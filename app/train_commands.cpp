@@ -256,7 +256,7 @@ const Option kJson{"--json", "", "JSON lines on stdout (also when stdout is not 
 Command trainCommand()
 {
     return {"train",
-            "run a training stage (or all four); stopped by Ctrl-C it checkpoints, exits 130 and resumes",
+            "run a training stage (or all four); Ctrl-C checkpoints and exits 130, --resume continues",
             {kWorkspace,
              {"--stage", "STAGE", "1 alignment, 2 instruction, 3 selection, 4 reasoning, or all"},
              {"--config", "JSON", "training config fields (docs/training.md)"},
