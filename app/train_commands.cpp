@@ -58,13 +58,14 @@ bool jsonLines(const Args& a) { return a.has("--json") || !isatty(STDOUT_FILENO)
 // The exit status: 0 finished, 1 failed, 128 + the signal that stopped it (130 Ctrl-C, 143 TERM).
 int finish(const train::TrainResult& r, const std::string& ws, const char* command = "train")
 {
-    if (r.status == "failed") {
+    using ember::data::RunStatus;
+    if (r.status == RunStatus::Failed) {
         std::cerr << "embervlm " << command << ": " << r.message << "\n";
         return ember::cli::kFailure;
     }
-    std::cerr << "run " << r.runId << " " << r.status << " after " << r.steps << " steps; last checkpoint "
+    std::cerr << "run " << r.runId << " " << (r.status == RunStatus::Paused ? "stopped" : ember::data::toString(r.status)) << " after " << r.steps << " steps; last checkpoint "
               << r.lastCheckpoint << "\n";
-    if (r.status == "stopped") {
+    if (r.status == RunStatus::Paused) {
         std::cerr << "resume " << (std::string(command) == "demo" ? "that stage" : "it") << " with: embervlm train -w " << ws
                   << " --resume " << r.runId << "\n";
         return stoppedStatus();
@@ -140,7 +141,7 @@ int cmdTrain(const Args& a)
             if (!init.empty())
                 c.init_checkpoint = init;
             r = runStage(ws, c, 0, a);
-            if (r.status != "finished")
+            if (r.status != ember::data::RunStatus::Finished)
                 return finish(r, ws);
             init = r.lastCheckpoint;
         }
@@ -218,7 +219,7 @@ int cmdDemo(const Args& a)
         else if (!lines)
             o.progress = ember::cli::stageLine(s);
         const auto r = train::runTraining(o);
-        if (r.status != "finished")
+        if (r.status != ember::data::RunStatus::Finished)
             return finish(r, ws, "demo");
         init = r.lastCheckpoint;
         summary.push_back({{"stage", s}, {"run", r.runId}, {"steps", r.steps}, {"loss", r.finalLoss}, {"seconds", r.seconds}});

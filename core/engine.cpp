@@ -214,6 +214,25 @@ struct Engine::Impl {
         return h.select(1, h.size(1) - 1);
     }
 
+    // Logits after `last` ([1, C]); with `topOnly` only the `exactTop` largest need be exact.
+    torch::Tensor nextLogits(const torch::Tensor& last, bool topOnly, int exactTop)
+    {
+        if (decoder)
+            return topOnly ? decoder->screenedLogits(last, exactTop) : decoder->logits(last);
+        return model->language_model->logits(last)[0].to(torch::kCPU).contiguous();
+    }
+
+    // Runs one generated token through the model; returns the new [1, C] last hidden state.
+    torch::Tensor feedToken(int id, KVCache& cache)
+    {
+        auto& lm = *model->language_model;
+        if (decoder)
+            return decoder->step(lm.wte->weight[id], cache);
+        auto h = lm.forward(
+            lm.embed(torch::tensor({static_cast<int64_t>(id)}, torch::kLong).view({1, 1}).to(device)), &cache);
+        return h.select(1, 0);
+    }
+
     RobotSelection select(const std::vector<int>& ids, int maxSteps)
     {
         torch::NoGradGuard ng;
@@ -352,6 +371,58 @@ std::string Engine::detokenize(const std::vector<int>& ids) const { return d->to
 
 void Engine::requestCancel() { d->cancelSeq.fetch_add(1); }
 
+namespace {
+
+// The stop reason a sampled id ends generation with, or null when generation goes on.
+const char* stopReasonFor(int id, const GenerationOptions& opt)
+{
+    if (opt.stopAtEndOfText && id == Tokenizer::kEndOfText)
+        return "end_of_text";
+    if (std::find(opt.stopIds.begin(), opt.stopIds.end(), id) != opt.stopIds.end())
+        return "stop_token";
+    return nullptr;
+}
+
+// A sampled token with its softmax statistics over the full vocabulary at temperature 1.
+StreamedToken streamedToken(int step, int id, const std::vector<float>& logits, int alternatives,
+                            const Tokenizer& tokenizer)
+{
+    StreamedToken tok;
+    tok.index = step;
+    tok.id = id;
+    tok.piece = tokenizer.tokenBytes(id);
+    tok.logit = logits[id];
+    const auto idx = topIndices(logits, alternatives);
+    const float mx = idx.empty() ? *std::max_element(logits.begin(), logits.end()) : logits[idx[0]];
+    const double z = softmaxDenominator(logits, mx);
+    tok.p = static_cast<float>(std::exp(static_cast<double>(tok.logit - mx)) / z);
+    for (int i : idx)
+        tok.alternatives.push_back({i, tokenizer.tokenBytes(i), logits[i],
+                                    static_cast<float>(std::exp(static_cast<double>(logits[i] - mx)) / z)});
+    return tok;
+}
+
+// Moves the complete UTF-8 part of pending + tok.piece into tok.text and `text`.
+void takeCompleteText(StreamedToken& tok, std::string& pending, std::string& text)
+{
+    pending += tok.piece;
+    const size_t n = completeUtf8Prefix(pending);
+    tok.text = pending.substr(0, n);
+    pending.erase(0, n);
+    text += tok.text;
+}
+
+void finishTiming(GenerationResult& res, Clock::time_point t0, Clock::time_point tFirst)
+{
+    res.totalMs = msSince(t0);
+    if (res.tokens.size() > 1) {
+        const double decodeMs = std::chrono::duration<double, std::milli>(Clock::now() - tFirst).count();
+        res.tokensPerSecond = (res.tokens.size() - 1) * 1000.0 / std::max(decodeMs, 1e-6);
+    }
+}
+
+} // namespace
+
 GenerationResult Engine::generate(const std::string& prompt, const GenerationOptions& opt,
                                   const std::function<void(const StreamedToken&)>& onToken)
 {
@@ -361,7 +432,6 @@ GenerationResult Engine::generate(const std::string& prompt, const GenerationOpt
     d->requireModel();
     torch::NoGradGuard ng;
     const auto t0 = Clock::now();
-    auto& lm = *d->model->language_model;
     const auto ids = d->tokenizer->encode(prompt);
     GenerationResult res;
     res.promptTokens = static_cast<int>(ids.size());
@@ -382,48 +452,21 @@ GenerationResult Engine::generate(const std::string& prompt, const GenerationOpt
     // Greedy and top-k choices, and the shown alternatives, need only the largest logits exactly.
     const bool topOnly = opt.temperature <= 0.f || opt.topK > 0;
     const int exactTop = std::max({1, opt.alternatives, opt.temperature > 0.f ? opt.topK : 1});
-    auto nextLogits = [&]() -> torch::Tensor {
-        if (d->decoder)
-            return topOnly ? d->decoder->screenedLogits(last, exactTop) : d->decoder->logits(last);
-        return lm.logits(last)[0].to(torch::kCPU).contiguous();
-    };
     res.stopReason = "max_tokens";
     for (int step = 0; step < opt.maxNewTokens; ++step) {
         if (d->cancelSeq.load() != cancelAtStart) {
             res.stopReason = "cancelled";
             break;
         }
-        auto logitsT = nextLogits();
+        auto logitsT = d->nextLogits(last, topOnly, exactTop);
         std::vector<float> logits(logitsT.data_ptr<float>(), logitsT.data_ptr<float>() + logitsT.numel());
         const int id = sampleToken(logits, sp, rng);
-        if (opt.stopAtEndOfText && id == Tokenizer::kEndOfText) {
-            res.stopReason = "end_of_text";
+        if (const char* stop = stopReasonFor(id, opt)) {
+            res.stopReason = stop;
             break;
         }
-        if (std::find(opt.stopIds.begin(), opt.stopIds.end(), id) != opt.stopIds.end()) {
-            res.stopReason = "stop_token";
-            break;
-        }
-        StreamedToken tok;
-        tok.index = step;
-        tok.id = id;
-        tok.piece = d->tokenizer->tokenBytes(id);
-        tok.logit = logits[id];
-        {
-            // Softmax statistics over the full vocabulary at temperature 1.
-            const auto idx = topIndices(logits, opt.alternatives);
-            const float mx = idx.empty() ? *std::max_element(logits.begin(), logits.end()) : logits[idx[0]];
-            const double z = softmaxDenominator(logits, mx);
-            tok.p = static_cast<float>(std::exp(static_cast<double>(tok.logit - mx)) / z);
-            for (int i : idx)
-                tok.alternatives.push_back({i, d->tokenizer->tokenBytes(i), logits[i],
-                                            static_cast<float>(std::exp(static_cast<double>(logits[i] - mx)) / z)});
-        }
-        pending += tok.piece;
-        const size_t n = completeUtf8Prefix(pending);
-        tok.text = pending.substr(0, n);
-        pending.erase(0, n);
-        res.text += tok.text;
+        StreamedToken tok = streamedToken(step, id, logits, opt.alternatives, *d->tokenizer);
+        takeCompleteText(tok, pending, res.text);
         if (step == 0) {
             tFirst = Clock::now();
             res.msToFirstToken = msSince(t0);
@@ -437,20 +480,10 @@ GenerationResult Engine::generate(const std::string& prompt, const GenerationOpt
         }
         if (step + 1 == opt.maxNewTokens)
             break;   // no need to run the model for a token nobody will read
-        if (d->decoder) {
-            last = d->decoder->step(lm.wte->weight[id], cache);
-        } else {
-            auto h = lm.forward(
-                lm.embed(torch::tensor({static_cast<int64_t>(id)}, torch::kLong).view({1, 1}).to(d->device)), &cache);
-            last = h.select(1, 0);
-        }
+        last = d->feedToken(id, cache);
     }
     res.text += pending;
-    res.totalMs = msSince(t0);
-    if (res.tokens.size() > 1) {
-        const double decodeMs = std::chrono::duration<double, std::milli>(Clock::now() - tFirst).count();
-        res.tokensPerSecond = (res.tokens.size() - 1) * 1000.0 / std::max(decodeMs, 1e-6);
-    }
+    finishTiming(res, t0, tFirst);
     return res;
 }
 

@@ -65,12 +65,14 @@ bool parseDType(const std::string& s, DType& out)
     return true;
 }
 
-} // namespace
+struct ReadOnlyMap {
+    void* data;
+    uint64_t size;
+};
 
-std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path)
+// Maps a regular file of at least 8 bytes (the header length) read-only.
+ReadOnlyMap mapFile(const std::string& path)
 {
-    std::unique_ptr<SafetensorsFile> f(new SafetensorsFile);
-    f->path_ = path;
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         fail(path, std::string("cannot open: ") + std::strerror(errno));
@@ -88,11 +90,13 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path)
     ::close(fd);
     if (m == MAP_FAILED)
         fail(path, std::string("cannot map: ") + std::strerror(errno));
-    f->map_ = m;
-    f->mapSize_ = size;
-    const auto* bytes = static_cast<const uint8_t*>(m);
+    return {m, size};
+}
 
-    uint64_t headerLen = 0;
+// The JSON header object that follows the little-endian 8-byte length; sets headerLen.
+json parseHeader(const std::string& path, const uint8_t* bytes, uint64_t size, uint64_t& headerLen)
+{
+    headerLen = 0;
     for (int i = 7; i >= 0; --i)
         headerLen = (headerLen << 8) | bytes[i];
     if (headerLen > kMaxSafetensorsHeader)
@@ -109,54 +113,89 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path)
     }
     if (!header.is_object())
         fail(path, "header is not a JSON object");
+    return header;
+}
+
+void readMetadata(const std::string& path, const json& e, std::map<std::string, std::string>& out)
+{
+    if (!e.is_object())
+        fail(path, "__metadata__ is not an object");
+    for (auto m2 = e.begin(); m2 != e.end(); ++m2) {
+        if (!m2.value().is_string())
+            fail(path, "metadata value '" + m2.key() + "' is not a string");
+        out[m2.key()] = m2.value().get<std::string>();
+    }
+}
+
+// Fills `shape` from the header's list; returns the element count.
+uint64_t readShape(const std::string& path, const std::string& name, const json& list, std::vector<int64_t>& shape)
+{
+    if (!list.is_array())
+        fail(path, "tensor '" + name + "': shape is not a list");
+    uint64_t numel = 1;
+    for (const auto& d : list) {
+        if (!d.is_number_unsigned())
+            fail(path, "tensor '" + name + "': shape entries must be non-negative integers");
+        const auto dim = d.get<uint64_t>();
+        if (dim > (1ull << 40) || (dim && numel > (1ull << 40) / dim))
+            fail(path, "tensor '" + name + "': shape is implausibly large");
+        numel *= dim;
+        shape.push_back(static_cast<int64_t>(dim));
+    }
+    return numel;
+}
+
+// One tensor's header entry, checked against the data section [data, data + dataSize).
+TensorView readTensorEntry(const std::string& path, const std::string& name, const json& e, const uint8_t* data,
+                           uint64_t dataSize)
+{
+    if (!e.is_object() || !e.contains("dtype") || !e.contains("shape") || !e.contains("data_offsets"))
+        fail(path, "tensor '" + name + "': header entry needs dtype, shape and data_offsets");
+    TensorView v;
+    v.name = name;
+    if (!e["dtype"].is_string() || !parseDType(e["dtype"].get<std::string>(), v.dtype))
+        fail(path, "tensor '" + name + "': unsupported dtype " + e["dtype"].dump() +
+                       " (supported: F32, F16, BF16, I64)");
+    const uint64_t numel = readShape(path, name, e["shape"], v.shape);
+    const auto& off = e["data_offsets"];
+    if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
+        fail(path, "tensor '" + name + "': data_offsets must be two non-negative integers");
+    const auto begin = off[0].get<uint64_t>(), end = off[1].get<uint64_t>();
+    if (begin > end || end > dataSize)
+        fail(path, "tensor '" + name + "': data [" + std::to_string(begin) + ", " + std::to_string(end) +
+                       ") runs past the end of the data (" + std::to_string(dataSize) + " bytes; file truncated?)");
+    const uint64_t want = numel * dtypeSize(v.dtype);
+    if (end - begin != want)
+        fail(path, "tensor '" + name + "': holds " + std::to_string(end - begin) + " bytes, its shape and dtype need " +
+                       std::to_string(want));
+    v.data = data + begin;
+    v.nbytes = static_cast<size_t>(want);
+    return v;
+}
+
+} // namespace
+
+std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path)
+{
+    std::unique_ptr<SafetensorsFile> f(new SafetensorsFile);
+    f->path_ = path;
+    const ReadOnlyMap mapped = mapFile(path);
+    // Owned by f from here on, so the destructor unmaps it if validation throws.
+    f->map_ = mapped.data;
+    f->mapSize_ = mapped.size;
+    const auto* bytes = static_cast<const uint8_t*>(mapped.data);
+    uint64_t headerLen = 0;
+    const json header = parseHeader(path, bytes, mapped.size, headerLen);
     const uint8_t* data = bytes + 8 + headerLen;
-    const uint64_t dataSize = size - 8 - headerLen;
+    const uint64_t dataSize = mapped.size - 8 - headerLen;
 
     for (auto it = header.begin(); it != header.end(); ++it) {
         const std::string& name = it.key();
-        const json& e = it.value();
         if (name == "__metadata__") {
-            if (!e.is_object())
-                fail(path, "__metadata__ is not an object");
-            for (auto m2 = e.begin(); m2 != e.end(); ++m2) {
-                if (!m2.value().is_string())
-                    fail(path, "metadata value '" + m2.key() + "' is not a string");
-                f->metadata_[m2.key()] = m2.value().get<std::string>();
-            }
+            readMetadata(path, it.value(), f->metadata_);
             continue;
         }
-        if (!e.is_object() || !e.contains("dtype") || !e.contains("shape") || !e.contains("data_offsets"))
-            fail(path, "tensor '" + name + "': header entry needs dtype, shape and data_offsets");
-        TensorView v;
-        v.name = name;
-        if (!e["dtype"].is_string() || !parseDType(e["dtype"].get<std::string>(), v.dtype))
-            fail(path, "tensor '" + name + "': unsupported dtype " + e["dtype"].dump() +
-                           " (supported: F32, F16, BF16, I64)");
-        if (!e["shape"].is_array())
-            fail(path, "tensor '" + name + "': shape is not a list");
-        uint64_t numel = 1;
-        for (const auto& d : e["shape"]) {
-            if (!d.is_number_unsigned())
-                fail(path, "tensor '" + name + "': shape entries must be non-negative integers");
-            const auto dim = d.get<uint64_t>();
-            if (dim > (1ull << 40) || (dim && numel > (1ull << 40) / dim))
-                fail(path, "tensor '" + name + "': shape is implausibly large");
-            numel *= dim;
-            v.shape.push_back(static_cast<int64_t>(dim));
-        }
-        const auto& off = e["data_offsets"];
-        if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
-            fail(path, "tensor '" + name + "': data_offsets must be two non-negative integers");
-        const auto begin = off[0].get<uint64_t>(), end = off[1].get<uint64_t>();
-        if (begin > end || end > dataSize)
-            fail(path, "tensor '" + name + "': data [" + std::to_string(begin) + ", " + std::to_string(end) +
-                           ") runs past the end of the data (" + std::to_string(dataSize) + " bytes; file truncated?)");
-        const uint64_t want = numel * dtypeSize(v.dtype);
-        if (end - begin != want)
-            fail(path, "tensor '" + name + "': holds " + std::to_string(end - begin) + " bytes, its shape and dtype need " +
-                           std::to_string(want));
-        v.data = data + begin;
-        v.nbytes = static_cast<size_t>(want);
+        TensorView v = readTensorEntry(path, name, it.value(), data, dataSize);
         f->index_[name] = f->tensors_.size();
         f->tensors_.push_back(std::move(v));
     }

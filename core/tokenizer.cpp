@@ -237,6 +237,11 @@ struct Tokenizer::Impl {
 
     static uint64_t key(int a, int b) { return (uint64_t(uint32_t(a)) << 32) | uint32_t(b); }
 
+    // File loading, used by fromFiles() (defined next to it).
+    void loadEncoder(const std::string& encoderJsonPath);
+    void addSymbolsAndBytes(const std::vector<bool>& seen, const std::string& encoderJsonPath);
+    void loadMerges(const std::string& vocabBpePath);
+
     void emitSymbol(int sym, std::vector<int>& out) const
     {
         const int tok = symbolVocab[size_t(sym)];
@@ -426,111 +431,136 @@ std::string readFile(const std::string& path)
     return ss.str();
 }
 
+nlohmann::json readJsonObject(const std::string& path)
+{
+    const std::string text = readFile(path);
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(text);
+    } catch (const std::exception& e) {
+        throw std::runtime_error("Tokenizer: malformed JSON in " + path + ": " + e.what());
+    }
+    if (!j.is_object())
+        throw std::runtime_error("Tokenizer: " + path + " is not a JSON object");
+    return j;
+}
+
+// Every '\n'-separated piece, including a final empty one after a trailing newline.
+std::vector<std::string_view> splitLines(std::string_view all)
+{
+    std::vector<std::string_view> lines;
+    size_t start = 0;
+    while (true) {
+        const size_t nl = all.find('\n', start);
+        if (nl == std::string_view::npos) {
+            lines.push_back(all.substr(start));
+            break;
+        }
+        lines.push_back(all.substr(start, nl - start));
+        start = nl + 1;
+    }
+    return lines;
+}
+
+bool isSplitSpace(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+// Python's str.split() with no argument (the line itself has no '\n').
+std::vector<std::string_view> splitWhitespace(std::string_view line)
+{
+    std::vector<std::string_view> parts;
+    size_t k = 0;
+    while (k < line.size()) {
+        while (k < line.size() && isSplitSpace(line[k])) ++k;
+        const size_t w = k;
+        while (k < line.size() && !isSplitSpace(line[k])) ++k;
+        if (k > w) parts.push_back(line.substr(w, k - w));
+    }
+    return parts;
+}
+
 } // namespace
+
+void Tokenizer::Impl::loadEncoder(const std::string& encoderJsonPath)
+{
+    const nlohmann::json j = readJsonObject(encoderJsonPath);
+    idBytes.assign(kVocabSize, std::string());
+    std::vector<bool> seen(kVocabSize, false);
+    std::string bytes;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+        if (!it.value().is_number_integer())
+            throw std::runtime_error("Tokenizer: non-integer id for \"" + it.key() + "\" in " + encoderJsonPath);
+        const auto id = it.value().get<long long>();
+        if (id < 0 || id >= kGpt2Vocab)
+            throw std::runtime_error("Tokenizer: id " + std::to_string(id) + " out of range in " + encoderJsonPath);
+        if (!unicodeToBytes(it.key(), bytes)) {
+            if (id == kEndOfText) continue; // fixed below
+            throw std::runtime_error("Tokenizer: token \"" + it.key() + "\" is not byte-level in " + encoderJsonPath);
+        }
+        idBytes[size_t(id)] = bytes;
+        seen[size_t(id)] = true;
+    }
+    for (const auto& sp : kSpecials) {
+        idBytes[size_t(sp.id)] = std::string(sp.text);
+        seen[size_t(sp.id)] = true;
+    }
+    addSymbolsAndBytes(seen, encoderJsonPath);
+}
+
+void Tokenizer::Impl::addSymbolsAndBytes(const std::vector<bool>& seen, const std::string& encoderJsonPath)
+{
+    // Symbols: every vocabulary token (except the specials) can be a BPE symbol.
+    for (int id = 0; id < kGpt2Vocab; ++id) {
+        if (!seen[size_t(id)] || id == kEndOfText) continue;
+        const int sym = intern(idBytes[size_t(id)]);
+        if (symbolVocab[size_t(sym)] < 0) symbolVocab[size_t(sym)] = id;
+    }
+    const auto& bu = byteUnicode();
+    for (int b = 0; b < 256; ++b) {
+        const std::string one(1, char(b));
+        auto it = symbolIds.find(one);
+        if (it == symbolIds.end() || symbolVocab[size_t(it->second)] < 0) {
+            std::string name;
+            appendUtf8(name, bu.toCp[size_t(b)]);
+            throw std::runtime_error("Tokenizer: byte token \"" + name + "\" missing from " + encoderJsonPath);
+        }
+        byteSymbol[size_t(b)] = it->second;
+        byteToken[size_t(b)] = symbolVocab[size_t(it->second)];
+    }
+}
+
+// vocab.bpe: merges are lines [1:-1] (encoder.py).
+void Tokenizer::Impl::loadMerges(const std::string& vocabBpePath)
+{
+    const std::string text = readFile(vocabBpePath);
+    const std::vector<std::string_view> lines = splitLines(text);
+    if (lines.size() < 3)
+        throw std::runtime_error("Tokenizer: no merges in " + vocabBpePath);
+    std::string a, b;
+    for (size_t li = 1; li + 1 < lines.size(); ++li) {
+        const std::vector<std::string_view> parts = splitWhitespace(lines[li]);
+        if (parts.empty()) continue;
+        if (parts.size() != 2)
+            throw std::runtime_error("Tokenizer: malformed merge on line " + std::to_string(li + 1) + " of " + vocabBpePath);
+        if (!unicodeToBytes(std::string(parts[0]), a) || !unicodeToBytes(std::string(parts[1]), b))
+            throw std::runtime_error("Tokenizer: non-byte-level merge on line " + std::to_string(li + 1) + " of " + vocabBpePath);
+        const int sa = intern(a);
+        const int sb = intern(b);
+        const int sr = intern(a + b);
+        merges[key(sa, sb)] = Merge{int(li - 1), sr}; // later duplicates win, like dict()
+    }
+    if (merges.empty())
+        throw std::runtime_error("Tokenizer: no merges in " + vocabBpePath);
+}
 
 std::shared_ptr<const Tokenizer> Tokenizer::fromFiles(const std::string& encoderJsonPath,
                                                       const std::string& vocabBpePath)
 {
     std::shared_ptr<Tokenizer> tok(new Tokenizer());
-    Impl& d = *tok->d;
-    const auto& bu = byteUnicode();
-
-    // ---- encoder.json ----
-    {
-        const std::string text = readFile(encoderJsonPath);
-        nlohmann::json j;
-        try {
-            j = nlohmann::json::parse(text);
-        } catch (const std::exception& e) {
-            throw std::runtime_error("Tokenizer: malformed JSON in " + encoderJsonPath + ": " + e.what());
-        }
-        if (!j.is_object())
-            throw std::runtime_error("Tokenizer: " + encoderJsonPath + " is not a JSON object");
-        d.idBytes.assign(kVocabSize, std::string());
-        std::vector<bool> seen(kVocabSize, false);
-        std::string bytes;
-        for (auto it = j.begin(); it != j.end(); ++it) {
-            if (!it.value().is_number_integer())
-                throw std::runtime_error("Tokenizer: non-integer id for \"" + it.key() + "\" in " + encoderJsonPath);
-            const auto id = it.value().get<long long>();
-            if (id < 0 || id >= kGpt2Vocab)
-                throw std::runtime_error("Tokenizer: id " + std::to_string(id) + " out of range in " + encoderJsonPath);
-            if (!unicodeToBytes(it.key(), bytes)) {
-                if (id == kEndOfText) continue; // fixed below
-                throw std::runtime_error("Tokenizer: token \"" + it.key() + "\" is not byte-level in " + encoderJsonPath);
-            }
-            d.idBytes[size_t(id)] = bytes;
-            seen[size_t(id)] = true;
-        }
-        for (const auto& sp : kSpecials) {
-            d.idBytes[size_t(sp.id)] = std::string(sp.text);
-            seen[size_t(sp.id)] = true;
-        }
-        // Symbols: every vocabulary token (except the specials) can be a BPE symbol.
-        for (int id = 0; id < kGpt2Vocab; ++id) {
-            if (!seen[size_t(id)] || id == kEndOfText) continue;
-            const int sym = d.intern(d.idBytes[size_t(id)]);
-            if (d.symbolVocab[size_t(sym)] < 0) d.symbolVocab[size_t(sym)] = id;
-        }
-        for (int b = 0; b < 256; ++b) {
-            const std::string one(1, char(b));
-            auto it = d.symbolIds.find(one);
-            if (it == d.symbolIds.end() || d.symbolVocab[size_t(it->second)] < 0) {
-                std::string name;
-                appendUtf8(name, bu.toCp[size_t(b)]);
-                throw std::runtime_error("Tokenizer: byte token \"" + name + "\" missing from " + encoderJsonPath);
-            }
-            d.byteSymbol[size_t(b)] = it->second;
-            d.byteToken[size_t(b)] = d.symbolVocab[size_t(it->second)];
-        }
-    }
-
-    // ---- vocab.bpe: merges are lines [1:-1] (encoder.py) ----
-    {
-        const std::string text = readFile(vocabBpePath);
-        std::vector<std::string_view> lines;
-        std::string_view all(text);
-        size_t start = 0;
-        while (true) {
-            const size_t nl = all.find('\n', start);
-            if (nl == std::string_view::npos) {
-                lines.push_back(all.substr(start));
-                break;
-            }
-            lines.push_back(all.substr(start, nl - start));
-            start = nl + 1;
-        }
-        if (lines.size() < 3)
-            throw std::runtime_error("Tokenizer: no merges in " + vocabBpePath);
-        std::string a, b;
-        for (size_t li = 1; li + 1 < lines.size(); ++li) {
-            const std::string_view line = lines[li];
-            // merge_str.split()
-            std::vector<std::string_view> parts;
-            size_t k = 0;
-            while (k < line.size()) {
-                while (k < line.size() && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r' ||
-                                           line[k] == '\v' || line[k] == '\f'))
-                    ++k;
-                const size_t w = k;
-                while (k < line.size() && !(line[k] == ' ' || line[k] == '\t' || line[k] == '\r' ||
-                                            line[k] == '\v' || line[k] == '\f'))
-                    ++k;
-                if (k > w) parts.push_back(line.substr(w, k - w));
-            }
-            if (parts.empty()) continue;
-            if (parts.size() != 2)
-                throw std::runtime_error("Tokenizer: malformed merge on line " + std::to_string(li + 1) + " of " + vocabBpePath);
-            if (!unicodeToBytes(std::string(parts[0]), a) || !unicodeToBytes(std::string(parts[1]), b))
-                throw std::runtime_error("Tokenizer: non-byte-level merge on line " + std::to_string(li + 1) + " of " + vocabBpePath);
-            const int sa = d.intern(a);
-            const int sb = d.intern(b);
-            const int sr = d.intern(a + b);
-            d.merges[Impl::key(sa, sb)] = Impl::Merge{int(li - 1), sr}; // later duplicates win, like dict()
-        }
-        if (d.merges.empty())
-            throw std::runtime_error("Tokenizer: no merges in " + vocabBpePath);
-    }
+    tok->d->loadEncoder(encoderJsonPath);
+    tok->d->loadMerges(vocabBpePath);
     return tok;
 }
 

@@ -436,13 +436,12 @@ const char* environmentName(Environment e)
     return "";
 }
 
-SceneFacts randomFacts(Environment env, Rng& rng)
+namespace {
+
+// The per-environment part of randomFacts() for open-air and water scenes.
+void skyAndWaterFacts(SceneFacts& f, Rng& rng)
 {
-    SceneFacts f;
-    f.env = env;
-    f.timeOfDay = rng.pick(std::vector<std::string>{"day", "day", "day", "dusk", "night"});
-    f.weather = rng.pick(std::vector<std::string>{"clear", "clear", "cloudy", "foggy"});
-    switch (env) {
+    switch (f.env) {
     case Environment::OpenSky:
         f.variant = rng.pick(std::vector<std::string>{"farmland", "valley", "city outskirts"});
         f.buildings = f.variant == "city outskirts" ? rng.range(3, 7) : 0;
@@ -464,6 +463,21 @@ SceneFacts randomFacts(Environment env, Rng& rng)
         f.wreck = rng.chance(0.35);
         f.pipeline = !f.wreck && rng.chance(0.4);
         break;
+    case Environment::Harbour:
+        f.water = true;
+        f.variant = "harbour";
+        f.fish = rng.range(0, 3);
+        f.people = rng.range(0, 2);
+        break;
+    default:
+        break;
+    }
+}
+
+// The per-environment part of randomFacts() for indoor scenes.
+void indoorFacts(SceneFacts& f, Rng& rng)
+{
+    switch (f.env) {
     case Environment::Home:
         f.outdoor = false;
         f.variant = rng.pick(std::vector<std::string>{"living room", "kitchen"});
@@ -480,6 +494,23 @@ SceneFacts randomFacts(Environment env, Rng& rng)
         f.boxes = rng.range(3, 12);
         f.people = rng.range(0, 1);
         break;
+    case Environment::Loading:
+        f.outdoor = false;
+        f.variant = "warehouse with a mezzanine";
+        f.boxes = rng.range(4, 10);
+        f.steps = rng.range(5, 7);
+        f.people = rng.range(0, 1);
+        break;
+    default:
+        break;
+    }
+}
+
+// The per-environment part of randomFacts() for outdoor ground scenes: roads, rough ground,
+// stairs, ruins.
+void groundFacts(SceneFacts& f, Rng& rng)
+{
+    switch (f.env) {
     case Environment::Road:
         f.variant = rng.pick(std::vector<std::string>{"street", "parking lot"});
         f.buildings = rng.range(1, 4);
@@ -505,12 +536,6 @@ SceneFacts randomFacts(Environment env, Rng& rng)
         f.boxes = rng.range(0, 2);
         f.people = rng.range(0, 1);
         break;
-    case Environment::Harbour:
-        f.water = true;
-        f.variant = "harbour";
-        f.fish = rng.range(0, 3);
-        f.people = rng.range(0, 2);
-        break;
     case Environment::DisasterSite:
         f.variant = "disaster site";
         f.buildings = rng.range(2, 3);
@@ -519,12 +544,38 @@ SceneFacts randomFacts(Environment env, Rng& rng)
         f.people = rng.range(0, 2);
         if (f.weather == "foggy") f.weather = "cloudy";
         break;
+    default:
+        break;
+    }
+}
+
+} // namespace
+
+SceneFacts randomFacts(Environment env, Rng& rng)
+{
+    SceneFacts f;
+    f.env = env;
+    f.timeOfDay = rng.pick(std::vector<std::string>{"day", "day", "day", "dusk", "night"});
+    f.weather = rng.pick(std::vector<std::string>{"clear", "clear", "cloudy", "foggy"});
+    switch (env) {
+    case Environment::OpenSky:
+    case Environment::Rooftop:
+    case Environment::Underwater:
+    case Environment::Harbour:
+        skyAndWaterFacts(f, rng);
+        break;
+    case Environment::Home:
+    case Environment::Office:
+    case Environment::Warehouse:
     case Environment::Loading:
-        f.outdoor = false;
-        f.variant = "warehouse with a mezzanine";
-        f.boxes = rng.range(4, 10);
-        f.steps = rng.range(5, 7);
-        f.people = rng.range(0, 1);
+        indoorFacts(f, rng);
+        break;
+    case Environment::Road:
+    case Environment::RoughTerrain:
+    case Environment::Rubble:
+    case Environment::Stairs:
+    case Environment::DisasterSite:
+        groundFacts(f, rng);
         break;
     }
     if (!f.outdoor) {

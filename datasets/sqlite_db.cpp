@@ -1,5 +1,6 @@
 #include "sqlite_db.h"
 
+#include <atomic>
 #include <cstdio>
 
 #include <sqlite3.h>
@@ -13,8 +14,20 @@ namespace {
 }
 } // namespace
 
+namespace {
+std::atomic<QueryObserver> gObserver{nullptr};
+
+void observe(const std::string& sql)
+{
+    if (auto o = gObserver.load(std::memory_order_relaxed)) o(sql);
+}
+} // namespace
+
+void setQueryObserver(QueryObserver observer) { gObserver = observer; }
+
 Database::Database(const std::string& path, int busyTimeoutMs, bool readOnly) : path_(path), readOnly_(readOnly)
 {
+    observe("open " + path);
     // Read-only: a WAL database in a folder nobody may write needs "immutable" (no -shm file can
     // be made); nobody can be writing it there either.
     // A URI names the file: '%', '?' and '#' in the path must be escaped.
@@ -74,6 +87,7 @@ Database::~Database()
 
 void Database::exec(const std::string& sql)
 {
+    observe(sql);
     char* err = nullptr;
     if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
         std::string msg = err ? err : sqlite3_errmsg(db_);
@@ -88,6 +102,7 @@ int Database::changes() const { return sqlite3_changes(db_); }
 
 Statement::Statement(sqlite3* db, const std::string& sql) : db_(db)
 {
+    observe(sql);
     if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &st_, nullptr) != SQLITE_OK)
         fail(db, "cannot prepare (" + sql.substr(0, 80) + ")");
 }

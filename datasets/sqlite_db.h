@@ -17,6 +17,11 @@ struct DbError : std::runtime_error {
 
 class Statement;
 
+// Called on the calling thread before every connection is opened and every statement prepared
+// or executed: tests check that the studio's GUI thread never waits on the disk. nullptr: none.
+using QueryObserver = void (*)(const std::string& sql);
+void setQueryObserver(QueryObserver observer);
+
 class Database {
 public:
     // Opens (creating) the file, sets WAL, foreign keys and a busy timeout so that a second

@@ -742,7 +742,7 @@ int64_t Workspace::createRun(RunInfo& r)
     if (!r.created) r.created = nowMs();
     auto st = db_->prepare(
         "INSERT INTO runs(name, stage, config, seed, status, created, started, finished, notes) VALUES(?,?,?,?,?,?,?,?,?)");
-    st.bind(1, r.name).bind(2, r.stage).bind(3, r.config).bind(4, r.seed).bind(5, r.status).bind(6, r.created);
+    st.bind(1, r.name).bind(2, r.stage).bind(3, r.config).bind(4, r.seed).bind(5, std::string(toString(r.status))).bind(6, r.created);
     if (r.started) st.bind(7, r.started); else st.bindNull(7);
     if (r.finished) st.bind(8, r.finished); else st.bindNull(8);
     st.bind(9, r.notes).run();
@@ -754,7 +754,7 @@ void Workspace::updateRun(const RunInfo& r)
 {
     auto st = db_->prepare(
         "UPDATE runs SET name=?, stage=?, config=?, seed=?, status=?, started=?, finished=?, notes=? WHERE id=?");
-    st.bind(1, r.name).bind(2, r.stage).bind(3, r.config).bind(4, r.seed).bind(5, r.status);
+    st.bind(1, r.name).bind(2, r.stage).bind(3, r.config).bind(4, r.seed).bind(5, std::string(toString(r.status)));
     if (r.started) st.bind(6, r.started); else st.bindNull(6);
     if (r.finished) st.bind(7, r.finished); else st.bindNull(7);
     st.bind(8, r.notes).bind(9, r.id).run();
@@ -770,7 +770,7 @@ RunInfo readRun(Statement& st)
     r.stage = static_cast<int>(st.getInt(2));
     r.config = st.getText(3);
     r.seed = st.getInt(4);
-    r.status = st.getText(5);
+    r.status = runStatusFromString(st.getText(5));
     r.created = st.getInt(6);
     r.started = st.getInt(7);
     r.finished = st.getInt(8);

@@ -4,6 +4,7 @@
 // one workspace at once (the studio and a training run): writes take SQLite's write lock for
 // one short transaction, readers never block. One Workspace object per thread.
 #include "progress.h"
+#include "run_status.h"
 #include "sample.h"
 #include "sqlite_db.h"
 
@@ -61,7 +62,7 @@ struct RunInfo {
     int stage = 0;
     std::string config = "{}";
     int64_t seed = 0;
-    std::string status = "created";   // created | running | paused | finished | failed | cancelled
+    RunStatus status = RunStatus::Created;
     int64_t created = 0, started = 0, finished = 0;
     std::string notes;
 };

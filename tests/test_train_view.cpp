@@ -66,7 +66,7 @@ private:
     {
         auto w = data::Workspace::open(ws.toStdString());
         const auto r = w.run(run);
-        return r ? QString::fromStdString(r->status) : QString();
+        return r ? QString::fromLatin1(data::toString(r->status)) : QString();
     }
 
 private Q_SLOTS:

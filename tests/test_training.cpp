@@ -85,6 +85,23 @@ private Q_SLOTS:
         saveCheckpointFile(init_, *m);
     }
 
+    // Each stage's defaults are the data file's (resources/recipes/stage-defaults.json), which
+    // the command line and the Train view both read through forStage.
+    void stageDefaultsComeFromTheDataFile()
+    {
+        std::ifstream f(EMBERVLM_SOURCE_DIR "/resources/recipes/stage-defaults.json");
+        QVERIFY(f.good());
+        const json j = json::parse(f);
+        QCOMPARE(int(j["stages"].size()), 4);
+        for (const auto& s : j["stages"]) {
+            const auto c = train::TrainConfig::forStage(s["stage"].get<int>());
+            QCOMPARE(c.stage, s["stage"].get<int>());
+            QCOMPARE(c.lr, s["lr"].get<double>());
+            QCOMPARE(c.phase, s.value("phase", train::TrainConfig{}.phase));
+        }
+        QCOMPARE(train::TrainConfig::forStage(7).lr, train::TrainConfig{}.lr);
+    }
+
     void freezingRules_data()
     {
         QTest::addColumn<int>("stage");
@@ -115,7 +132,7 @@ private Q_SLOTS:
         o.config = c;
         o.progress = [](const std::string&) {};
         const auto r = train::runTraining(o);
-        QCOMPARE(QString::fromStdString(r.status), QString("finished"));
+        QCOMPARE(QString::fromLatin1(data::toString(r.status)), QString("finished"));
         const auto before = weights(init_), after = weights(r.lastCheckpoint);
         for (const auto& p : changed)
             QVERIFY2(partChanged(before, after, p.toStdString()), qPrintable(p + " did not change"));
@@ -140,7 +157,7 @@ private Q_SLOTS:
                 straightLoss.push_back(j["loss"]);
         };
         const auto straight = train::runTraining(a);
-        QCOMPARE(QString::fromStdString(straight.status), QString("finished"));
+        QCOMPARE(QString::fromLatin1(data::toString(straight.status)), QString("finished"));
 
         std::atomic<bool> stop{false};
         train::TrainerOptions b = a;
@@ -154,15 +171,15 @@ private Q_SLOTS:
             }
         };
         const auto first = train::runTraining(b);
-        QCOMPARE(QString::fromStdString(first.status), QString("stopped"));
+        QCOMPARE(QString::fromLatin1(data::toString(first.status)), QString("paused"));
         QCOMPARE(first.steps, int64_t(3));
         auto ws = data::Workspace::open(ws_.toStdString());
-        QCOMPARE(QString::fromStdString(ws.run(first.runId)->status), QString("paused"));
+        QCOMPARE(QString::fromLatin1(data::toString(ws.run(first.runId)->status)), QString("paused"));
         stop = false;
         train::TrainerOptions r = b;
         r.resumeRunId = first.runId;
         const auto second = train::runTraining(r);
-        QCOMPARE(QString::fromStdString(second.status), QString("finished"));
+        QCOMPARE(QString::fromLatin1(data::toString(second.status)), QString("finished"));
         QCOMPARE(second.steps, int64_t(6));
         QCOMPARE(resumedLoss.size(), straightLoss.size());
         for (size_t i = 0; i < straightLoss.size(); ++i)
@@ -186,13 +203,13 @@ private Q_SLOTS:
         o.injectNanAtStep = 4;
         o.progress = [](const std::string&) {};
         const auto r = train::runTraining(o);
-        QCOMPARE(QString::fromStdString(r.status), QString("failed"));
+        QCOMPARE(QString::fromLatin1(data::toString(r.status)), QString("failed"));
         QVERIFY2(QString::fromStdString(r.message).contains("NaN at step 4"), r.message.c_str());
         QVERIFY(QString::fromStdString(r.lastCheckpoint).endsWith("ckpt-2.safetensors"));
         QVERIFY(QFile::exists(QString::fromStdString(r.lastCheckpoint)));
         loadCheckpointFile(r.lastCheckpoint);   // loads: not a broken file
         auto ws = data::Workspace::open(ws_.toStdString());
-        QCOMPARE(QString::fromStdString(ws.run(r.runId)->status), QString("failed"));
+        QCOMPARE(QString::fromLatin1(data::toString(ws.run(r.runId)->status)), QString("failed"));
     }
 
     // lm_vocab "workspace": the softmax over the training texts' tokens. Its first-step loss from the
@@ -214,7 +231,7 @@ private Q_SLOTS:
                 if (j.value("event", "") == "step") sft = j["parts"].value("sft", -1.0);
             };
             const auto r = train::runTraining(o);
-            if (r.status != "finished") return -1.0;
+            if (r.status != data::RunStatus::Finished) return -1.0;
             return sft;
         };
         int64_t full = 0, kept = 0;
@@ -252,11 +269,11 @@ private Q_SLOTS:
             r = train::runTraining(o);
             setrlimit(RLIMIT_FSIZE, &saved);
         }
-        QCOMPARE(QString::fromStdString(r.status), QString("failed"));
+        QCOMPARE(QString::fromLatin1(data::toString(r.status)), QString("failed"));
         QVERIFY2(QString::fromStdString(r.message).contains("write failed"), r.message.c_str());
         QVERIFY(std::find(events.begin(), events.end(), "failed") != events.end());
         auto ws = data::Workspace::open(ws_.toStdString());
-        QCOMPARE(QString::fromStdString(ws.run(r.runId)->status), QString("failed"));
+        QCOMPARE(QString::fromLatin1(data::toString(ws.run(r.runId)->status)), QString("failed"));
         const QDir runDir(QString::fromStdString(train::runDirectory(ws_.toStdString(), r.runId)));
         // No partial checkpoint: only the run's log, which says why it failed.
         QCOMPARE(runDir.entryList(QDir::Files), QStringList{"train.log"});
@@ -276,7 +293,7 @@ private Q_SLOTS:
         o.config = c;
         o.progress = [](const std::string&) {};
         const auto first = train::runTraining(o);
-        QCOMPARE(QString::fromStdString(first.status), QString("finished"));
+        QCOMPARE(QString::fromLatin1(data::toString(first.status)), QString("finished"));
         const QString victim = dir_.path() + "/victim.safetensors";
         QVERIFY(QFile::copy(QString::fromStdString(init_), victim));
         const std::string statePath = train::runDirectory(ws_.toStdString(), first.runId) + "/state.json";
@@ -329,7 +346,7 @@ private Q_SLOTS:
         ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
         p.waitForFinished();
         auto ws = data::Workspace::open(ws_.toStdString());
-        QCOMPARE(QString::fromStdString(ws.run(runId)->status), QString("running"));   // it never got to say otherwise
+        QCOMPARE(QString::fromLatin1(data::toString(ws.run(runId)->status)), QString("running"));   // it never got to say otherwise
         // Resume with fewer remaining steps: shorten the run through its stored config.
         auto run = *ws.run(runId);
         auto cfg = train::TrainConfig();
@@ -342,7 +359,7 @@ private Q_SLOTS:
         o.resumeRunId = runId;
         o.progress = [](const std::string&) {};
         const auto r = train::runTraining(o);
-        QCOMPARE(QString::fromStdString(r.status), QString("finished"));
+        QCOMPARE(QString::fromLatin1(data::toString(r.status)), QString("finished"));
         QCOMPARE(r.steps, int64_t(10));
     }
 
@@ -387,7 +404,7 @@ private Q_SLOTS:
         QVERIFY2(err.contains("--resume " + QByteArray::number(qint64(runId))), err.constData());
         auto ws = data::Workspace::open(ws_.toStdString());
         const auto run = *ws.run(runId);
-        QCOMPARE(QString::fromStdString(run.status), QString("paused"));
+        QCOMPARE(QString::fromLatin1(data::toString(run.status)), QString("paused"));
         const QString runDir = QString::fromStdString(train::runDirectory(ws_.toStdString(), runId));
         QVERIFY(!QDir(runDir).entryList({"ckpt-*.safetensors"}).isEmpty());
         QFile log(runDir + "/train.log");
@@ -431,7 +448,7 @@ private Q_SLOTS:
                 distill = j["parts"]["distill"];
         };
         const auto r = train::runTraining(o);
-        QCOMPARE(QString::fromStdString(r.status), QString("finished"));
+        QCOMPARE(QString::fromLatin1(data::toString(r.status)), QString("finished"));
         QVERIFY2(distill > 0, qPrintable(QString::number(distill)));
 
         QFile bad(dir_.path() + "/bad-teacher.jsonl");

@@ -256,11 +256,11 @@ private Q_SLOTS:
         QCOMPARE(cps.size(), size_t(2));
         QVERIFY(!cps[0].isBest);   // only one best per run
         QVERIFY(cps[1].isBest);
-        r.status = "finished";
+        r.status = RunStatus::Finished;
         ws.updateRun(r);
-        QCOMPARE(QString::fromStdString(ws.run(r.id)->status), QStringLiteral("finished"));
+        QCOMPARE(QString::fromLatin1(toString(ws.run(r.id)->status)), QStringLiteral("finished"));
         RunInfo bad = r;
-        bad.status = "exploded";
+        bad.status = static_cast<RunStatus>(42);   // not a status: the database refuses it
         QVERIFY_THROWS_EXCEPTION(DbError, ws.updateRun(bad));
     }
 

@@ -208,36 +208,127 @@ std::string joinedSteps(const std::vector<std::string>& steps)
     return out;
 }
 
+// Sums of the text figures over the samples scored so far.
+struct TextTally {
+    double captionEm = 0, captionF1 = 0, answerEm = 0, answerF1 = 0, blindEm = 0, blindF1 = 0, reasoningF1 = 0, distinct2 = 0;
+    int blindCount = 0;
+};
+
+// Every generated text with its reference and F1 (EvalOptions::textsOut), one JSON line each.
+class TextLog {
+public:
+    explicit TextLog(const std::string& path)
+    {
+        if (path.empty())
+            return;
+        out_.open(path, std::ios::trunc);
+        if (!out_)
+            throw std::runtime_error("cannot write " + path);
+    }
+    void operator()(int64_t id, const char* kind, const std::string& prompt, const std::string& ref, const std::string& out,
+                    double f1)
+    {
+        if (out_.is_open())
+            out_ << json{{"sample", id}, {"kind", kind}, {"prompt", prompt}, {"reference", ref}, {"output", out}, {"token_f1", f1}}
+                        .dump(-1, ' ', false, json::error_handler_t::replace)
+                 << "\n";
+    }
+
+private:
+    std::ofstream out_;
+};
+
+// Greedy generation of one sample's caption, answers, reasoning and (blind) answers on a grey
+// image, with the sample's image already set in the engine.
+class TextScorer {
+public:
+    TextScorer(Engine& engine, const EvalOptions& o, EvalReport& rep)
+        : engine_(engine), o_(o), rep_(rep), log_(o.textsOut),
+          grey_(greyImage(static_cast<int>(engine.config().image_size)))
+    {
+        short_.maxNewTokens = 32;
+        short_.alternatives = 0;
+        reasoning_ = short_;
+        reasoning_.maxNewTokens = 200;
+        reasoning_.stopIds = {Tokenizer::kReasoningEnd};
+    }
+
+    void score(const data::Sample& s)
+    {
+        if (!s.caption.empty()) {
+            const auto out = engine_.generate("", short_).text;
+            t_.captionEm += exactMatch(out, s.caption);
+            t_.captionF1 += tokenF1(out, s.caption);
+            rep_.captionCount++;
+            log_(s.id, "caption", "", s.caption, out, tokenF1(out, s.caption));
+        }
+        answers(s, t_.answerEm, t_.answerF1, rep_.answerCount, "answer");
+        if (!s.reasoning.empty() && !s.task.empty()) {
+            const auto out = engine_.generate(reasoningPrompt(s.task), reasoning_).text;
+            const double f1 = tokenF1(joinedSteps(data::parseReasoning(out)), joinedSteps(s.reasoning));
+            t_.reasoningF1 += f1;
+            log_(s.id, "reasoning", s.task, joinedSteps(s.reasoning), out, f1);
+            t_.distinct2 += distinct2(out);
+            rep_.reasoningCount++;
+        }
+        if (o_.blind && !s.qa.empty()) {
+            engine_.setImage(grey_);
+            answers(s, t_.blindEm, t_.blindF1, t_.blindCount, "blind_answer");
+        }
+    }
+
+    void averageInto(EvalReport& rep) const
+    {
+        if (rep.captionCount) {
+            rep.captionExactMatch = t_.captionEm / rep.captionCount;
+            rep.captionTokenF1 = t_.captionF1 / rep.captionCount;
+        }
+        if (rep.answerCount) {
+            rep.answerExactMatch = t_.answerEm / rep.answerCount;
+            rep.answerTokenF1 = t_.answerF1 / rep.answerCount;
+        }
+        if (t_.blindCount) {
+            rep.blindAnswerExactMatch = t_.blindEm / t_.blindCount;
+            rep.blindAnswerTokenF1 = t_.blindF1 / t_.blindCount;
+        }
+        if (rep.reasoningCount) {
+            rep.reasoningTokenF1 = t_.reasoningF1 / rep.reasoningCount;
+            rep.distinct2 = t_.distinct2 / rep.reasoningCount;
+        }
+    }
+
+private:
+    // Every question/answer pair about the image now set, into (exact match, F1, count).
+    void answers(const data::Sample& s, double& em, double& f1, int& count, const char* kind)
+    {
+        for (const auto& qa : s.qa) {
+            const auto out = engine_.generate(askPrompt({}, qa.question), short_).text;
+            em += exactMatch(out, qa.answer);
+            f1 += tokenF1(out, qa.answer);
+            ++count;
+            log_(s.id, kind, qa.question, qa.answer, out, tokenF1(out, qa.answer));
+        }
+    }
+
+    Engine& engine_;
+    const EvalOptions& o_;
+    EvalReport& rep_;
+    TextLog log_;
+    const PreparedImage grey_;
+    GenerationOptions short_, reasoning_;
+    TextTally t_;
+};
+
 // Captions, answers (every pair) and reasoning text, greedy, on up to o.textSamples samples with an
 // image; answers again on grey images when o.blind.
 void textMetrics(data::Workspace& ws, const EvalOptions& o, EvalReport& rep, int64_t offset, int64_t total)
 {
     Engine engine("cpu");
     engine.loadCheckpoint(o.checkpoint);
-    const PreparedImage grey = greyImage(static_cast<int>(engine.config().image_size));
+    TextScorer scorer(engine, o, rep);
     data::SampleQuery q;
     q.split = splitFilter(o.split);
-    GenerationOptions g;
-    g.maxNewTokens = 32;
-    g.alternatives = 0;
-    GenerationOptions gr = g;
-    gr.maxNewTokens = 200;
-    gr.stopIds = {Tokenizer::kReasoningEnd};
-    double cem = 0, cf1 = 0, aem = 0, af1 = 0, bem = 0, bf1 = 0, rf1 = 0, d2 = 0;
-    int blindCount = 0, done = 0;
-    std::ofstream texts;
-    if (!o.textsOut.empty()) {
-        texts.open(o.textsOut, std::ios::trunc);
-        if (!texts)
-            throw std::runtime_error("cannot write " + o.textsOut);
-    }
-    auto logText = [&](int64_t id, const char* kind, const std::string& prompt, const std::string& ref,
-                       const std::string& out, double f1) {
-        if (texts.is_open())
-            texts << json{{"sample", id}, {"kind", kind}, {"prompt", prompt}, {"reference", ref}, {"output", out}, {"token_f1", f1}}
-                         .dump(-1, ' ', false, json::error_handler_t::replace)
-                  << "\n";
-    };
+    int done = 0;
     for (const auto& row : ws.query(q)) {
         if (done >= o.textSamples)
             break;
@@ -250,75 +341,57 @@ void textMetrics(data::Workspace& ws, const EvalOptions& o, EvalReport& rep, int
             continue;
         }
         ++done;
-        if (!s->caption.empty()) {
-            const auto out = engine.generate("", g).text;
-            cem += exactMatch(out, s->caption);
-            cf1 += tokenF1(out, s->caption);
-            rep.captionCount++;
-            logText(s->id, "caption", "", s->caption, out, tokenF1(out, s->caption));
-        }
-        // Every question/answer pair about the image now set, into (exact match, F1, count).
-        auto scoreAnswers = [&](double& em, double& f1, int& count, const char* kind) {
-            for (const auto& qa : s->qa) {
-                const auto out = engine.generate(askPrompt({}, qa.question), g).text;
-                em += exactMatch(out, qa.answer);
-                f1 += tokenF1(out, qa.answer);
-                ++count;
-                logText(s->id, kind, qa.question, qa.answer, out, tokenF1(out, qa.answer));
-            }
-        };
-        scoreAnswers(aem, af1, rep.answerCount, "answer");
-        if (!s->reasoning.empty() && !s->task.empty()) {
-            const auto out = engine.generate(reasoningPrompt(s->task), gr).text;
-            const double f1 = tokenF1(joinedSteps(data::parseReasoning(out)), joinedSteps(s->reasoning));
-            rf1 += f1;
-            logText(s->id, "reasoning", s->task, joinedSteps(s->reasoning), out, f1);
-            d2 += distinct2(out);
-            rep.reasoningCount++;
-        }
-        if (o.blind && !s->qa.empty()) {
-            engine.setImage(grey);
-            scoreAnswers(bem, bf1, blindCount, "blind_answer");
-        }
+        scorer.score(*s);
         if (o.progress && !o.progress(offset + done, total))
             throw std::runtime_error("evaluation cancelled");
     }
-    if (rep.captionCount) {
-        rep.captionExactMatch = cem / rep.captionCount;
-        rep.captionTokenF1 = cf1 / rep.captionCount;
-    }
-    if (rep.answerCount) {
-        rep.answerExactMatch = aem / rep.answerCount;
-        rep.answerTokenF1 = af1 / rep.answerCount;
-    }
-    if (blindCount) {
-        rep.blindAnswerExactMatch = bem / blindCount;
-        rep.blindAnswerTokenF1 = bf1 / blindCount;
-    }
-    if (rep.reasoningCount) {
-        rep.reasoningTokenF1 = rf1 / rep.reasoningCount;
-        rep.distinct2 = d2 / rep.reasoningCount;
-    }
+    scorer.averageInto(rep);
 }
 
-} // namespace
+// The selection figures gathered sample by sample.
+struct SelectionTally {
+    std::vector<int> truth, predicted;
+    std::vector<double> confidence;
+    double scoreSum = 0;
+    int64_t scoreCount = 0, early = 0;
+    std::vector<long long> byStepCount, byStepCorrect;
+};
 
-EvalReport evaluateCheckpoint(const EvalOptions& o)
+SampleResult sampleResult(int64_t id, std::vector<int> truth, const std::vector<ChainStep>& steps, double threshold, int64_t S)
 {
-    const auto t0 = std::chrono::steady_clock::now();
-    EvalReport rep;
-    rep.checkpoint = o.checkpoint;
-    rep.split = o.split;
-    auto ws = data::Workspace::open(o.workspaceDir, data::Workspace::Mode::Existing);
-    CheckpointMeta meta;
-    EmberVLM model = loadCheckpointFile(o.checkpoint, &meta);
-    model->eval();
-    const auto& mc = model->cfg;
-    rep.labels = mc.robot_labels;
-    const double threshold = o.threshold >= 0 ? o.threshold : mc.consistency_threshold;
-    const int64_t S = mc.max_reasoning_steps;
-    const auto decided = imageDecidedIds(ws);
+    const auto trace = applyThreshold(steps, threshold, static_cast<int>(S));
+    SampleResult sr;
+    sr.sampleId = id;
+    sr.truth = std::move(truth);
+    sr.predicted = trace.answer;
+    sr.confidence = trace.answerProbs[trace.answer];
+    sr.probs.assign(trace.answerProbs.begin(), trace.answerProbs.end());
+    double loss = 0;
+    for (int r : sr.truth)
+        loss -= std::log(std::max(1e-12, static_cast<double>(trace.answerProbs[r]))) / sr.truth.size();
+    sr.loss = loss;
+    sr.acceptedSteps = trace.lastAccepted + 1;
+    sr.stoppedEarly = static_cast<int64_t>(trace.steps.size()) < S || !trace.steps.back().accepted;
+    return sr;
+}
 
+void tally(SelectionTally& t, const SampleResult& sr, const std::vector<ChainStep>& steps)
+{
+    for (size_t k = 1; k < steps.size(); ++k) {
+        t.scoreSum += steps[k].score;
+        ++t.scoreCount;
+    }
+    const bool hit = hits(sr.truth, sr.predicted);
+    t.truth.push_back(hit ? sr.predicted : sr.truth.front());
+    t.predicted.push_back(sr.predicted);
+    t.confidence.push_back(sr.confidence);
+    t.early += sr.stoppedEarly;
+    t.byStepCount[sr.acceptedSteps]++;
+    t.byStepCorrect[sr.acceptedSteps] += hit;
+}
+
+data::BatchOptions selectionBatches(const EvalOptions& o, const ModelConfig& mc)
+{
     data::BatchOptions bo;
     bo.stage = data::Stage::Selection;
     bo.batchSize = o.batchSize;
@@ -327,45 +400,28 @@ EvalReport evaluateCheckpoint(const EvalOptions& o)
     bo.maxTokens = 256;
     bo.filter = data::SampleQuery{};
     bo.filter.split = splitFilter(o.split);
-    std::vector<int> truth, predicted;
-    std::vector<double> confidence;
-    double scoreSum = 0;
-    int64_t scoreCount = 0, early = 0;
-    std::vector<long long> byStepCount(S + 1, 0), byStepCorrect(S + 1, 0);
-    int64_t selectionTicks = 0;
+    return bo;
+}
+
+// Every labelled sample's chain (and, with o.blind, its prediction on a grey image); the number of
+// progress ticks it takes. No labelled samples: nothing, 0.
+int64_t selectionPasses(data::Workspace& ws, EmberVLM& model, const EvalOptions& o, double threshold, EvalReport& rep,
+                        SelectionTally& t)
+{
+    const auto& mc = model->cfg;
+    const int64_t S = mc.max_reasoning_steps;
+    const auto decided = imageDecidedIds(ws);
+    int64_t n = 0;
     try {
-        data::BatchBuilder batches(ws, bo);
-        const int64_t n = batches.batchesPerEpoch() * (o.blind ? 2 : 1);
+        data::BatchBuilder batches(ws, selectionBatches(o, mc));
+        n = batches.batchesPerEpoch() * (o.blind ? 2 : 1);
         const int64_t total = n + std::max(0, o.textSamples);
-        selectionTicks = n;
         int64_t ticks = 0;
         auto tick = [&] { return !o.progress || o.progress(++ticks, total); };
-        runSelection(model, batches, {}, [&](int64_t id, std::vector<int> t, const std::vector<ChainStep>& steps) {
-            for (size_t k = 1; k < steps.size(); ++k) {
-                scoreSum += steps[k].score;
-                ++scoreCount;
-            }
-            const auto trace = applyThreshold(steps, threshold, static_cast<int>(S));
-            SampleResult sr;
-            sr.sampleId = id;
-            sr.truth = std::move(t);
+        runSelection(model, batches, {}, [&](int64_t id, std::vector<int> truth, const std::vector<ChainStep>& steps) {
+            SampleResult sr = sampleResult(id, std::move(truth), steps, threshold, S);
             sr.imageDecided = decided.count(id) > 0;
-            sr.predicted = trace.answer;
-            sr.confidence = trace.answerProbs[trace.answer];
-            sr.probs.assign(trace.answerProbs.begin(), trace.answerProbs.end());
-            double loss = 0;
-            for (int r : sr.truth)
-                loss -= std::log(std::max(1e-12, static_cast<double>(trace.answerProbs[r]))) / sr.truth.size();
-            sr.loss = loss;
-            sr.acceptedSteps = trace.lastAccepted + 1;
-            sr.stoppedEarly = static_cast<int64_t>(trace.steps.size()) < S || !trace.steps.back().accepted;
-            const bool hit = hits(sr.truth, sr.predicted);
-            truth.push_back(hit ? sr.predicted : sr.truth.front());
-            predicted.push_back(sr.predicted);
-            confidence.push_back(sr.confidence);
-            early += sr.stoppedEarly;
-            byStepCount[sr.acceptedSteps]++;
-            byStepCorrect[sr.acceptedSteps] += hit;
+            tally(t, sr, steps);
             rep.samples.push_back(std::move(sr));
         }, tick);
         if (o.blind) {
@@ -381,61 +437,96 @@ EvalReport evaluateCheckpoint(const EvalOptions& o)
     } catch (const std::invalid_argument&) {
         // No labelled samples in this split: the selection figures stay empty.
     }
-    rep.selection = classificationReport(truth, predicted, confidence, static_cast<int>(mc.num_robots));
-    rep.meanStepConsistency = scoreCount ? scoreSum / scoreCount : 0.0;
-    rep.earlyStopRate = rep.samples.empty() ? 0.0 : double(early) / rep.samples.size();
-    rep.countByAcceptedSteps = byStepCount;
+    return n;
+}
+
+void summariseSelection(const SelectionTally& t, int64_t S, int robots, EvalReport& rep)
+{
+    rep.selection = classificationReport(t.truth, t.predicted, t.confidence, robots);
+    rep.meanStepConsistency = t.scoreCount ? t.scoreSum / t.scoreCount : 0.0;
+    rep.earlyStopRate = rep.samples.empty() ? 0.0 : double(t.early) / rep.samples.size();
+    rep.countByAcceptedSteps = t.byStepCount;
     for (int64_t k = 0; k <= S; ++k)
-        rep.accuracyByAcceptedSteps.push_back(byStepCount[k] ? double(byStepCorrect[k]) / byStepCount[k]
-                                                             : std::numeric_limits<double>::quiet_NaN());
-    {
-        long long blindHits = 0, decidedHits = 0, decidedBlindHits = 0;
-        for (const auto& sr : rep.samples) {
-            blindHits += hits(sr.truth, sr.blindPredicted);
-            if (sr.imageDecided) {
-                ++rep.imageDecidedCount;
-                decidedHits += hits(sr.truth, sr.predicted);
-                decidedBlindHits += hits(sr.truth, sr.blindPredicted);
-            }
-        }
-        const bool blindRun = o.blind && !rep.samples.empty();
-        if (blindRun)
-            rep.blindAccuracy = double(blindHits) / rep.samples.size();
-        if (rep.imageDecidedCount) {
-            rep.imageDecidedAccuracy = double(decidedHits) / rep.imageDecidedCount;
-            if (blindRun)
-                rep.imageDecidedBlindAccuracy = double(decidedBlindHits) / rep.imageDecidedCount;
+        rep.accuracyByAcceptedSteps.push_back(t.byStepCount[k] ? double(t.byStepCorrect[k]) / t.byStepCount[k]
+                                                               : std::numeric_limits<double>::quiet_NaN());
+}
+
+// What the image contributes: accuracy on grey images, overall and on the image-decided samples.
+void blindFigures(bool blind, EvalReport& rep)
+{
+    long long blindHits = 0, decidedHits = 0, decidedBlindHits = 0;
+    for (const auto& sr : rep.samples) {
+        blindHits += hits(sr.truth, sr.blindPredicted);
+        if (sr.imageDecided) {
+            ++rep.imageDecidedCount;
+            decidedHits += hits(sr.truth, sr.predicted);
+            decidedBlindHits += hits(sr.truth, sr.blindPredicted);
         }
     }
+    const bool blindRun = blind && !rep.samples.empty();
+    if (blindRun)
+        rep.blindAccuracy = double(blindHits) / rep.samples.size();
+    if (rep.imageDecidedCount) {
+        rep.imageDecidedAccuracy = double(decidedHits) / rep.imageDecidedCount;
+        if (blindRun)
+            rep.imageDecidedBlindAccuracy = double(decidedBlindHits) / rep.imageDecidedCount;
+    }
+}
+
+// The evaluation as a finished stage-0 run, its report in the notes and its figures as metrics.
+void recordEvaluation(data::Workspace& ws, const EvalOptions& o, double threshold, EvalReport& rep)
+{
+    data::RunInfo run;
+    run.name = "eval " + o.checkpoint.substr(o.checkpoint.find_last_of('/') + 1) + " on " + o.split;
+    run.stage = 0;
+    run.config = json{{"kind", "eval"}, {"checkpoint", o.checkpoint}, {"split", o.split}, {"threshold", threshold}}.dump();
+    run.status = data::RunStatus::Finished;
+    run.started = data::nowMs();
+    run.finished = run.started;
+    ws.createRun(run);
+    rep.runId = run.id;
+    run.notes = rep.toJson(true);
+    ws.updateRun(run);
+    ws.addMetrics(run.id, 0,
+                  {{"eval/accuracy", rep.selection.accuracy}, {"eval/macro_f1", rep.selection.macroF1},
+                   {"eval/ece", rep.selection.ece}, {"eval/mean_step_consistency", rep.meanStepConsistency},
+                   {"eval/early_stop_rate", rep.earlyStopRate}, {"eval/caption_token_f1", rep.captionTokenF1},
+                   {"eval/answer_token_f1", rep.answerTokenF1}, {"eval/answer_exact_match", rep.answerExactMatch},
+                   {"eval/reasoning_token_f1", rep.reasoningTokenF1}, {"eval/distinct_2", rep.distinct2}});
+    for (const auto& [name, value] : {std::pair{"eval/blind_accuracy", rep.blindAccuracy},
+                                      std::pair{"eval/image_decided_accuracy", rep.imageDecidedAccuracy},
+                                      std::pair{"eval/image_decided_blind_accuracy", rep.imageDecidedBlindAccuracy}})
+        if (!std::isnan(value))
+            ws.addMetrics(run.id, 0, {{name, value}});
+}
+
+} // namespace
+
+EvalReport evaluateCheckpoint(const EvalOptions& o)
+{
+    const auto t0 = std::chrono::steady_clock::now();
+    EvalReport rep;
+    rep.checkpoint = o.checkpoint;
+    rep.split = o.split;
+    auto ws = data::Workspace::open(o.workspaceDir, data::Workspace::Mode::Existing);
+    EmberVLM model = loadCheckpointFile(o.checkpoint);
+    model->eval();
+    const auto& mc = model->cfg;
+    rep.labels = mc.robot_labels;
+    const double threshold = o.threshold >= 0 ? o.threshold : mc.consistency_threshold;
+    const int64_t S = mc.max_reasoning_steps;
+
+    SelectionTally t;
+    t.byStepCount.assign(S + 1, 0);
+    t.byStepCorrect.assign(S + 1, 0);
+    const int64_t selectionTicks = selectionPasses(ws, model, o, threshold, rep, t);
+    summariseSelection(t, S, static_cast<int>(mc.num_robots), rep);
+    blindFigures(o.blind, rep);
     if (o.textSamples > 0)
         textMetrics(ws, o, rep, selectionTicks, selectionTicks + o.textSamples);
     rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-
-    if (o.record && !ws.readOnly()) {   // a read-only workspace is evaluated, not written
-        data::RunInfo run;
-        run.name = "eval " + o.checkpoint.substr(o.checkpoint.find_last_of('/') + 1) + " on " + o.split;
-        run.stage = 0;
-        run.config = json{{"kind", "eval"}, {"checkpoint", o.checkpoint}, {"split", o.split}, {"threshold", threshold}}.dump();
-        run.status = "finished";
-        run.started = data::nowMs();
-        run.finished = run.started;
-        ws.createRun(run);
-        rep.runId = run.id;
-        run.notes = rep.toJson(true);
-        ws.updateRun(run);
-        ws.addMetrics(run.id, 0,
-                      {{"eval/accuracy", rep.selection.accuracy}, {"eval/macro_f1", rep.selection.macroF1},
-                       {"eval/ece", rep.selection.ece}, {"eval/mean_step_consistency", rep.meanStepConsistency},
-                       {"eval/early_stop_rate", rep.earlyStopRate}, {"eval/caption_token_f1", rep.captionTokenF1},
-                       {"eval/answer_token_f1", rep.answerTokenF1}, {"eval/answer_exact_match", rep.answerExactMatch},
-                       {"eval/reasoning_token_f1", rep.reasoningTokenF1}, {"eval/distinct_2", rep.distinct2}});
-        if (!std::isnan(rep.blindAccuracy))
-            ws.addMetrics(run.id, 0, {{"eval/blind_accuracy", rep.blindAccuracy}});
-        if (!std::isnan(rep.imageDecidedAccuracy))
-            ws.addMetrics(run.id, 0, {{"eval/image_decided_accuracy", rep.imageDecidedAccuracy}});
-        if (!std::isnan(rep.imageDecidedBlindAccuracy))
-            ws.addMetrics(run.id, 0, {{"eval/image_decided_blind_accuracy", rep.imageDecidedBlindAccuracy}});
-    }
+    if (o.record && !ws.readOnly())   // a read-only workspace is evaluated, not written
+        recordEvaluation(ws, o, threshold, rep);
     return rep;
 }
 

@@ -124,12 +124,25 @@ torch::Tensor StageLoss::visualTokens(const data::Batch& b, bool frozenVision, t
 
 StepResult StageLoss::compute(const data::Batch& batch, int phase, bool frozenVision)
 {
-    StepResult r;
-    const int stage0 = cfg_.stage;
-    const bool lmNeeded = (stage0 == 1 && cfg_.caption_weight > 0) || stage0 == 2 ||
-                          (stage0 >= 3 && cfg_.reasoning_text_weight > 0 && !(stage0 == 4 && phase == 1));
-    data::Batch b = batch;
-    if (stage0 >= 3 && !lmNeeded) {
+    const Forward f = forward(batch, phase, frozenVision);
+    StepResult r = cfg_.stage == 1 ? alignment(f) : cfg_.stage == 2 ? instruction(f) : selection(f, phase);
+    r.samples = f.B;
+    if (f.scene.defined()) {
+        r.loss = r.loss + cfg_.scene_weight * f.scene;
+        r.parts.emplace_back("scene", f.scene.item<double>());
+    }
+    return r;
+}
+
+StageLoss::Forward StageLoss::forward(const data::Batch& batch, int phase, bool frozenVision)
+{
+    Forward f;
+    const int stage = cfg_.stage;
+    f.lmNeeded = (stage == 1 && cfg_.caption_weight > 0) || stage == 2 ||
+                 (stage >= 3 && cfg_.reasoning_text_weight > 0 && !(stage == 4 && phase == 1));
+    data::Batch& b = f.batch;
+    b = batch;
+    if (stage >= 3 && !f.lmNeeded) {
         // Attention is causal: text after the answer position cannot change its hidden state, so
         // without a text loss the sequences end there (the reasoning text would quadruple a step).
         const int64_t end = answerPositions(b.inputIds, b.attentionMask).max().item<int64_t>() + 1;
@@ -140,176 +153,64 @@ StepResult StageLoss::compute(const data::Batch& batch, int phase, bool frozenVi
         }
     }
     auto& lm = *model_.language_model;
-    const int64_t B = b.inputIds.size(0), T = b.inputIds.size(1);
-    r.samples = B;
+    f.B = b.inputIds.size(0);
+    f.T = b.inputIds.size(1);
     torch::Tensor pooled;
-    auto vis = visualTokens(b, frozenVision, &pooled);   // [B, G, C]
-    torch::Tensor scene;
+    f.visual = visualTokens(b, frozenVision, &pooled);   // [B, G, C]
     const bool sceneTrained = sceneHead_ && pooled.defined() && cfg_.scene_weight > 0 && b.sceneTargets.defined() &&
                               b.sceneTargets.size(1) == static_cast<int64_t>(sceneClasses_.size());
-    if (sceneTrained) scene = sceneLoss(pooled, b.sceneTargets);
-    // Adds the auxiliary loss to a stage's total and reports it.
-    auto withScene = [&](StepResult& res) {
-        if (!sceneTrained) return;
-        res.loss = res.loss + cfg_.scene_weight * scene;
-        res.parts.emplace_back("scene", scene.item<double>());
-    };
-    const int64_t G = vis.size(1);
-    auto h = lm.forward(torch::cat({vis, lm.embed(b.inputIds)}, 1), nullptr, sequenceMask(b, G));   // [B, G+T, C]
+    if (sceneTrained) f.scene = sceneLoss(pooled, b.sceneTargets);
+    f.G = f.visual.size(1);
+    f.hidden = lm.forward(torch::cat({f.visual, lm.embed(b.inputIds)}, 1), nullptr, sequenceMask(b, f.G));
+    f.lossMask = b.lossMask.clone();
+    f.lossMask.select(1, 0).mul_(b.hasImage.to(f.lossMask.dtype()));   // no predictor without visual tokens
+    f.selected = selectTargets(f);
+    languageModelLoss(f);
+    return f;
+}
 
-    // Token t of the text is predicted from position G + t - 1.
-    auto lossMask = b.lossMask.clone();
-    lossMask.select(1, 0).mul_(b.hasImage.to(lossMask.dtype()));   // no predictor without visual tokens
-    auto predictors = h.narrow(1, G - 1, T);                          // [B, T, C]
-    auto sel = lossMask > 0;
-    if (cfg_.lm_max_positions > 0 && model_.is_training()) {
-        // Keep a random subset of the target positions (drawn from the step's seeded generator).
-        auto flat = sel.reshape({-1}).nonzero().squeeze(1);
-        if (flat.numel() > cfg_.lm_max_positions) {
-            auto keep = flat.index_select(0, torch::randperm(flat.numel(), torch::kLong).narrow(0, 0, cfg_.lm_max_positions));
-            auto reduced = torch::zeros({sel.numel()}, torch::kBool);
-            reduced.index_fill_(0, keep, true);
-            sel = reduced.view(sel.sizes());
-        }
-    }
-    torch::Tensor lmLoss;
-    torch::Tensor studentLogits;
-    // The tied head over 50k tokens is the costliest part of a step: skip it when its loss has
-    // no weight or nothing it could train (stage 4, phase 1).
+// The target positions of the LM loss: a random subset of at most lm_max_positions (drawn from
+// the step's seeded generator) while training.
+torch::Tensor StageLoss::selectTargets(const Forward& f) const
+{
+    auto sel = f.lossMask > 0;
+    if (cfg_.lm_max_positions <= 0 || !model_.is_training())
+        return sel;
+    auto flat = sel.reshape({-1}).nonzero().squeeze(1);
+    if (flat.numel() <= cfg_.lm_max_positions)
+        return sel;
+    auto keep = flat.index_select(0, torch::randperm(flat.numel(), torch::kLong).narrow(0, 0, cfg_.lm_max_positions));
+    auto reduced = torch::zeros({sel.numel()}, torch::kBool);
+    reduced.index_fill_(0, keep, true);
+    return reduced.view(sel.sizes());
+}
+
+// Token t of the text is predicted from position G + t - 1. The tied head over 50k tokens is the
+// costliest part of a step: skipped when its loss has no weight or nothing it could train.
+void StageLoss::languageModelLoss(Forward& f)
+{
+    auto& lm = *model_.language_model;
+    const auto& b = f.batch;
+    auto predictors = f.hidden.narrow(1, f.G - 1, f.T);   // [B, T, C]
     const bool restricted = vocabIds_.defined() && !teacher_ && !teacherFile_;   // distillation needs every logit
-    if (restricted && lmNeeded) {
+    if (restricted && f.lmNeeded) {
         auto known = vocabIndex_.index_select(0, b.inputIds.reshape({-1}).to(vocabIndex_.device())).view(b.inputIds.sizes()) >= 0;
-        sel = sel & known.to(sel.device());
+        f.selected = f.selected & known.to(f.selected.device());
     }
-    if (lmNeeded && sel.any().item<bool>()) {
-        if (restricted) {
-            // The tied head's rows of the candidate tokens only: [N, K] instead of [N, V].
-            auto rows = lm.wte->weight.index_select(0, vocabIds_);
-            studentLogits = torch::matmul(predictors.index({sel}), rows.t());
-            lmLoss = tokenCrossEntropy(studentLogits, vocabIndex_.index_select(0, b.inputIds.index({sel}).to(vocabIndex_.device())));
-        } else {
-            studentLogits = lm.logits(predictors.index({sel}));          // [N, V], only where a loss is
-            lmLoss = tokenCrossEntropy(studentLogits, b.inputIds.index({sel}));
-        }
+    if (!f.lmNeeded || !f.selected.any().item<bool>()) {
+        f.lmLoss = torch::zeros({}, f.hidden.options());
+        return;
+    }
+    const auto& sel = f.selected;
+    if (restricted) {
+        // The tied head's rows of the candidate tokens only: [N, K] instead of [N, V].
+        auto rows = lm.wte->weight.index_select(0, vocabIds_);
+        f.studentLogits = torch::matmul(predictors.index({sel}), rows.t());
+        f.lmLoss = tokenCrossEntropy(f.studentLogits, vocabIndex_.index_select(0, b.inputIds.index({sel}).to(vocabIndex_.device())));
     } else {
-        lmLoss = torch::zeros({}, h.options());
+        f.studentLogits = lm.logits(predictors.index({sel}));   // [N, V], only where a loss is
+        f.lmLoss = tokenCrossEntropy(f.studentLogits, b.inputIds.index({sel}));
     }
-
-    const int stage = cfg_.stage;
-    if (stage == 1) {
-        // Contrastive: pooled projected visual tokens vs pooled caption states (text alone).
-        torch::Tensor contrastive = torch::zeros({}, h.options());
-        if (B > 1 && cfg_.contrastive_weight > 0) {
-            auto textH = lm.forward(lm.embed(b.inputIds), nullptr, b.attentionMask);
-            auto m = b.attentionMask.to(textH.dtype()).unsqueeze(-1);
-            auto textPooled = (textH * m).sum(1) / m.sum(1).clamp_min(1.0);
-            contrastive = contrastiveLoss(vis.mean(1), textPooled, logitScaleLog_);
-        }
-        r.loss = cfg_.contrastive_weight * contrastive + cfg_.caption_weight * lmLoss;
-        r.parts = {{"contrastive", contrastive.item<double>()}, {"caption", lmLoss.item<double>()},
-                   {"temperature", logitScaleLog_.defined() ? 1.0 / std::min(100.0, std::exp(logitScaleLog_.item<double>())) : 0.0}};
-        withScene(r);
-        return r;
-    }
-    if (stage == 2) {
-        torch::Tensor distill = torch::zeros({}, h.options());
-        if (teacher_ && studentLogits.defined()) {
-            torch::Tensor teacherLogits;
-            {
-                torch::NoGradGuard ng;
-                auto tv = teacher_->visualTokens(teacher_->visionMap(b.images));
-                auto th = teacher_->language_model->forward(
-                    torch::cat({tv, teacher_->language_model->embed(b.inputIds)}, 1), nullptr, sequenceMask(b, tv.size(1)));
-                teacherLogits = teacher_->language_model->logits(th.narrow(1, tv.size(1) - 1, T).index({sel}));
-            }
-            distill = distillationLoss(studentLogits.unsqueeze(0), teacherLogits.unsqueeze(0),
-                                       torch::ones({1, teacherLogits.size(0)}), cfg_.distill_temperature);
-        }
-        if (!teacher_ && teacherFile_ && studentLogits.defined()) {
-            // Imported top-k: the j-th loss position of a row takes the teacher's j-th entry.
-            const int64_t k = teacherFile_->k();
-            std::vector<torch::Tensor> tIds, tLp;
-            std::vector<float> have;
-            auto full = lossMask > 0;
-            for (int64_t bi = 0; bi < B; ++bi) {
-                const auto* entry = teacherFile_->find(b.sampleIds[bi].item<int64_t>(), b.qaIndex[bi].item<int64_t>());
-                int64_t j = 0;
-                for (int64_t t = 0; t < T; ++t) {
-                    if (!full[bi][t].item<bool>())
-                        continue;
-                    if (sel[bi][t].item<bool>()) {
-                        const bool ok = entry && j < entry->ids.size(0);
-                        tIds.push_back(ok ? entry->ids[j] : torch::zeros({k}, torch::kLong));
-                        tLp.push_back(ok ? entry->logprobs[j] : torch::zeros({k}));
-                        have.push_back(ok ? 1.f : 0.f);
-                    }
-                    ++j;
-                }
-            }
-            auto haveT = torch::tensor(have).unsqueeze(0);
-            if (haveT.sum().item<float>() > 0)
-                distill = distillationLossTopK(studentLogits.unsqueeze(0), torch::stack(tIds).unsqueeze(0),
-                                               torch::stack(tLp).unsqueeze(0), haveT, cfg_.distill_temperature);
-        }
-        const bool distilling = teacher_ || teacherFile_;
-        r.loss = cfg_.sft_weight * lmLoss + (distilling ? cfg_.distill_weight * distill : torch::zeros({}, h.options()));
-        r.parts = {{"sft", lmLoss.item<double>()}, {"distill", distill.item<double>()}};
-        withScene(r);
-        return r;
-    }
-
-    // Stages 3 and 4: the reasoning module on the end of the selection prompt.
-    auto hAnswer = answerStates(h, b, G);
-    auto& rm = *model_.reasoning;
-    const int64_t S = std::max<int64_t>(1, model_.cfg.max_reasoning_steps);
-    std::vector<torch::Tensor> steps;
-    steps.push_back(rm.reasoning_head->forward(hAnswer));
-    for (int64_t i = 1; i < S; ++i)
-        steps.push_back(rm.reasoning_head->forward(steps.back()));
-    auto targets = b.robotTargets / b.robotTargets.sum(1, true).clamp_min(1e-6);
-    torch::Tensor answer = torch::zeros({}, h.options());
-    for (const auto& s : steps)
-        answer = answer + softTargetCrossEntropy(rm.answer_head->forward(s), targets);
-    answer = answer / static_cast<double>(steps.size());
-
-    // Consistency: consecutive steps of one sample are positives up to its annotated number of
-    // steps (all of them when it has none), later ones and another sample's steps negatives.
-    torch::Tensor consistency = torch::zeros({}, h.options());
-    if (S > 1) {
-        std::vector<torch::Tensor> scores, labels;
-        auto n = b.reasoningSteps.to(torch::kLong);
-        for (int64_t i = 1; i < S; ++i) {
-            auto pos = rm.step_validator->forward(torch::cat({steps[i], steps[i - 1]}, -1)).squeeze(-1);
-            auto label = torch::where(n > 0, (n > i).to(pos.dtype()), torch::ones_like(pos));
-            scores.push_back(pos);
-            labels.push_back(label);
-            if (B > 1) {
-                auto neg = rm.step_validator->forward(torch::cat({steps[i], steps[i - 1].roll(1, 0)}, -1)).squeeze(-1);
-                scores.push_back(neg);
-                labels.push_back(torch::zeros_like(neg));
-            }
-        }
-        auto sc = torch::cat(scores).clamp(1e-6, 1 - 1e-6);
-        consistency = F::binary_cross_entropy(sc, torch::cat(labels));
-    }
-
-    // Accuracy of the loop's answer at the model's threshold.
-    {
-        torch::NoGradGuard ng;
-        auto tr = rm.run(hAnswer.detach(), model_.cfg.consistency_threshold, S);
-        auto pred = tr.finalLogits.argmax(1);
-        auto hit = b.robotTargets.gather(1, pred.unsqueeze(1)).squeeze(1) > 0;
-        auto labelled = b.robotTargets.sum(1) > 0;
-        r.answered = labelled.sum().item<int64_t>();
-        r.correct = (hit & labelled).sum().item<int64_t>();
-    }
-    const bool textTrainable = !(stage == 4 && phase == 1);
-    r.loss = cfg_.answer_weight * answer + cfg_.consistency_weight * consistency +
-             (textTrainable ? cfg_.reasoning_text_weight * lmLoss : torch::zeros({}, h.options()));
-    r.parts = {{"answer", answer.item<double>()}, {"consistency", consistency.item<double>()},
-               {"reasoning_text", lmLoss.item<double>()}};
-    withScene(r);
-    return r;
 }
 
 } // namespace ember::train

@@ -34,6 +34,31 @@ public:
     void setVocabulary(const std::vector<int64_t>& ids);
 
 private:
+    // One batch through vision and the language model, and the LM loss on its text targets: what
+    // every stage's loss starts from.
+    struct Forward {
+        data::Batch batch;          // trimmed after the answer position when no text loss needs the rest
+        int64_t B = 0, T = 0, G = 0;
+        bool lmNeeded = false;
+        torch::Tensor visual;       // [B, G, C] projected visual tokens
+        torch::Tensor hidden;       // [B, G + T, C]
+        torch::Tensor lossMask;     // [B, T] where the text is a target (and has a predictor)
+        torch::Tensor selected;     // [B, T] targets the LM loss uses (a random subset, known tokens)
+        torch::Tensor lmLoss;       // zero when not needed
+        torch::Tensor studentLogits;   // at `selected`; undefined without an LM loss
+        torch::Tensor scene;        // the auxiliary scene loss; undefined when not trained
+    };
+    Forward forward(const data::Batch& batch, int phase, bool frozenVision);
+    torch::Tensor selectTargets(const Forward& f) const;
+    void languageModelLoss(Forward& f);
+    StepResult alignment(const Forward& f);                // stage 1: stage_alignment.cpp
+    StepResult instruction(const Forward& f);              // stage 2: stage_instruction.cpp
+    torch::Tensor distillFromTeacher(const Forward& f);
+    torch::Tensor distillFromFile(const Forward& f);
+    StepResult selection(const Forward& f, int phase);     // stages 3 and 4: stage_selection.cpp
+    torch::Tensor consistencyLoss(const Forward& f, const std::vector<torch::Tensor>& steps);
+    void selectionAccuracy(const torch::Tensor& hAnswer, const data::Batch& b, StepResult& r);
+
     // Projected visual tokens; *pooled receives the pooled vision features [B, C] when vision trains.
     torch::Tensor visualTokens(const data::Batch& b, bool frozenVision, torch::Tensor* pooled);
     torch::Tensor sceneLoss(const torch::Tensor& pooled, const torch::Tensor& targets);

@@ -7,22 +7,41 @@
 #include <limits>
 #include <stdexcept>
 #include <type_traits>
+#include <vector>
 
 namespace ember::train {
 
 using nlohmann::json;
 
+extern const char* const kStageDefaultsJson;   // generated from resources/recipes/stage-defaults.json
+
+namespace {
+
+// Each stage's fields from the data file, as JSON text for applyJson; parsed once.
+const std::vector<std::string>& stageDefaults()
+{
+    static const std::vector<std::string> stages = [] {
+        const json j = json::parse(kStageDefaultsJson);
+        std::vector<std::string> out(4);
+        for (const auto& s : j.at("stages")) {
+            const int stage = s.at("stage").get<int>();
+            if (stage < 1 || stage > 4)
+                throw std::logic_error("stage-defaults.json: no stage " + std::to_string(stage));
+            out[size_t(stage - 1)] = s.dump();
+        }
+        return out;
+    }();
+    return stages;
+}
+
+} // namespace
+
 TrainConfig TrainConfig::forStage(int stage)
 {
     TrainConfig c;
     c.stage = stage;
-    switch (stage) {
-    case 1: c.lr = 1e-3; break;                       // projection + LM from scratch alignment
-    case 2: c.lr = 5e-4; break;
-    case 3: c.lr = 5e-4; break;
-    case 4: c.lr = 3e-4; c.phase = 0; break;
-    default: break;
-    }
+    if (stage >= 1 && stage <= 4)
+        c.applyJson(stageDefaults()[size_t(stage - 1)]);
     return c;
 }
 

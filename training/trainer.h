@@ -2,6 +2,7 @@
 // One training run of one stage: recorded in the workspace, resumable from its last checkpoint
 // exactly as if it had not stopped, and reporting machine-readable progress lines. Torch-free
 // interface: the studio and the command line include this.
+#include "run_status.h"
 #include "train_config.h"
 
 #include <atomic>
@@ -26,7 +27,7 @@ struct TrainerOptions {
 
 struct TrainResult {
     int64_t runId = 0;
-    std::string status;             // finished | stopped | failed
+    data::RunStatus status = data::RunStatus::Failed;   // Finished, Paused (stopped) or Failed
     std::string message;
     std::string lastCheckpoint, bestCheckpoint;
     int64_t steps = 0;
@@ -35,7 +36,7 @@ struct TrainResult {
 };
 
 // Throws std::exception for set-up errors (bad config, no data, unreadable checkpoint); errors
-// during training (NaN loss, a full disk) end the run with status "failed" and a message.
+// during training (NaN loss, a full disk) end the run with status Failed and a message.
 TrainResult runTraining(const TrainerOptions& options);
 
 // Directory of a run's files inside the workspace.

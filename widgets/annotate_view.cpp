@@ -9,6 +9,7 @@
 #include "message_bar.h"
 #include "model_suggester.h"
 #include "sample_editor.h"
+#include "small_button.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -38,15 +39,6 @@ namespace {
 constexpr int kSearchDelayMs = 250;    // typing in the search box re-queries once it pauses
 constexpr int kChartDelayMs = 300;     // label edits redraw the balance chart at most this often
 
-QPushButton* button(const QString& text, const QString& tip, QWidget* parent)
-{
-    auto* b = new QPushButton(text, parent);
-    b->setToolTip(tip);
-    b->setAutoDefault(false);
-    b->setFocusPolicy(Qt::TabFocus);
-    return b;
-}
-
 } // namespace
 
 AnnotateView::AnnotateView(EngineWorker* worker, QWidget* parent)
@@ -63,8 +55,25 @@ AnnotateView::AnnotateView(EngineWorker* worker, QWidget* parent)
     outer->setSpacing(4);
     message_ = new MessageBar(this);
     outer->addWidget(message_);
+    outer->addLayout(buildFilterBar());
+    connectFilters();
+    outer->addWidget(buildPanes(), 1);
+    outer->addLayout(buildActionRow());
+    setBackgroundRunning({});
+    connectSuggestions();
 
-    // Filter bar.
+    chartTimer_ = new QTimer(this);
+    chartTimer_->setSingleShot(true);
+    chartTimer_->setInterval(kChartDelayMs);
+    connect(chartTimer_, &QTimer::timeout, this, &AnnotateView::updateChart);
+
+    buildActions();
+    setModelReady(false);
+}
+
+// Search, split, status, robot, "model disagrees", sort and the count.
+QHBoxLayout* AnnotateView::buildFilterBar()
+{
     auto* fb = new QHBoxLayout;
     search_ = new QLineEdit(this);
     search_->setObjectName("annotateSearch");
@@ -94,8 +103,12 @@ AnnotateView::AnnotateView(EngineWorker* worker, QWidget* parent)
                        static_cast<QWidget*>(robotFilter_), static_cast<QWidget*>(disagree_), static_cast<QWidget*>(sort_)})
         fb->addWidget(w);
     fb->addWidget(count_);
-    outer->addLayout(fb);
+    return fb;
+}
 
+// The filters re-query at once; the search box once typing pauses.
+void AnnotateView::connectFilters()
+{
     searchTimer_ = new QTimer(this);
     searchTimer_->setSingleShot(true);
     searchTimer_->setInterval(kSearchDelayMs);
@@ -104,10 +117,41 @@ AnnotateView::AnnotateView(EngineWorker* worker, QWidget* parent)
     for (QComboBox* c : {splitFilter_, statusFilter_, robotFilter_, sort_})
         connect(c, &QComboBox::currentIndexChanged, this, &AnnotateView::applyFilter);
     connect(disagree_, &QCheckBox::toggled, this, &AnnotateView::applyFilter);
+}
 
-    // Left: list, position, balance chart.
+// List | image | fields.
+QSplitter* AnnotateView::buildPanes()
+{
     auto* split = new QSplitter(Qt::Horizontal, this);
-    auto* left = new QWidget(split);
+    QWidget* left = buildListColumn(split);
+
+    // Middle: the image, never scrolled away.
+    pane_ = new ImagePane(split);
+    pane_->setPlaceholder(tr("No image (text-only sample)"));
+
+    // Right: the fields; each edit becomes an undoable command.
+    editor_ = new SampleEditor(split);
+    connect(editor_, &SampleEditor::edited, this,
+            [this](SampleField f, const QVariant& before, const QVariant& after, quint64 key) {
+                if (currentId_)
+                    undo_->push(new SetFieldCommand(this, currentId_, f, before, after, key));
+            });
+    connect(editor_, &SampleEditor::acceptSuggestionRequested, this, &AnnotateView::acceptSuggestion);
+    split->addWidget(left);
+    split->addWidget(pane_);
+    split->addWidget(editor_);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 4);
+    split->setStretchFactor(2, 4);
+    split->setSizes({330, 420, 420});
+    split->setChildrenCollapsible(false);
+    return split;
+}
+
+// Left: the sample list, the position under it and the label balance chart.
+QWidget* AnnotateView::buildListColumn(QWidget* parent)
+{
+    auto* left = new QWidget(parent);
     auto* ll = new QVBoxLayout(left);
     ll->setContentsMargins(0, 0, 0, 0);
     list_ = new QListView(left);
@@ -130,41 +174,23 @@ AnnotateView::AnnotateView(EngineWorker* worker, QWidget* parent)
     ll->addWidget(list_, 1);
     ll->addWidget(position_);
     ll->addWidget(chart_);
+    return left;
+}
 
-    // Middle: the image, never scrolled away.
-    pane_ = new ImagePane(split);
-    pane_->setPlaceholder(tr("No image (text-only sample)"));
-
-    // Right: the fields.
-    editor_ = new SampleEditor(split);
-    connect(editor_, &SampleEditor::edited, this,
-            [this](SampleField f, const QVariant& before, const QVariant& after, quint64 key) {
-                if (currentId_)
-                    undo_->push(new SetFieldCommand(this, currentId_, f, before, after, key));
-            });
-    connect(editor_, &SampleEditor::acceptSuggestionRequested, this, &AnnotateView::acceptSuggestion);
-    split->addWidget(left);
-    split->addWidget(pane_);
-    split->addWidget(editor_);
-    split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 4);
-    split->setStretchFactor(2, 4);
-    split->setSizes({330, 420, 420});
-    split->setChildrenCollapsible(false);
-    outer->addWidget(split, 1);
-
-    // Action row.
+// Navigation, undo, suggestions; then the background progress, import and export.
+QHBoxLayout* AnnotateView::buildActionRow()
+{
     auto* ab = new QHBoxLayout;
-    auto* prev = button(tr("◀ Previous"), tr("Previous sample (K or Alt+Up)"), this);
-    auto* nextB = button(tr("Next ▶"), tr("Next sample (J or Alt+Down)"), this);
-    auto* reviewed = button(tr("Reviewed ✓ and next"), tr("Mark reviewed and go to the next sample (Ctrl+Enter)"), this);
+    auto* prev = smallButton(tr("◀ Previous"), tr("Previous sample (K or Alt+Up)"), this);
+    auto* nextB = smallButton(tr("Next ▶"), tr("Next sample (J or Alt+Down)"), this);
+    auto* reviewed = smallButton(tr("Reviewed ✓ and next"), tr("Mark reviewed and go to the next sample (Ctrl+Enter)"), this);
     reviewed->setObjectName("reviewedNext");
-    auto* undoB = button(tr("Undo"), tr("Undo the last edit (Ctrl+Z)"), this);
-    auto* redoB = button(tr("Redo"), tr("Redo (Ctrl+Shift+Z or Ctrl+Y)"), this);
-    suggestBtn_ = button(tr("Suggest"), tr("Fill robots and reasoning steps from the current model as suggestions (Ctrl+G)"), this);
-    batchBtn_ = button(tr("Suggest for list"), tr("Suggest robots for the selected samples, or for every listed sample when one or none is selected (Ctrl+Shift+G)"), this);
-    auto* imp = button(tr("Import…"), tr("Import images, a folder or a dataset file (Ctrl+I)"), this);
-    auto* exp = button(tr("Export…"), tr("Export samples by split and format (Ctrl+E)"), this);
+    auto* undoB = smallButton(tr("Undo"), tr("Undo the last edit (Ctrl+Z)"), this);
+    auto* redoB = smallButton(tr("Redo"), tr("Redo (Ctrl+Shift+Z or Ctrl+Y)"), this);
+    suggestBtn_ = smallButton(tr("Suggest"), tr("Fill robots and reasoning steps from the current model as suggestions (Ctrl+G)"), this);
+    batchBtn_ = smallButton(tr("Suggest for list"), tr("Suggest robots for the selected samples, or for every listed sample when one or none is selected (Ctrl+Shift+G)"), this);
+    auto* imp = smallButton(tr("Import…"), tr("Import images, a folder or a dataset file (Ctrl+I)"), this);
+    auto* exp = smallButton(tr("Export…"), tr("Export samples by split and format (Ctrl+E)"), this);
     connect(prev, &QPushButton::clicked, this, &AnnotateView::previous);
     connect(nextB, &QPushButton::clicked, this, &AnnotateView::next);
     connect(reviewed, &QPushButton::clicked, this, &AnnotateView::markReviewedAndNext);
@@ -181,7 +207,7 @@ AnnotateView::AnnotateView(EngineWorker* worker, QWidget* parent)
     progress_ = new QProgressBar(this);
     progress_->setMaximumWidth(180);
     progressLabel_ = new QLabel(this);
-    cancel_ = button(tr("Cancel"), tr("Stop the background work (Esc)"), this);
+    cancel_ = smallButton(tr("Cancel"), tr("Stop the background work (Esc)"), this);
     connect(cancel_, &QPushButton::clicked, this, &AnnotateView::cancelBackground);
     for (QWidget* w : {static_cast<QWidget*>(prev), static_cast<QWidget*>(nextB), static_cast<QWidget*>(reviewed),
                        static_cast<QWidget*>(undoB), static_cast<QWidget*>(redoB), static_cast<QWidget*>(suggestBtn_),
@@ -193,9 +219,12 @@ AnnotateView::AnnotateView(EngineWorker* worker, QWidget* parent)
     ab->addWidget(cancel_);
     ab->addWidget(imp);
     ab->addWidget(exp);
-    outer->addLayout(ab);
-    setBackgroundRunning({});
+    return ab;
+}
 
+// The model's suggestions: batch progress, its end, and changes to what the list and editor show.
+void AnnotateView::connectSuggestions()
+{
     connect(suggester_, &ModelSuggester::progress, this, [this](int done, int total) {
         progress_->setRange(0, total);
         progress_->setValue(done);
@@ -214,14 +243,6 @@ AnnotateView::AnnotateView(EngineWorker* worker, QWidget* parent)
         if (id == currentId_ || id == 0)
             editor_->setSuggestion(suggestions_->find(currentId_));
     });
-
-    chartTimer_ = new QTimer(this);
-    chartTimer_->setSingleShot(true);
-    chartTimer_->setInterval(kChartDelayMs);
-    connect(chartTimer_, &QTimer::timeout, this, &AnnotateView::updateChart);
-
-    buildActions();
-    setModelReady(false);
 }
 
 AnnotateView::~AnnotateView() = default;

@@ -13,11 +13,13 @@
 class QAction;
 class QCheckBox;
 class QComboBox;
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
 class QListView;
 class QProgressBar;
 class QPushButton;
+class QSplitter;
 class QTimer;
 class QUndoStack;
 
@@ -90,6 +92,12 @@ protected:
 
 private:
     void writeField(qint64 sampleId, SampleField f, const QVariant& value) override;
+    QHBoxLayout* buildFilterBar();
+    void connectFilters();
+    QSplitter* buildPanes();
+    QWidget* buildListColumn(QWidget* parent);
+    QHBoxLayout* buildActionRow();
+    void connectSuggestions();
     void buildActions();
     void applyFilter();
     void onCurrentChanged();

@@ -8,9 +8,19 @@ namespace ember::studio {
 
 DataJob* DataJob::start(const QString& dir, Work work, QObject* parent)
 {
-    auto* job = new DataJob(parent);
     const std::string d = dir.toStdString();
-    job->thread_ = QThread::create([job, d, work = std::move(work)] {
+    return start(
+        [d, work = std::move(work)](const ember::data::Progress& p) {
+            auto ws = ember::data::Workspace::open(d);
+            return work(ws, p);
+        },
+        parent);
+}
+
+DataJob* DataJob::start(Task task, QObject* parent)
+{
+    auto* job = new DataJob(parent);
+    job->thread_ = QThread::create([job, task = std::move(task)] {
         bool ok = false, cancelled = false;
         QString msg;
         int lastPermille = -1;
@@ -24,8 +34,7 @@ DataJob* DataJob::start(const QString& dir, Work work, QObject* parent)
             return !job->cancel_.load();
         };
         try {
-            auto ws = ember::data::Workspace::open(d);
-            msg = work(ws, p);
+            msg = task(p);
             ok = true;
         } catch (const ember::data::Cancelled&) {
             cancelled = true;

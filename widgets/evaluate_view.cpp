@@ -1,6 +1,7 @@
 #include "evaluate_view.h"
 
 #include "confusion_map.h"
+#include "data_job.h"
 #include "message_bar.h"
 #include "reliability_chart.h"
 #include "workspace.h"
@@ -20,27 +21,18 @@
 #include <QPushButton>
 #include <QSplitter>
 #include <QTableWidget>
-#include <QThread>
-#include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <stdexcept>
 
 namespace ember::studio {
 
 namespace train = ember::train;
 namespace data = ember::data;
-
-// What the worker thread shares with the view: written there, read after QThread::finished.
-struct EvaluateView::Job {
-    QString checkpointA, checkpointB, split, wsDir;
-    bool text = false;
-    std::optional<train::EvalReport> a, b;
-    QString error;
-    std::atomic<qint64> done{0}, total{0};
-};
 
 namespace {
 
@@ -56,10 +48,6 @@ QTableWidget* figureTable(const QStringList& headers, const QString& name, QWidg
     return t;
 }
 
-} // namespace
-
-namespace {
-
 enum SampleCol { SId, STruth, SPred, SConf, SLoss, SSteps, SPredB, SConfB, SLossB, SDecided, SBlind, SCount };
 
 QTableWidgetItem* numItem(double v, int decimals = 3)
@@ -71,6 +59,50 @@ QTableWidgetItem* numItem(double v, int decimals = 3)
     return it;
 }
 
+// A difference as shown in the tables: signed, three decimals.
+QString signedFigure(double d)
+{
+    return (d > 0 ? "+" : "") + QString::number(d, 'f', 3);
+}
+
+// What one evaluation asks for, copied for the job's thread.
+struct EvalRequest {
+    QString checkpoints[2];   // A, and B (empty: none)
+    QString split, wsDir;
+    bool text = false;
+};
+
+// What the job's thread hands back: written there, read in DataJob::finished's slot.
+struct EvalResults {
+    std::optional<train::EvalReport> a, b;
+};
+
+// Evaluates A, then B when given; the progress runs over both as one bar.
+DataJob::Task evaluationTask(const EvalRequest& req, const std::shared_ptr<EvalResults>& out)
+{
+    return [req, out](const data::Progress& progress) {
+        for (int k = 0; k < 2; ++k) {
+            const QString& checkpoint = req.checkpoints[k];
+            if (checkpoint.isEmpty())
+                continue;
+            train::EvalOptions o;
+            o.workspaceDir = req.wsDir.toStdString();
+            o.checkpoint = checkpoint.toStdString();
+            o.split = req.split.toStdString();
+            o.textSamples = req.text ? 100 : 0;   // `embervlm eval`'s default when asked for
+            o.record = false;     // looking is not a recorded evaluation (`embervlm eval` records)
+            o.progress = [&progress, k](int64_t d, int64_t t) { return progress(k * t + d, 2 * t); };
+            try {
+                (k == 0 ? out->a : out->b) = train::evaluateCheckpoint(o);
+            } catch (const std::exception& e) {
+                // Named after its file; a plain runtime_error, so a cancel reads as it always did.
+                throw std::runtime_error((QFileInfo(checkpoint).fileName() + ": " + QString::fromUtf8(e.what())).toStdString());
+            }
+        }
+        return QStringLiteral("evaluated %1 on %2").arg(QFileInfo(req.checkpoints[0]).fileName(), req.split);
+    };
+}
+
 } // namespace
 
 EvaluateView::EvaluateView(QWidget* parent) : QWidget(parent)
@@ -80,29 +112,27 @@ EvaluateView::EvaluateView(QWidget* parent) : QWidget(parent)
     outer->setContentsMargins(8, 8, 8, 8);
     message_ = new MessageBar(this);
     outer->addWidget(message_);
+    outer->addLayout(buildToolbar());
+    outer->addLayout(buildProgressRow());
 
+    auto* vs = new QSplitter(Qt::Vertical, this);
+    vs->addWidget(buildFigures(vs));
+    samples_ = buildSampleTable(vs);
+    vs->addWidget(samples_);
+    vs->setStretchFactor(0, 3);
+    vs->setStretchFactor(1, 2);
+    outer->addWidget(vs, 1);
+
+    connectSignals();
+    showReports();
+}
+
+// Checkpoint, Compare with, Split, Text, Evaluate, Cancel.
+QHBoxLayout* EvaluateView::buildToolbar()
+{
     auto* bar = new QHBoxLayout;
-    auto addCombo = [this, bar](const QString& label, const QString& tip) {
-        bar->addWidget(new QLabel(label, this));
-        auto* c = new QComboBox(this);
-        c->setEditable(true);
-        c->setMinimumContentsLength(22);
-        c->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-        c->setToolTip(tip);
-        bar->addWidget(c, 2);
-        auto* b = new QToolButton(this);
-        b->setText("…");
-        b->setToolTip(tr("Choose a checkpoint file"));
-        connect(b, &QToolButton::clicked, this, [this, c] {
-            const QString p = QFileDialog::getOpenFileName(this, tr("Checkpoint"), wsDir_, tr("Checkpoints (*.safetensors)"));
-            if (!p.isEmpty())
-                c->setEditText(p);
-        });
-        bar->addWidget(b);
-        return c;
-    };
-    ckA_ = addCombo(tr("Checkpoint"), tr("The checkpoint to evaluate"));
-    ckB_ = addCombo(tr("Compare with"), tr("Optional: a second checkpoint shown side by side"));
+    ckA_ = addCheckpointCombo(bar, tr("Checkpoint"), tr("The checkpoint to evaluate"));
+    ckB_ = addCheckpointCombo(bar, tr("Compare with"), tr("Optional: a second checkpoint shown side by side"));
     bar->addWidget(new QLabel(tr("Split"), this));
     split_ = new QComboBox(this);
     split_->addItems({"val", "test", "train", "all"});
@@ -116,7 +146,34 @@ EvaluateView::EvaluateView(QWidget* parent) : QWidget(parent)
     cancelBtn_->setEnabled(false);
     bar->addWidget(run_);
     bar->addWidget(cancelBtn_);
-    outer->addLayout(bar);
+    return bar;
+}
+
+// A label, an editable checkpoint combo and its "…" file chooser, added to bar.
+QComboBox* EvaluateView::addCheckpointCombo(QHBoxLayout* bar, const QString& label, const QString& tip)
+{
+    bar->addWidget(new QLabel(label, this));
+    auto* c = new QComboBox(this);
+    c->setEditable(true);
+    c->setMinimumContentsLength(22);
+    c->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    c->setToolTip(tip);
+    bar->addWidget(c, 2);
+    auto* b = new QToolButton(this);
+    b->setText("…");
+    b->setToolTip(tr("Choose a checkpoint file"));
+    connect(b, &QToolButton::clicked, this, [this, c] {
+        const QString p = QFileDialog::getOpenFileName(this, tr("Checkpoint"), wsDir_, tr("Checkpoints (*.safetensors)"));
+        if (!p.isEmpty())
+            c->setEditText(p);
+    });
+    bar->addWidget(b);
+    return c;
+}
+
+// The one-line summary and the progress bar.
+QHBoxLayout* EvaluateView::buildProgressRow()
+{
     auto* pr = new QHBoxLayout;
     progress_ = new QProgressBar(this);
     progress_->setRange(0, 1);
@@ -125,11 +182,30 @@ EvaluateView::EvaluateView(QWidget* parent) : QWidget(parent)
     summary_ = new QLabel(tr("Pick a checkpoint and a split, then Evaluate."), this);
     pr->addWidget(summary_, 1);
     pr->addWidget(progress_);
-    outer->addLayout(pr);
+    return pr;
+}
 
-    auto* vs = new QSplitter(Qt::Vertical, this);
-    auto* top = new QSplitter(Qt::Horizontal, vs);
-    auto* left = new QWidget(top);
+// The upper row: the numbers, the confusion map with its cell list, the reliability diagram.
+QWidget* EvaluateView::buildFigures(QWidget* parent)
+{
+    auto* top = new QSplitter(Qt::Horizontal, parent);
+    top->addWidget(buildNumbers(top));
+    top->addWidget(buildConfusion(top));
+    reliability_ = new ReliabilityChart(top);
+    top->addWidget(reliability_);
+    // Initial shares of the width: the figures need more room than the numbers.
+    top->setSizes({390, 450, 340});
+    top->setStretchFactor(0, 0);
+    top->setStretchFactor(1, 3);
+    top->setStretchFactor(2, 2);
+    reliability_->setMinimumWidth(260);
+    return top;
+}
+
+// The metrics table over the image-versus-blind table.
+QWidget* EvaluateView::buildNumbers(QWidget* parent)
+{
+    auto* left = new QWidget(parent);
     auto* ll = new QVBoxLayout(left);
     ll->setContentsMargins(0, 0, 0, 0);
     metrics_ = figureTable({tr("Metric"), tr("A"), tr("B"), tr("B − A")}, tr("Metrics"), left);
@@ -139,8 +215,13 @@ EvaluateView::EvaluateView(QWidget* parent) : QWidget(parent)
     ll->addWidget(relianceTitle);
     reliance_ = figureTable({tr(""), tr("Image"), tr("Blind"), tr("Image adds")}, tr("Image versus blind"), left);
     ll->addWidget(reliance_, 2);
-    top->addWidget(left);
-    auto* mid = new QWidget(top);
+    return left;
+}
+
+// The confusion map over the list of the clicked cell's samples.
+QWidget* EvaluateView::buildConfusion(QWidget* parent)
+{
+    auto* mid = new QWidget(parent);
     auto* ml = new QVBoxLayout(mid);
     ml->setContentsMargins(0, 0, 0, 0);
     matrix_ = new ConfusionMap(mid);
@@ -151,34 +232,30 @@ EvaluateView::EvaluateView(QWidget* parent) : QWidget(parent)
     cell_ = new QListWidget(mid);
     cell_->setAccessibleName(tr("Samples of the selected cell"));
     ml->addWidget(cell_, 1);
-    top->addWidget(mid);
-    reliability_ = new ReliabilityChart(top);
-    top->addWidget(reliability_);
-    // Initial shares of the width: the figures need more room than the numbers.
-    top->setSizes({390, 450, 340});
-    top->setStretchFactor(0, 0);
-    top->setStretchFactor(1, 3);
-    top->setStretchFactor(2, 2);
-    reliability_->setMinimumWidth(260);
-    vs->addWidget(top);
-    samples_ = new QTableWidget(0, SCount, vs);
-    samples_->setHorizontalHeaderLabels({tr("Sample"), tr("Truth"), tr("Predicted"), tr("Confidence"), tr("Loss"),
-                                         tr("Accepted steps"), tr("B predicted"), tr("B confidence"), tr("B loss"),
-                                         tr("Image-decided"), tr("Blind predicted")});
-    samples_->verticalHeader()->hide();
-    samples_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    samples_->setSelectionBehavior(QAbstractItemView::SelectRows);
-    samples_->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    samples_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
-    samples_->horizontalHeader()->setStretchLastSection(true);
-    samples_->setSortingEnabled(true);
-    samples_->setAccessibleName(tr("Per-sample results"));
-    samples_->setToolTip(tr("Click a header to sort (e.g. by loss); double-click a row to open the sample in Annotate"));
-    vs->addWidget(samples_);
-    vs->setStretchFactor(0, 3);
-    vs->setStretchFactor(1, 2);
-    outer->addWidget(vs, 1);
+    return mid;
+}
 
+// One row per sample, sortable (by loss, worst first, once filled).
+QTableWidget* EvaluateView::buildSampleTable(QWidget* parent)
+{
+    auto* t = new QTableWidget(0, SCount, parent);
+    t->setHorizontalHeaderLabels({tr("Sample"), tr("Truth"), tr("Predicted"), tr("Confidence"), tr("Loss"),
+                                  tr("Accepted steps"), tr("B predicted"), tr("B confidence"), tr("B loss"),
+                                  tr("Image-decided"), tr("Blind predicted")});
+    t->verticalHeader()->hide();
+    t->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    t->setSelectionBehavior(QAbstractItemView::SelectRows);
+    t->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    t->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    t->horizontalHeader()->setStretchLastSection(true);
+    t->setSortingEnabled(true);
+    t->setAccessibleName(tr("Per-sample results"));
+    t->setToolTip(tr("Click a header to sort (e.g. by loss); double-click a row to open the sample in Annotate"));
+    return t;
+}
+
+void EvaluateView::connectSignals()
+{
     connect(run_, &QPushButton::clicked, this, [this] {
         evaluate(ckA_->currentText().trimmed(), split_->currentText(), ckB_->currentText().trimmed());
     });
@@ -190,14 +267,11 @@ EvaluateView::EvaluateView(QWidget* parent) : QWidget(parent)
         if (auto* it = samples_->item(row, SId))
             Q_EMIT openSampleRequested(it->data(Qt::DisplayRole).toLongLong());
     });
-    showReports();
 }
 
 EvaluateView::~EvaluateView()
 {
-    cancel();
-    if (thread_)
-        thread_->wait();
+    delete job_;   // DataJob's destructor cancels and waits for its thread
 }
 
 void EvaluateView::setWorkspace(const QString& dir)
@@ -232,83 +306,62 @@ void EvaluateView::refreshCheckpoints()
     // The newest checkpoint comes first, so it is the one offered when nothing was picked yet.
 }
 
-bool EvaluateView::isRunning() const { return thread_ != nullptr; }
+bool EvaluateView::isRunning() const { return !job_.isNull(); }
 
-void EvaluateView::cancel() { cancel_.store(true); }
+void EvaluateView::cancel()
+{
+    if (job_)
+        job_->cancel();
+}
 
 bool EvaluateView::evaluate(const QString& checkpoint, const QString& split, const QString& compareWith)
 {
-    if (thread_ || wsDir_.isEmpty() || checkpoint.isEmpty())
+    if (job_ || wsDir_.isEmpty() || checkpoint.isEmpty())
         return false;
     message_->dismiss();
-    cancel_.store(false);
-    auto job = std::make_shared<Job>();
-    job->checkpointA = checkpoint;
-    job->checkpointB = compareWith;
-    job->split = split;
-    job->wsDir = wsDir_;
-    job->text = withText_->isChecked();
-    job_ = job;
+    EvalRequest req;
+    req.checkpoints[0] = checkpoint;
+    req.checkpoints[1] = compareWith;
+    req.split = split;
+    req.wsDir = wsDir_;
+    req.text = withText_->isChecked();
     ckA_->setEditText(checkpoint);
     ckB_->setEditText(compareWith);
     split_->setCurrentText(split);
-    std::atomic<bool>* cancel = &cancel_;
-    thread_ = QThread::create([job, cancel] {
-        const QString which[2] = {job->checkpointA, job->checkpointB};
-        for (int k = 0; k < 2; ++k) {
-            if (which[k].isEmpty())
-                continue;
-            train::EvalOptions o;
-            o.workspaceDir = job->wsDir.toStdString();
-            o.checkpoint = which[k].toStdString();
-            o.split = job->split.toStdString();
-            o.textSamples = job->text ? 100 : 0;   // `embervlm eval`'s default when asked for
-            o.record = false;     // looking is not a recorded evaluation (`embervlm eval` records)
-            o.progress = [job, cancel, k](int64_t d, int64_t t) {
-                job->total.store(2 * t);
-                job->done.store(k * t + d);
-                return !cancel->load();
-            };
-            try {
-                (k == 0 ? job->a : job->b) = train::evaluateCheckpoint(o);
-            } catch (const std::exception& e) {
-                job->error = QFileInfo(which[k]).fileName() + ": " + QString::fromUtf8(e.what());
-                return;
-            }
-        }
+    auto results = std::make_shared<EvalResults>();
+    job_ = DataJob::start(evaluationTask(req, results), this);
+    connect(job_, &DataJob::progress, this, &EvaluateView::onProgress);
+    connect(job_, &DataJob::finished, this, [this, results](bool ok, bool, const QString& message) {
+        onFinished(ok ? QString() : message, std::move(results->a), std::move(results->b));
     });
-    connect(thread_, &QThread::finished, this, &EvaluateView::onFinished);
-    auto* tick = new QTimer(thread_);
-    connect(tick, &QTimer::timeout, this, [this, job] {
-        progress_->setRange(0, static_cast<int>(std::max<qint64>(1, job->total.load())));
-        progress_->setValue(static_cast<int>(job->done.load()));
-    });
-    tick->start(100);
-    thread_->start();
     run_->setEnabled(false);
     cancelBtn_->setEnabled(true);
     summary_->setText(tr("Evaluating %1 on %2…").arg(QFileInfo(checkpoint).fileName(), split));
     return true;
 }
 
-void EvaluateView::onFinished()
+void EvaluateView::onProgress(qint64 done, qint64 total)
 {
-    thread_->deleteLater();
-    thread_ = nullptr;
+    progress_->setRange(0, static_cast<int>(std::max<qint64>(1, total)));
+    progress_->setValue(static_cast<int>(done));
+}
+
+void EvaluateView::onFinished(const QString& error, std::optional<train::EvalReport> a, std::optional<train::EvalReport> b)
+{
+    job_ = nullptr;
     run_->setEnabled(true);
     cancelBtn_->setEnabled(false);
-    auto job = std::move(job_);
     progress_->setRange(0, 1);
-    progress_->setValue(job->error.isEmpty() ? 1 : 0);
-    if (!job->error.isEmpty() || !job->a) {
-        const QString msg = job->error.isEmpty() ? tr("no result") : job->error;
+    progress_->setValue(error.isEmpty() ? 1 : 0);
+    if (!error.isEmpty() || !a) {
+        const QString msg = error.isEmpty() ? tr("no result") : error;
         message_->showError(tr("Evaluation failed: %1").arg(msg));
         summary_->setText(tr("Evaluation failed."));
         Q_EMIT evaluationFinished(false, msg);
         return;
     }
-    a_ = std::move(job->a);
-    b_ = std::move(job->b);
+    a_ = std::move(a);
+    b_ = std::move(b);
     showReports();
     Q_EMIT evaluationFinished(true, {});
 }
@@ -380,7 +433,7 @@ void EvaluateView::fillReliance()
         const double d = rows[i].image - rows[i].blind;
         auto* di = numItem(d);
         if (!std::isnan(d))
-            di->setText((d > 0 ? "+" : "") + QString::number(d, 'f', 3));
+            di->setText(signedFigure(d));
         reliance_->setItem(i, 3, di);
     }
 }
@@ -429,7 +482,7 @@ void EvaluateView::fillMetrics()
             // ECE is better when lower: colour by whether B improved, not by the sign.
             const bool lowerIsBetter = i == 2;
             di->setForeground((d > 0) != lowerIsBetter ? QColor(20, 130, 60) : QColor(190, 40, 30));
-            di->setText((d > 0 ? "+" : "") + QString::number(d, 'f', 3));
+            di->setText(signedFigure(d));
         }
         metrics_->setItem(i, 3, di);
     }

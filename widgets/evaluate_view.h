@@ -5,10 +5,9 @@
 // table sortable by loss and confidence.
 #include "evaluate.h"
 
+#include <QPointer>
 #include <QWidget>
 
-#include <atomic>
-#include <memory>
 #include <optional>
 
 class QCheckBox;
@@ -17,12 +16,13 @@ class QLabel;
 class QListWidget;
 class QProgressBar;
 class QPushButton;
+class QHBoxLayout;
 class QTableWidget;
-class QThread;
 
 namespace ember::studio {
 
 class ConfusionMap;
+class DataJob;
 class MessageBar;
 class ReliabilityChart;
 
@@ -65,7 +65,17 @@ Q_SIGNALS:
     void openSampleRequested(qint64 sampleId);
 
 private:
-    void onFinished();
+    QHBoxLayout* buildToolbar();
+    QComboBox* addCheckpointCombo(QHBoxLayout* bar, const QString& label, const QString& tip);
+    QHBoxLayout* buildProgressRow();
+    QWidget* buildFigures(QWidget* parent);
+    QWidget* buildNumbers(QWidget* parent);
+    QWidget* buildConfusion(QWidget* parent);
+    QTableWidget* buildSampleTable(QWidget* parent);
+    void connectSignals();
+    void onProgress(qint64 done, qint64 total);
+    void onFinished(const QString& error, std::optional<ember::train::EvalReport> a,
+                    std::optional<ember::train::EvalReport> b);
     void showReports();
     void fillMetrics();
     void fillReliance();
@@ -74,10 +84,7 @@ private:
     QString labelOf(int c) const;
 
     QString wsDir_;
-    QThread* thread_ = nullptr;
-    std::atomic<bool> cancel_{false};
-    struct Job;
-    std::shared_ptr<Job> job_;
+    QPointer<DataJob> job_;   // set while an evaluation runs
     std::optional<ember::train::EvalReport> a_, b_;
 
     MessageBar* message_;

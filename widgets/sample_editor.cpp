@@ -1,5 +1,7 @@
 #include "sample_editor.h"
 
+#include "small_button.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QEvent>
@@ -38,13 +40,15 @@ bool isViewShortcut(QKeyEvent* k)
     return false;
 }
 
-QPushButton* smallButton(const QString& text, const QString& tip, QWidget* parent)
+// A plain-text field three lines high whose undo belongs to the view's undo stack.
+QPlainTextEdit* textField(const QString& objectName, QWidget* parent)
 {
-    auto* b = new QPushButton(text, parent);
-    b->setToolTip(tip);
-    b->setAutoDefault(false);
-    b->setFocusPolicy(Qt::TabFocus);
-    return b;
+    auto* t = new QPlainTextEdit(parent);
+    t->setObjectName(objectName);
+    t->setTabChangesFocus(true);
+    t->setUndoRedoEnabled(false);   // the view's undo stack owns undo
+    t->setFixedHeight(t->fontMetrics().lineSpacing() * 3 + 14);
+    return t;
 }
 
 } // namespace
@@ -62,14 +66,26 @@ SampleEditor::SampleEditor(QWidget* parent)
     lay->setContentsMargins(10, 6, 10, 10);
     lay->setSpacing(4);
 
-    task_ = new QPlainTextEdit(body);
-    task_->setObjectName("taskEdit");
-    task_->setTabChangesFocus(true);
-    task_->setUndoRedoEnabled(false);   // the view's undo stack owns undo
-    task_->setFixedHeight(task_->fontMetrics().lineSpacing() * 3 + 14);
+    task_ = textField("taskEdit", body);
     lay->addWidget(section(tr("&Task"), task_, task_, tr("The task the robots are chosen for (Alt+T)")));
+    lay->addWidget(buildRobots(body));
+    lay->addWidget(buildReasoning(body));
+    lay->addWidget(buildTableField(subtaskSpec(), body));
+    caption_ = textField("captionEdit", body);
+    lay->addWidget(section(tr("&Caption"), caption_, caption_, tr("What the image shows (Alt+C)")));
+    lay->addWidget(buildTableField(qaSpec(), body));
+    lay->addWidget(buildMeta(body));
+    lay->addStretch();
 
-    auto* robotsBox = new QWidget(body);
+    connectTextFields();
+    setWidget(body);
+    setSample({});
+}
+
+// The robot check boxes (keys 1–5), the model's suggestion and its Accept button.
+QWidget* SampleEditor::buildRobots(QWidget* parent)
+{
+    auto* robotsBox = new QWidget(parent);
     auto* rl = new QGridLayout(robotsBox);
     rl->setContentsMargins(0, 0, 0, 0);
     for (int i = 0; i < data::robotCount(); ++i) {
@@ -93,9 +109,13 @@ SampleEditor::SampleEditor(QWidget* parent)
     connect(accept_, &QPushButton::clicked, this, &SampleEditor::acceptSuggestionRequested);
     rl->addWidget(suggestion_, 3, 0, 1, 2);
     rl->addWidget(accept_, 4, 0, 1, 1, Qt::AlignLeft);
-    lay->addWidget(section(tr("Ro&bots"), robots_.value(0), robotsBox, tr("Robot labels; several allowed (Alt+B, keys 1–5)")));
+    return section(tr("Ro&bots"), robots_.value(0), robotsBox, tr("Robot labels; several allowed (Alt+B, keys 1–5)"));
+}
 
-    auto* rs = new QWidget(body);
+// The ordered, editable list of reasoning steps with Add, Remove, Up and Down under it.
+QWidget* SampleEditor::buildReasoning(QWidget* parent)
+{
+    auto* rs = new QWidget(parent);
     auto* rsl = new QVBoxLayout(rs);
     rsl->setContentsMargins(0, 0, 0, 0);
     reasoning_ = new QListWidget(rs);
@@ -118,25 +138,8 @@ SampleEditor::SampleEditor(QWidget* parent)
     auto* del = smallButton(tr("Remove"), tr("Remove the current step (Delete)"), rs);
     auto* up = smallButton(tr("Up"), tr("Move the step up (Ctrl+Up)"), rs);
     auto* down = smallButton(tr("Down"), tr("Move the step down (Ctrl+Down)"), rs);
-    connect(add, &QPushButton::clicked, this, [this] {
-        const int at = reasoning_->currentRow() + 1;
-        auto* it = new QListWidgetItem(tr("new step"));
-        it->setFlags(it->flags() | Qt::ItemIsEditable);
-        loading_ = true;
-        reasoning_->insertItem(at, it);
-        loading_ = false;
-        reasoning_->setCurrentRow(at);
-        emitEdit(SampleField::Reasoning, reasoningValue());
-        reasoning_->editItem(it);
-    });
-    connect(del, &QPushButton::clicked, this, [this] {
-        if (reasoning_->currentRow() < 0)
-            return;
-        loading_ = true;
-        delete reasoning_->takeItem(reasoning_->currentRow());
-        loading_ = false;
-        emitEdit(SampleField::Reasoning, reasoningValue());
-    });
+    connect(add, &QPushButton::clicked, this, &SampleEditor::insertStep);
+    connect(del, &QPushButton::clicked, this, &SampleEditor::removeStep);
     connect(up, &QPushButton::clicked, this, [this] { moveStep(-1); });
     connect(down, &QPushButton::clicked, this, [this] { moveStep(1); });
     for (auto* b : {add, del, up, down})
@@ -144,90 +147,94 @@ SampleEditor::SampleEditor(QWidget* parent)
     rb->addStretch();
     rsl->addWidget(reasoning_);
     rsl->addLayout(rb);
-    lay->addWidget(section(tr("&Reasoning steps"), reasoning_, rs, tr("Ordered reasoning steps (Alt+R)")));
+    return section(tr("&Reasoning steps"), reasoning_, rs, tr("Ordered reasoning steps (Alt+R)"));
+}
 
-    auto* sb = new QWidget(body);
-    auto* sbl = new QVBoxLayout(sb);
-    sbl->setContentsMargins(0, 0, 0, 0);
-    subtasks_ = new QTableWidget(0, 3, sb);
-    subtasks_->setObjectName("subtaskTable");
-    subtasks_->setHorizontalHeaderLabels({tr("Subtask"), tr("Robot"), tr("Order")});
-    subtasks_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
-    subtasks_->verticalHeader()->hide();
-    subtasks_->setMinimumHeight(90);
-    subtasks_->setMaximumHeight(150);
-    connect(subtasks_, &QTableWidget::itemChanged, this, [this] { emitEdit(SampleField::Subtasks, subtasksValue()); });
-    auto* sbb = new QHBoxLayout;
-    auto* sadd = smallButton(tr("Add subtask"), tr("Add a subtask for a multi-robot task"), sb);
-    auto* sdel = smallButton(tr("Remove"), tr("Remove the selected subtask"), sb);
-    connect(sadd, &QPushButton::clicked, this, [this] {
-        addSubtaskRow(tr("new subtask"), 0, subtasks_->rowCount() + 1);
-        emitEdit(SampleField::Subtasks, subtasksValue());
-    });
-    connect(sdel, &QPushButton::clicked, this, [this] {
-        if (subtasks_->currentRow() < 0)
+SampleEditor::TableFieldSpec SampleEditor::subtaskSpec()
+{
+    TableFieldSpec t;
+    t.table = &subtasks_;
+    t.objectName = "subtaskTable";
+    t.headers = {tr("Subtask"), tr("Robot"), tr("Order")};
+    t.stretchColumn = 0;
+    t.maxHeight = 150;
+    t.field = SampleField::Subtasks;
+    t.value = &SampleEditor::subtasksValue;
+    t.addRow = &SampleEditor::addSubtask;
+    t.addText = tr("Add subtask");
+    t.addTip = tr("Add a subtask for a multi-robot task");
+    t.removeTip = tr("Remove the selected subtask");
+    t.title = tr("&Multi-robot subtasks");
+    t.tip = tr("Subtasks with their robot and execution order (Alt+M)");
+    return t;
+}
+
+SampleEditor::TableFieldSpec SampleEditor::qaSpec()
+{
+    TableFieldSpec t;
+    t.table = &qa_;
+    t.objectName = "qaTable";
+    t.headers = {tr("Question"), tr("Answer")};
+    t.stretchColumn = -1;
+    t.maxHeight = 170;
+    t.wordWrap = true;
+    t.field = SampleField::Qa;
+    t.value = &SampleEditor::qaValue;
+    t.addRow = &SampleEditor::addQaPair;
+    t.addText = tr("Add pair");
+    t.addTip = tr("Add a question/answer pair");
+    t.removeTip = tr("Remove the selected pair");
+    t.title = tr("&Questions and answers");
+    t.tip = tr("Question/answer pairs about the image (Alt+Q)");
+    return t;
+}
+
+// A table field in its section, with Add and Remove under it: Remove deletes the current row.
+QWidget* SampleEditor::buildTableField(const TableFieldSpec& spec, QWidget* parent)
+{
+    auto* box = new QWidget(parent);
+    auto* boxLayout = new QVBoxLayout(box);
+    boxLayout->setContentsMargins(0, 0, 0, 0);
+    auto* t = new QTableWidget(0, static_cast<int>(spec.headers.size()), box);
+    *spec.table = t;
+    t->setObjectName(spec.objectName);
+    t->setHorizontalHeaderLabels(spec.headers);
+    if (spec.stretchColumn < 0)
+        t->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    else
+        t->horizontalHeader()->setSectionResizeMode(spec.stretchColumn, QHeaderView::Stretch);
+    t->verticalHeader()->hide();
+    t->setMinimumHeight(90);
+    t->setMaximumHeight(spec.maxHeight);
+    if (spec.wordWrap)
+        t->setWordWrap(true);
+    const SampleField field = spec.field;
+    const auto value = spec.value;
+    connect(t, &QTableWidget::itemChanged, this, [this, field, value] { emitEdit(field, (this->*value)()); });
+    auto* buttons = new QHBoxLayout;
+    auto* add = smallButton(spec.addText, spec.addTip, box);
+    auto* del = smallButton(tr("Remove"), spec.removeTip, box);
+    connect(add, &QPushButton::clicked, this, spec.addRow);
+    connect(del, &QPushButton::clicked, this, [this, t, field, value] {
+        if (t->currentRow() < 0)
             return;
         loading_ = true;
-        subtasks_->removeRow(subtasks_->currentRow());
+        t->removeRow(t->currentRow());
         loading_ = false;
-        emitEdit(SampleField::Subtasks, subtasksValue());
+        emitEdit(field, (this->*value)());
     });
-    sbb->addWidget(sadd);
-    sbb->addWidget(sdel);
-    sbb->addStretch();
-    sbl->addWidget(subtasks_);
-    sbl->addLayout(sbb);
-    lay->addWidget(section(tr("&Multi-robot subtasks"), subtasks_, sb, tr("Subtasks with their robot and execution order (Alt+M)")));
+    buttons->addWidget(add);
+    buttons->addWidget(del);
+    buttons->addStretch();
+    boxLayout->addWidget(t);
+    boxLayout->addLayout(buttons);
+    return section(spec.title, t, box, spec.tip);
+}
 
-    caption_ = new QPlainTextEdit(body);
-    caption_->setObjectName("captionEdit");
-    caption_->setTabChangesFocus(true);
-    caption_->setUndoRedoEnabled(false);
-    caption_->setFixedHeight(caption_->fontMetrics().lineSpacing() * 3 + 14);
-    lay->addWidget(section(tr("&Caption"), caption_, caption_, tr("What the image shows (Alt+C)")));
-
-    auto* qb = new QWidget(body);
-    auto* qbl = new QVBoxLayout(qb);
-    qbl->setContentsMargins(0, 0, 0, 0);
-    qa_ = new QTableWidget(0, 2, qb);
-    qa_->setObjectName("qaTable");
-    qa_->setHorizontalHeaderLabels({tr("Question"), tr("Answer")});
-    qa_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    qa_->verticalHeader()->hide();
-    qa_->setMinimumHeight(90);
-    qa_->setMaximumHeight(170);
-    qa_->setWordWrap(true);
-    connect(qa_, &QTableWidget::itemChanged, this, [this] { emitEdit(SampleField::Qa, qaValue()); });
-    auto* qbb = new QHBoxLayout;
-    auto* qadd = smallButton(tr("Add pair"), tr("Add a question/answer pair"), qb);
-    auto* qdel = smallButton(tr("Remove"), tr("Remove the selected pair"), qb);
-    connect(qadd, &QPushButton::clicked, this, [this] {
-        loading_ = true;
-        const int r = qa_->rowCount();
-        qa_->insertRow(r);
-        qa_->setItem(r, 0, new QTableWidgetItem(tr("question")));
-        qa_->setItem(r, 1, new QTableWidgetItem(tr("answer")));
-        loading_ = false;
-        emitEdit(SampleField::Qa, qaValue());
-        qa_->setCurrentCell(r, 0);
-        qa_->editItem(qa_->item(r, 0));
-    });
-    connect(qdel, &QPushButton::clicked, this, [this] {
-        if (qa_->currentRow() < 0)
-            return;
-        loading_ = true;
-        qa_->removeRow(qa_->currentRow());
-        loading_ = false;
-        emitEdit(SampleField::Qa, qaValue());
-    });
-    qbb->addWidget(qadd);
-    qbb->addWidget(qdel);
-    qbb->addStretch();
-    qbl->addWidget(qa_);
-    qbl->addLayout(qbb);
-    lay->addWidget(section(tr("&Questions and answers"), qa_, qb, tr("Question/answer pairs about the image (Alt+Q)")));
-
-    auto* meta = new QWidget(body);
+// Split and status, side by side.
+QWidget* SampleEditor::buildMeta(QWidget* parent)
+{
+    auto* meta = new QWidget(parent);
     auto* ml = new QHBoxLayout(meta);
     ml->setContentsMargins(0, 0, 0, 0);
     split_ = new QComboBox(meta);
@@ -250,20 +257,21 @@ SampleEditor::SampleEditor(QWidget* parent)
     ml->addWidget(statusLabel);
     ml->addWidget(status_);
     ml->addStretch();
-    lay->addWidget(meta);
-    lay->addStretch();
+    return meta;
+}
 
-    for (QWidget* w : {static_cast<QWidget*>(task_), static_cast<QWidget*>(caption_)}) {
+// Typing in task or caption: one edit per keystroke, merged per stretch of typing.
+void SampleEditor::connectTextFields()
+{
+    for (QPlainTextEdit* w : {task_, caption_}) {
         w->installEventFilter(this);
-        connect(static_cast<QPlainTextEdit*>(w), &QPlainTextEdit::textChanged, this, [this, w] {
+        connect(w, &QPlainTextEdit::textChanged, this, [this, w] {
             const auto f = w == task_ ? SampleField::Task : SampleField::Caption;
             if (!typingKey_)
                 typingKey_ = nextKey_++;
-            emitEdit(f, static_cast<QPlainTextEdit*>(w)->toPlainText(), typingKey_);
+            emitEdit(f, w->toPlainText(), typingKey_);
         });
     }
-    setWidget(body);
-    setSample({});
 }
 
 QWidget* SampleEditor::section(const QString& title, QWidget* focus, QWidget* body, const QString& tip)
@@ -299,26 +307,39 @@ bool SampleEditor::eventFilter(QObject* o, QEvent* e)
             return true;
         }
         if (k->key() == Qt::Key_Delete && reasoning_->currentRow() >= 0) {
-            loading_ = true;
-            delete reasoning_->takeItem(reasoning_->currentRow());
-            loading_ = false;
-            emitEdit(SampleField::Reasoning, reasoningValue());
+            removeStep();
             return true;
         }
         if (k->key() == Qt::Key_Insert) {
-            const int at = reasoning_->currentRow() + 1;
-            auto* it = new QListWidgetItem(tr("new step"));
-            it->setFlags(it->flags() | Qt::ItemIsEditable);
-            loading_ = true;
-            reasoning_->insertItem(at, it);
-            loading_ = false;
-            reasoning_->setCurrentRow(at);
-            emitEdit(SampleField::Reasoning, reasoningValue());
-            reasoning_->editItem(it);
+            insertStep();
             return true;
         }
     }
     return QScrollArea::eventFilter(o, e);
+}
+
+// A new step after the current one, opened for editing.
+void SampleEditor::insertStep()
+{
+    const int at = reasoning_->currentRow() + 1;
+    auto* it = new QListWidgetItem(tr("new step"));
+    it->setFlags(it->flags() | Qt::ItemIsEditable);
+    loading_ = true;
+    reasoning_->insertItem(at, it);
+    loading_ = false;
+    reasoning_->setCurrentRow(at);
+    emitEdit(SampleField::Reasoning, reasoningValue());
+    reasoning_->editItem(it);
+}
+
+void SampleEditor::removeStep()
+{
+    if (reasoning_->currentRow() < 0)
+        return;
+    loading_ = true;
+    delete reasoning_->takeItem(reasoning_->currentRow());
+    loading_ = false;
+    emitEdit(SampleField::Reasoning, reasoningValue());
 }
 
 void SampleEditor::moveStep(int delta)
@@ -406,6 +427,26 @@ void SampleEditor::addSubtaskRow(const QString& text, int robot, int order)
     connect(c, &QComboBox::currentIndexChanged, this, [this] { emitEdit(SampleField::Subtasks, subtasksValue()); });
     connect(o, &QSpinBox::valueChanged, this, [this] { emitEdit(SampleField::Subtasks, subtasksValue()); });
     loading_ = was;
+}
+
+void SampleEditor::addSubtask()
+{
+    addSubtaskRow(tr("new subtask"), 0, subtasks_->rowCount() + 1);
+    emitEdit(SampleField::Subtasks, subtasksValue());
+}
+
+// A new question/answer pair at the end, its question opened for editing.
+void SampleEditor::addQaPair()
+{
+    loading_ = true;
+    const int r = qa_->rowCount();
+    qa_->insertRow(r);
+    qa_->setItem(r, 0, new QTableWidgetItem(tr("question")));
+    qa_->setItem(r, 1, new QTableWidgetItem(tr("answer")));
+    loading_ = false;
+    emitEdit(SampleField::Qa, qaValue());
+    qa_->setCurrentCell(r, 0);
+    qa_->editItem(qa_->item(r, 0));
 }
 
 void SampleEditor::fillSubtasks(const QVariantList& v)

@@ -54,6 +54,27 @@ protected:
     bool eventFilter(QObject* o, QEvent* e) override;
 
 private:
+    // What tells the subtask and the question/answer tables apart.
+    struct TableFieldSpec {
+        QTableWidget** table;
+        QString objectName;
+        QStringList headers;
+        int stretchColumn;        // < 0: every column stretches
+        int maxHeight;
+        bool wordWrap = false;
+        SampleField field;
+        QVariant (SampleEditor::*value)() const;
+        void (SampleEditor::*addRow)();
+        QString addText, addTip, removeTip, title, tip;
+    };
+
+    QWidget* buildRobots(QWidget* parent);
+    QWidget* buildReasoning(QWidget* parent);
+    TableFieldSpec subtaskSpec();
+    TableFieldSpec qaSpec();
+    QWidget* buildTableField(const TableFieldSpec& spec, QWidget* parent);
+    QWidget* buildMeta(QWidget* parent);
+    void connectTextFields();
     QWidget* section(const QString& title, QWidget* focus, QWidget* body, const QString& tip);
     void emitEdit(SampleField f, const QVariant& after, quint64 mergeKey = 0);
     QVariant reasoningValue() const;
@@ -63,6 +84,10 @@ private:
     void fillSubtasks(const QVariantList& v);
     void fillQa(const QVariantList& v);
     void addSubtaskRow(const QString& text, int robot, int order);
+    void addSubtask();
+    void addQaPair();
+    void insertStep();
+    void removeStep();
     void moveStep(int delta);
 
     ember::data::Sample sample_;

@@ -18,24 +18,59 @@
 #include <QToolButton>
 
 #include <stdexcept>
+#include <utility>
 
 namespace ember::studio {
 
 namespace {
+
 const char* kParts[4] = {"vision", "projection", "language_model", "reasoning"};
+
+QSpinBox* spinBox(int lo, int hi, int value, const QString& tip, QWidget* parent)
+{
+    auto* s = new QSpinBox(parent);
+    s->setRange(lo, hi);
+    s->setValue(value);
+    s->setToolTip(tip);
+    return s;
 }
+
+// Two fields in one form row, sharing its width, with a word between them.
+QHBoxLayout* pairRow(QWidget* left, const QString& between, QWidget* right, QWidget* parent)
+{
+    auto* row = new QHBoxLayout;
+    row->addWidget(left, 1);
+    row->addWidget(new QLabel(between, parent));
+    row->addWidget(right, 1);
+    return row;
+}
+
+} // namespace
 
 TrainForm::TrainForm(QWidget* parent) : QWidget(parent)
 {
     auto* f = new QFormLayout(this);
     f->setContentsMargins(0, 0, 0, 0);
     f->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    addModelRows(f);
+    addScheduleRows(f);
+    addFreezeRow(f);
+    addDataRows(f);
+    connectSignals();
+    stageChanged();
+}
+
+// Stage, phase, preset and the starting checkpoint.
+void TrainForm::addModelRows(QFormLayout* f)
+{
     stage_ = new QComboBox(this);
-    stage_->addItem(tr("1 · alignment"), "1");
-    stage_->addItem(tr("2 · instruction"), "2");
-    stage_->addItem(tr("3 · robot selection"), "3");
-    stage_->addItem(tr("4 · reasoning"), "4");
-    stage_->addItem(tr("All four stages"), "all");
+    const std::pair<QString, const char*> stages[] = {{tr("1 · alignment"), "1"},
+                                                      {tr("2 · instruction"), "2"},
+                                                      {tr("3 · robot selection"), "3"},
+                                                      {tr("4 · reasoning"), "4"},
+                                                      {tr("All four stages"), "all"}};
+    for (const auto& [text, stage] : stages)
+        stage_->addItem(text, stage);
     stage_->setCurrentIndex(2);
     f->addRow(tr("Stage"), stage_);
     phase_ = new QComboBox(this);
@@ -45,6 +80,12 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent)
     preset_->addItems({"lite", "base", "reasoning"});
     preset_->setToolTip(tr("Model for a fresh start (ignored when starting from a checkpoint)"));
     f->addRow(tr("Preset"), preset_);
+    f->addRow(tr("Start from"), buildInitRow());
+}
+
+// The starting-checkpoint combo and its "…" file chooser.
+QHBoxLayout* TrainForm::buildInitRow()
+{
     auto* initRow = new QHBoxLayout;
     init_ = new QComboBox(this);
     init_->setEditable(true);
@@ -61,59 +102,52 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent)
     });
     initRow->addWidget(init_, 1);
     initRow->addWidget(browse);
-    f->addRow(tr("Start from"), initRow);
+    return initRow;
+}
 
-    auto spin = [this](int lo, int hi, int v, const QString& tip) {
-        auto* s = new QSpinBox(this);
-        s->setRange(lo, hi);
-        s->setValue(v);
-        s->setToolTip(tip);
-        return s;
-    };
+// Epochs, steps, batch and learning rate, starting from stage 3's defaults.
+void TrainForm::addScheduleRows(QFormLayout* f)
+{
     const train::TrainConfig d = train::TrainConfig::forStage(3);
-    epochs_ = spin(1, 1000, d.epochs, tr("Passes over the training split"));
-    maxSteps_ = spin(0, 10000000, static_cast<int>(d.max_steps), tr("Optimizer steps; 0: as many as the epochs give"));
+    epochs_ = spinBox(1, 1000, d.epochs, tr("Passes over the training split"), this);
+    maxSteps_ = spinBox(0, 10000000, static_cast<int>(d.max_steps), tr("Optimizer steps; 0: as many as the epochs give"), this);
     maxSteps_->setSpecialValueText(tr("from epochs"));
-    batch_ = spin(1, 4096, d.batch_size, {});
-    accum_ = spin(1, 1024, d.accumulation, tr("Micro-batches per optimizer step"));
+    batch_ = spinBox(1, 4096, d.batch_size, {}, this);
+    accum_ = spinBox(1, 1024, d.accumulation, tr("Micro-batches per optimizer step"), this);
     lr_ = new QDoubleSpinBox(this);
     lr_->setDecimals(6);
     lr_->setRange(0.000001, 0.999999);
     lr_->setSingleStep(0.0001);
     lr_->setValue(d.lr);
     lr_->setToolTip(tr("Peak learning rate of the language model and heads (vision × 0.1 from stage 2)"));
-    warmup_ = spin(0, 1000000, static_cast<int>(d.warmup_steps), tr("Linear warm-up steps"));
+    warmup_ = spinBox(0, 1000000, static_cast<int>(d.warmup_steps), tr("Linear warm-up steps"), this);
     f->addRow(tr("Epochs"), epochs_);
     f->addRow(tr("Max steps"), maxSteps_);
-    auto* ba = new QHBoxLayout;
-    ba->addWidget(batch_, 1);
-    ba->addWidget(new QLabel(tr("× accum."), this));
-    ba->addWidget(accum_, 1);
-    f->addRow(tr("Batch size"), ba);
-    auto* lw = new QHBoxLayout;
-    lw->addWidget(lr_, 1);
-    lw->addWidget(new QLabel(tr("warm-up"), this));
-    lw->addWidget(warmup_, 1);
-    f->addRow(tr("Learning rate"), lw);
+    f->addRow(tr("Batch size"), pairRow(batch_, tr("× accum."), accum_, this));
+    f->addRow(tr("Learning rate"), pairRow(lr_, tr("warm-up"), warmup_, this));
+}
+
+void TrainForm::addFreezeRow(QFormLayout* f)
+{
     auto* fz = new QGridLayout;
     const QString partNames[4] = {tr("vision"), tr("projection"), tr("language model"), tr("reasoning")};
     for (int i = 0; i < 4; ++i) {
         freeze_[i] = new QCheckBox(partNames[i], this);
         fz->addWidget(freeze_[i], i / 2, i % 2);
-        connect(freeze_[i], &QCheckBox::toggled, this, &TrainForm::revalidate);
     }
     f->addRow(tr("Also freeze"), fz);
+}
+
+// Split, image size, seed, extra JSON and the validation message.
+void TrainForm::addDataRows(QFormLayout* f)
+{
     split_ = new QComboBox(this);
     split_->addItems({"train", "val", "test", "all"});
-    imageSize_ = spin(0, 1024, 0, tr("0: the model's; else a multiple of 32"));
+    imageSize_ = spinBox(0, 1024, 0, tr("0: the model's; else a multiple of 32"), this);
     imageSize_->setSingleStep(32);
     imageSize_->setSpecialValueText(tr("model's"));
-    seed_ = spin(0, 1000000000, 0, {});
-    auto* ss = new QHBoxLayout;
-    ss->addWidget(split_, 1);
-    ss->addWidget(new QLabel(tr("image"), this));
-    ss->addWidget(imageSize_, 1);
-    f->addRow(tr("Split"), ss);
+    seed_ = spinBox(0, 1000000000, 0, {}, this);
+    f->addRow(tr("Split"), pairRow(split_, tr("image"), imageSize_, this));
     f->addRow(tr("Seed"), seed_);
     extra_ = new QLineEdit(this);
     extra_->setPlaceholderText(R"({"eval_every": 50})");
@@ -123,7 +157,13 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent)
     error_->setWordWrap(true);
     error_->setStyleSheet("color: #b00020;");
     f->addRow(error_);
+}
 
+// Every field revalidates the form; the stage also resets the learning rate.
+void TrainForm::connectSignals()
+{
+    for (auto* c : freeze_)
+        connect(c, &QCheckBox::toggled, this, &TrainForm::revalidate);
     connect(stage_, &QComboBox::currentIndexChanged, this, &TrainForm::stageChanged);
     for (auto* c : {phase_, preset_, split_})
         connect(c, &QComboBox::currentIndexChanged, this, &TrainForm::revalidate);
@@ -132,7 +172,6 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent)
         connect(s, &QSpinBox::valueChanged, this, &TrainForm::revalidate);
     connect(lr_, &QDoubleSpinBox::valueChanged, this, &TrainForm::revalidate);
     connect(extra_, &QLineEdit::textChanged, this, &TrainForm::revalidate);
-    stageChanged();
 }
 
 void TrainForm::setCheckpoints(const QStringList& paths)

@@ -7,6 +7,8 @@
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
+class QFormLayout;
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
 class QSpinBox;
@@ -34,6 +36,12 @@ Q_SIGNALS:
     void validityChanged(bool valid, const QString& message);
 
 private:
+    void addModelRows(QFormLayout* f);
+    QHBoxLayout* buildInitRow();
+    void addScheduleRows(QFormLayout* f);
+    void addFreezeRow(QFormLayout* f);
+    void addDataRows(QFormLayout* f);
+    void connectSignals();
     void stageChanged();
     void revalidate();
 

@@ -297,8 +297,8 @@ void TrainView::setWorkspace(const QString& dir)
 
 QString TrainView::runStatus(const data::RunInfo& r) const
 {
-    if (r.status != "running")
-        return QString::fromStdString(r.status == "paused" ? std::string("stopped") : r.status);
+    if (r.status != data::RunStatus::Running)
+        return QString::fromLatin1(r.status == data::RunStatus::Paused ? "stopped" : data::toString(r.status));
     if (ownRun_ && proc_->isRunning() && r.id == activeRun_)
         return QStringLiteral("running");
     return TrainProcess::isTrainerAlive(pidOf(r.id)) ? QStringLiteral("running") : QStringLiteral("interrupted");
@@ -311,7 +311,7 @@ void TrainView::detectAttached()
     if (attachedPid_ && TrainProcess::isTrainerAlive(attachedPid_)) {
         // The same process may have moved on to the next stage ("all"): follow its newest run.
         for (const auto& r : ws_->runs())
-            if (qint64 total = 0; r.stage > 0 && r.status == "running" && r.id > activeRun_ && pidOf(r.id, &total) == attachedPid_) {
+            if (qint64 total = 0; r.stage > 0 && r.status == data::RunStatus::Running && r.id > activeRun_ && pidOf(r.id, &total) == attachedPid_) {
                 activeRun_ = r.id;
                 totalSteps_ = total ? total : configuredSteps(r);
                 setOverlaid(r.id, true);
@@ -325,7 +325,7 @@ void TrainView::detectAttached()
         Q_EMIT runEnded(id, r ? runStatus(*r) : QStringLiteral("failed"));
     }
     for (const auto& r : ws_->runs()) {
-        if (r.stage <= 0 || r.status != "running")
+        if (r.stage <= 0 || r.status != data::RunStatus::Running)
             continue;
         qint64 total = 0;
         const qint64 pid = pidOf(r.id, &total);
@@ -349,7 +349,7 @@ qint64 TrainView::pidOf(qint64 runId, qint64* totalSteps) const
     // live process's; an older one was left "running" by a process that died.
     qint64 newest = 0;
     for (const auto& r : ws_->runs())
-        if (r.stage > 0 && r.status == "running")
+        if (r.stage > 0 && r.status == data::RunStatus::Running)
             newest = std::max<qint64>(newest, r.id);
     return runId == newest ? TrainProcess::findTrainerFor(wsDir_) : 0;
 }
@@ -472,8 +472,8 @@ void TrainView::onExited(int code, bool crashed)
     appendLog(tr("embervlm exited with code %1%2").arg(code).arg(crashed ? tr(" (crashed)") : QString()));
     if (ws_ && activeRun_) {
         // A crash leaves the record "running"; the studio outlives it and says so.
-        if (auto r = ws_->run(activeRun_); r && r->status == "running") {
-            r->status = "failed";
+        if (auto r = ws_->run(activeRun_); r && r->status == data::RunStatus::Running) {
+            r->status = data::RunStatus::Failed;
             r->notes = "the training process " + std::string(crashed ? "crashed" : "exited") + " (code " +
                        std::to_string(code) + ")";
             try {
@@ -639,7 +639,7 @@ void TrainView::refreshRuns()
         if (!series_.contains(r.id)) {
             series_.insert(r.id, RunSeries(r.id));
             series_[r.id].poll(*ws_);
-        } else if (r.status == "running" && !overlay_.contains(r.id) && r.id != activeRun_) {
+        } else if (r.status == data::RunStatus::Running && !overlay_.contains(r.id) && r.id != activeRun_) {
             series_[r.id].poll(*ws_);
         }
         const RunSeries& s = series_[r.id];
@@ -724,7 +724,7 @@ void TrainView::updateButtons()
     bool resumable = false;
     if (sel && ws_ && !running)
         if (auto r = ws_->run(sel))
-            resumable = r->status == "paused" || r->status == "failed" || runStatus(*r) == "interrupted";
+            resumable = r->status == data::RunStatus::Paused || r->status == data::RunStatus::Failed || runStatus(*r) == "interrupted";
     resumeBtn_->setEnabled(resumable);
     form_->setEnabled(!running);
 }
