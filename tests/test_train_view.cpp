@@ -2,6 +2,9 @@
 // launched from the form draws its curves, Stop stops the process (and Resume continues the
 // run), a second view re-attaches to a run another view launched, and the redraw is coalesced.
 #include "loss_chart.h"
+#include "many_runs.h"
+#include "runs_model.h"
+#include "sqlite_db.h"
 #include "demo_world.h"
 #include "run_series.h"
 #include "studio_test_util.h"
@@ -15,7 +18,7 @@
 #include <QListWidget>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QTableWidget>
+#include <QTableView>
 #include <QTemporaryDir>
 
 #include <cmath>
@@ -37,6 +40,16 @@ QString tinyConfig(int maxSteps, int checkpointEvery = 50)
         .arg(kTinyModel)
         .arg(maxSteps)
         .arg(checkpointEvery);
+}
+
+QThread* gGuiThread = nullptr;
+std::atomic<int> gGuiQueries{0};
+std::string gFirstGuiQuery;
+
+void countGuiQueries(const std::string& sql)
+{
+    if (QThread::currentThread() == gGuiThread && gGuiQueries++ == 0)
+        gFirstGuiQuery = sql;
 }
 
 void setStage(TrainForm* f, const QString& stage)
@@ -92,6 +105,44 @@ private Q_SLOTS:
         QCOMPARE(debiasedEma(x, 0.0), x);
         const auto e = debiasedEma({0, 10}, 0.5);
         QVERIFY(std::abs(e[1] - (0.5 * 10 / 0.75)) < 1e-12);   // (1-β)·10, over 1-β²
+    }
+
+    // With 500 runs the view fills its table, shows curves, follows a selection and an overlay
+    // tick, and the GUI thread never once opens the database or runs a query on it.
+    void manyRunsNeverQueryOnTheGuiThread()
+    {
+        const QString ws = dir_.path() + "/many";
+        ember::bench::addFinishedRuns(ws.toStdString(), 500);
+        gGuiThread = QThread::currentThread();
+        gGuiQueries = 0;
+        data::setQueryObserver(countGuiQueries);
+        {
+            TrainView v;
+            v.resize(1280, 800);
+            v.show();
+            v.setWorkspace(ws);
+            QAbstractItemModel* m = v.runsTable()->model();
+            QTRY_COMPARE_WITH_TIMEOUT(m->rowCount(), 500, 30000);
+            QCOMPARE(m->index(0, 0).data(RunsModel::kRunIdRole).toLongLong(), 500);   // newest first
+            QCOMPARE(m->index(0, 2).data().toString(), QString("finished"));
+            QCOMPARE(m->index(0, 3).data().toString(), QString("20"));
+            QTRY_COMPARE_WITH_TIMEOUT(v.lossChart()->pointCount(), 21, 10000);   // run 500: 20 train points, 1 val
+            QTRY_COMPARE_WITH_TIMEOUT(v.checkpointList()->count(), 1, 10000);
+            v.runsTable()->selectRow(250);
+            QTRY_VERIFY_WITH_TIMEOUT(v.checkpointList()->item(0)->text().startsWith("run 250 "), 5000);
+            QVERIFY(m->setData(m->index(100, 0), Qt::Checked, Qt::CheckStateRole));
+            QCOMPARE(v.overlaid(), (QList<qint64>{400, 500}));
+            QTRY_COMPARE_WITH_TIMEOUT(v.lossChart()->pointCount(), 42, 10000);
+            QTest::qWait(2 * TrainView::kPollMs);
+        }
+        const int seen = gGuiQueries;
+        data::Workspace::open(ws.toStdString()).runs();   // control: the observer does see GUI-thread calls
+        const int control = gGuiQueries - seen;
+        data::setQueryObserver(nullptr);
+        QVERIFY2(seen == 0, qPrintable(QString("%1 database calls on the GUI thread, the first: %2")
+                                           .arg(seen)
+                                           .arg(QString::fromStdString(gFirstGuiQuery))));
+        QVERIFY(control >= 2);
     }
 
     void formValidatesBeforeStart()
@@ -150,11 +201,12 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(v->lrChart()->pointCount(), 6, 5000);
         QTRY_COMPARE_WITH_TIMEOUT(v->gradChart()->pointCount(), 6, 5000);
         QCOMPARE(v->progressBar()->value(), 6);
-        QVERIFY(v->checkpointList()->count() >= 1);
-        QVERIFY(QFileInfo::exists(v->checkpointList()->item(0)->data(Qt::UserRole).toString()));
-        QVERIFY(v->runsTable()->rowCount() >= 1);
-        QCOMPARE(v->runsTable()->item(0, 2)->text(), QString("finished"));
-        QVERIFY(v->runsTable()->item(0, 4)->text() != "–");   // last loss
+        // The table and the list come from the monitor's snapshots: the next one has them.
+        QTRY_VERIFY_WITH_TIMEOUT(v->checkpointList()->count() >= 1, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(v->checkpointList()->item(0)->data(Qt::UserRole).toString()), 5000);
+        QVERIFY(v->runsTable()->model()->rowCount() >= 1);
+        QTRY_COMPARE_WITH_TIMEOUT(v->runsTable()->model()->index(0, 2).data().toString(), QString("finished"), 5000);
+        QVERIFY(v->runsTable()->model()->index(0, 4).data().toString() != "–");   // last loss
         const QString csv = dir_.path() + "/runs.csv";
         QVERIFY(v->exportCsv(csv));
         QFile f(csv);
@@ -232,7 +284,7 @@ private Q_SLOTS:
         QCOMPARE(dbStatus(ws_, run), QString("running"));
 
         auto v2 = makeView();
-        QVERIFY(v2->isRunning());
+        QTRY_VERIFY_WITH_TIMEOUT(v2->isRunning(), 5000);   // once the monitor's first snapshot is in
         QCOMPARE(v2->activeRun(), run);
         QCOMPARE(v2->processPid(), pid);
         QVERIFY(v2->overlaid().contains(run));

@@ -77,7 +77,8 @@ bool TrainProcess::start(const QString& workspace, const QStringList& args, cons
     proc_->setChildProcessModifier([] { ::signal(SIGPIPE, SIG_IGN); });
     qCInfo(lcTrain).noquote() << "starting" << program() << (QStringList{command} + args).join(' ');
     proc_->start(program(), QStringList{command} + args);
-    return proc_->waitForStarted(10000);
+    // Not waited for: a program that cannot start reports through errorOccurred → exited().
+    return proc_->state() != QProcess::NotRunning;
 }
 
 bool TrainProcess::isRunning() const { return proc_ && proc_->state() != QProcess::NotRunning; }

@@ -3,8 +3,8 @@
 #include "loss_chart.h"
 #include "message_bar.h"
 #include "train_form.h"
+#include "runs_model.h"
 #include "train_process.h"
-#include "workspace.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -26,7 +26,7 @@
 #include <QSlider>
 #include <QSplitter>
 #include <QTabWidget>
-#include <QTableWidget>
+#include <QTableView>
 #include <QTextStream>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -39,10 +39,6 @@ namespace ember::studio {
 namespace data = ember::data;
 
 namespace {
-
-enum RunCol { ColRun, ColStage, ColStatus, ColSteps, ColLast, ColMin, ColBestVal, ColCount };
-
-QString fmt(double v) { return std::isnan(v) ? QStringLiteral("–") : QString::number(v, 'g', 4); }
 
 QString duration(double s)
 {
@@ -59,18 +55,20 @@ bool isLossMetric(const QString& n)
     return (n.startsWith("train/") || n.startsWith("val/")) && !n.endsWith("accuracy");
 }
 
-// A run's planned steps from its stored config (max_steps; 0 when the epochs decide).
-qint64 configuredSteps(const data::RunInfo& r)
+bool sameCheckpoints(const QVector<CheckpointRow>& a, const QVector<CheckpointRow>& b)
 {
-    return QJsonDocument::fromJson(QByteArray::fromStdString(r.config)).object().value("max_steps").toInteger();
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const CheckpointRow& x, const CheckpointRow& y) {
+        return x.step == y.step && x.best == y.best && x.path == y.path;
+    });
 }
 
 } // namespace
 
 TrainView::TrainView(QWidget* parent)
     : QWidget(parent)
+    , monitor_(new RunMonitor(this))
+    , runsModel_(new RunsModel(this))
     , proc_(new TrainProcess(this))
-    , poll_(new QTimer(this))
     , kick_(new QTimer(this))
 {
     setObjectName("trainView");
@@ -80,8 +78,17 @@ TrainView::TrainView(QWidget* parent)
     outer->addWidget(message_);
     auto* split = new QSplitter(Qt::Horizontal, this);
     outer->addWidget(split, 1);
+    split->addWidget(buildLaunchPane(split));
+    split->addWidget(buildChartsPane(split));
+    split->setStretchFactor(1, 1);
+    connectControls();
+    connectProcess();
+    updateButtons();
+}
 
-    // --- left: launch form, buttons, checkpoints ------------------------------------------
+// Left: the launch form and its buttons, the selected run's checkpoints.
+QWidget* TrainView::buildLaunchPane(QSplitter* split)
+{
     auto* left = new QWidget(split);
     auto* ll = new QVBoxLayout(left);
     ll->setContentsMargins(0, 0, 4, 0);
@@ -113,50 +120,30 @@ TrainView::TrainView(QWidget* parent)
     ob->addWidget(openReason);
     cl->addLayout(ob);
     ll->addWidget(ckBox, 1);
+    auto openCk = [this](OpenIn where) {
+        if (auto* it = ckpts_->currentItem(); it && !it->data(Qt::UserRole).toString().isEmpty())
+            Q_EMIT openCheckpointRequested(it->data(Qt::UserRole).toString(), where);
+    };
+    connect(openAsk, &QPushButton::clicked, this, [openCk] { openCk(OpenIn::Ask); });
+    connect(openReason, &QPushButton::clicked, this, [openCk] { openCk(OpenIn::Reasoning); });
+    connect(ckpts_, &QListWidget::itemDoubleClicked, this, [openCk] { openCk(OpenIn::Reasoning); });
     auto* scroll = new QScrollArea(split);
     scroll->setWidget(left);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     scroll->setMinimumWidth(left->sizeHint().width() + 16);
-    split->addWidget(scroll);
+    return scroll;
+}
 
-    // --- right: progress, chart controls, charts, runs and log ----------------------------
+// Right: progress, chart controls, the three charts over the runs table and the log.
+QWidget* TrainView::buildChartsPane(QSplitter* split)
+{
     auto* right = new QWidget(split);
     auto* rl = new QVBoxLayout(right);
     rl->setContentsMargins(4, 0, 0, 0);
-    auto* prog = new QHBoxLayout;
-    progress_ = new QProgressBar(right);
-    progress_->setRange(0, 1);
-    progress_->setValue(0);
-    progress_->setFormat(tr("step %v / %m"));
-    status_ = new QLabel(tr("No run"), right);
-    status_->setMinimumWidth(status_->fontMetrics().horizontalAdvance("M") * 24);
-    prog->addWidget(progress_, 1);
-    prog->addWidget(status_);
-    rl->addLayout(prog);
-
-    auto* ctl = new QHBoxLayout;
-    ctl->addWidget(new QLabel(tr("Smoothing"), right));
-    smoothing_ = new QSlider(Qt::Horizontal, right);
-    smoothing_->setRange(0, 99);
-    smoothing_->setValue(60);
-    smoothing_->setMaximumWidth(160);
-    smoothing_->setToolTip(tr("Debiased exponential moving average; the raw values stay faint behind"));
-    ctl->addWidget(smoothing_);
-    logScale_ = new QCheckBox(tr("Log scale"), right);
-    ctl->addWidget(logScale_);
-    ctl->addWidget(new QLabel(tr("x axis"), right));
-    xAxis_ = new QComboBox(right);
-    xAxis_->addItems({tr("step"), tr("time")});
-    ctl->addWidget(xAxis_);
-    ctl->addStretch();
-    auto* png = new QPushButton(tr("Export PNG…"), right);
-    auto* csv = new QPushButton(tr("Export CSV…"), right);
-    ctl->addWidget(png);
-    ctl->addWidget(csv);
-    rl->addLayout(ctl);
-
+    rl->addLayout(buildProgressRow(right));
+    rl->addLayout(buildChartControls(right));
     auto* vsplit = new QSplitter(Qt::Vertical, right);
     auto* charts = new QWidget(vsplit);
     auto* chl = new QVBoxLayout(charts);
@@ -173,16 +160,75 @@ TrainView::TrainView(QWidget* parent)
     small->addWidget(grad_);
     chl->addLayout(small, 2);
     vsplit->addWidget(charts);
-    auto* tabs = new QTabWidget(vsplit);
-    runs_ = new QTableWidget(0, ColCount, tabs);
-    runs_->setHorizontalHeaderLabels({tr("Run"), tr("Stage"), tr("Status"), tr("Steps"), tr("Last loss"), tr("Min loss"),
-                                      tr("Best val. loss")});
+    vsplit->addWidget(buildRunTabs(vsplit));
+    vsplit->setStretchFactor(0, 3);
+    vsplit->setStretchFactor(1, 1);
+    rl->addWidget(vsplit, 1);
+    return right;
+}
+
+QLayout* TrainView::buildProgressRow(QWidget* parent)
+{
+    auto* prog = new QHBoxLayout;
+    progress_ = new QProgressBar(parent);
+    progress_->setRange(0, 1);
+    progress_->setValue(0);
+    progress_->setFormat(tr("step %v / %m"));
+    status_ = new QLabel(tr("No run"), parent);
+    status_->setMinimumWidth(status_->fontMetrics().horizontalAdvance("M") * 24);
+    prog->addWidget(progress_, 1);
+    prog->addWidget(status_);
+    return prog;
+}
+
+QLayout* TrainView::buildChartControls(QWidget* parent)
+{
+    auto* ctl = new QHBoxLayout;
+    ctl->addWidget(new QLabel(tr("Smoothing"), parent));
+    smoothing_ = new QSlider(Qt::Horizontal, parent);
+    smoothing_->setRange(0, 99);
+    smoothing_->setValue(60);
+    smoothing_->setMaximumWidth(160);
+    smoothing_->setToolTip(tr("Debiased exponential moving average; the raw values stay faint behind"));
+    ctl->addWidget(smoothing_);
+    logScale_ = new QCheckBox(tr("Log scale"), parent);
+    ctl->addWidget(logScale_);
+    ctl->addWidget(new QLabel(tr("x axis"), parent));
+    xAxis_ = new QComboBox(parent);
+    xAxis_->addItems({tr("step"), tr("time")});
+    ctl->addWidget(xAxis_);
+    ctl->addStretch();
+    auto* png = new QPushButton(tr("Export PNG…"), parent);
+    auto* csv = new QPushButton(tr("Export CSV…"), parent);
+    ctl->addWidget(png);
+    ctl->addWidget(csv);
+    connect(png, &QPushButton::clicked, this, [this] {
+        const QString p = QFileDialog::getSaveFileName(this, tr("Export chart"), "losses.png", tr("PNG images (*.png)"));
+        if (!p.isEmpty() && !exportPng(p))
+            message_->showError(tr("Could not write %1").arg(p));
+    });
+    connect(csv, &QPushButton::clicked, this, [this] {
+        const QString p = QFileDialog::getSaveFileName(this, tr("Export runs"), "runs.csv", tr("CSV files (*.csv)"));
+        if (!p.isEmpty() && !exportCsv(p))
+            message_->showError(tr("Could not write %1").arg(p));
+    });
+    return ctl;
+}
+
+QWidget* TrainView::buildRunTabs(QWidget* parent)
+{
+    auto* tabs = new QTabWidget(parent);
+    runs_ = new QTableView(tabs);
+    runs_->setModel(runsModel_);
     runs_->verticalHeader()->hide();
     runs_->setSelectionBehavior(QAbstractItemView::SelectRows);
     runs_->setSelectionMode(QAbstractItemView::SingleSelection);
     runs_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     runs_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     runs_->horizontalHeader()->setStretchLastSection(true);
+    // Columns fit the rows in view, not all of them: with hundreds of runs, measuring every
+    // cell at each change would stall the GUI thread.
+    runs_->horizontalHeader()->setResizeContentsPrecision(0);
     runs_->setToolTip(tr("Tick runs to overlay their curves"));
     tabs->addTab(runs_, tr("Runs"));
     log_ = new QPlainTextEdit(tabs);
@@ -190,14 +236,12 @@ TrainView::TrainView(QWidget* parent)
     log_->setMaximumBlockCount(5000);
     log_->setFont(QFont("monospace"));
     tabs->addTab(log_, tr("Log"));
-    vsplit->addWidget(tabs);
     tabs->setMinimumHeight(runs_->verticalHeader()->defaultSectionSize() * 5 + runs_->horizontalHeader()->sizeHint().height());
-    vsplit->setStretchFactor(0, 3);
-    vsplit->setStretchFactor(1, 1);
-    rl->addWidget(vsplit, 1);
-    split->addWidget(right);
-    split->setStretchFactor(1, 1);
+    return tabs;
+}
 
+void TrainView::connectControls()
+{
     connect(startBtn_, &QPushButton::clicked, this, [this] { start(); });
     connect(stopBtn_, &QPushButton::clicked, this, &TrainView::stop);
     connect(resumeBtn_, &QPushButton::clicked, this, [this] { resume(selectedRun()); });
@@ -214,169 +258,159 @@ TrainView::TrainView(QWidget* parent)
         for (auto* c : {loss_, lr_, grad_})
             c->setTimeAxis(i == 1);
     });
-    connect(png, &QPushButton::clicked, this, [this] {
-        const QString p = QFileDialog::getSaveFileName(this, tr("Export chart"), "losses.png", tr("PNG images (*.png)"));
-        if (!p.isEmpty() && !exportPng(p))
-            message_->showError(tr("Could not write %1").arg(p));
-    });
-    connect(csv, &QPushButton::clicked, this, [this] {
-        const QString p = QFileDialog::getSaveFileName(this, tr("Export runs"), "runs.csv", tr("CSV files (*.csv)"));
-        if (!p.isEmpty() && !exportCsv(p))
-            message_->showError(tr("Could not write %1").arg(p));
-    });
-    connect(runs_, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* it) {
-        if (it->column() != ColRun)
-            return;
-        const qint64 id = it->data(Qt::UserRole).toLongLong();
-        const bool on = it->checkState() == Qt::Checked;
-        if (on != overlay_.contains(id))
-            setOverlaid(id, on);
-    });
-    connect(runs_, &QTableWidget::itemSelectionChanged, this, [this] {
+    connect(runsModel_, &RunsModel::overlayToggled, this, &TrainView::setOverlaid);
+    connect(runs_->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         showCheckpoints(selectedRun());
         updateButtons();
     });
-    auto openCk = [this](OpenIn where) {
-        if (auto* it = ckpts_->currentItem(); it && !it->data(Qt::UserRole).toString().isEmpty())
-            Q_EMIT openCheckpointRequested(it->data(Qt::UserRole).toString(), where);
-    };
-    connect(openAsk, &QPushButton::clicked, this, [openCk] { openCk(OpenIn::Ask); });
-    connect(openReason, &QPushButton::clicked, this, [openCk] { openCk(OpenIn::Reasoning); });
-    connect(ckpts_, &QListWidget::itemDoubleClicked, this, [openCk] { openCk(OpenIn::Reasoning); });
+}
 
+void TrainView::connectProcess()
+{
     connect(proc_, &TrainProcess::event, this, &TrainView::onEvent);
     connect(proc_, &TrainProcess::logLine, this, &TrainView::appendLog);
     connect(proc_, &TrainProcess::exited, this, &TrainView::onExited);
+    connect(monitor_, &RunMonitor::snapshot, this, &TrainView::onSnapshot);
+    connect(monitor_, &RunMonitor::markedFailed, this, &TrainView::onMarkedFailed);
+    connect(monitor_, &RunMonitor::workspaceError, this, [this](const QString& why) {
+        wsError_ = true;
+        message_->showError(tr("Could not open the runs of %1: %2").arg(wsDir_, why));
+        updateButtons();
+    });
+    // A step line asks for the curves from the database (the same path as a re-attached run),
+    // at most once per redraw period however fast the steps come.
     kick_->setSingleShot(true);
     kick_->setInterval(LossChart::kRedrawMs);
-    connect(kick_, &QTimer::timeout, this, &TrainView::poll);
-    poll_->setInterval(kPollMs);
-    connect(poll_, &QTimer::timeout, this, &TrainView::poll);
-    updateButtons();
+    connect(kick_, &QTimer::timeout, this, &TrainView::pollNow);
 }
 
 TrainView::~TrainView() = default;
 
 void TrainView::setWorkspace(const QString& dir)
 {
-    ws_.reset();
     series_.clear();
     overlay_.clear();
     activeRun_ = attachedPid_ = totalSteps_ = 0;
     wsDir_ = dir;
-    runs_->setRowCount(0);
+    wsError_ = false;
+    firstSnapshot_ = true;
+    shownCheckpointsOf_ = -1;
+    shownCheckpoints_.clear();
+    runsModel_->setRuns({});
     ckpts_->clear();
-    if (!dir.isEmpty()) {
-        try {
-            ws_ = std::make_unique<data::Workspace>(data::Workspace::open(dir.toStdString()));
-        } catch (const std::exception& e) {
-            message_->showError(tr("Could not open the runs of %1: %2").arg(dir, QString::fromUtf8(e.what())));
-        }
+    monitor_->setWorkspace(dir);
+    watchChanged();
+    updateButtons();
+}
+
+void TrainView::onSnapshot(const RunSnapshot& s)
+{
+    if (s.workspace != wsDir_)
+        return;   // the workspace before the last setWorkspace()
+    const qint64 keep = selectedRun();
+    const bool rebuilt = runsModel_->setRuns(s.runs);
+    if (rebuilt && keep)
+        if (const int row = runsModel_->rowOf(keep); row >= 0)
+            runs_->selectRow(row);
+    if (s.seriesChanged) {
+        for (auto it = s.series.begin(); it != s.series.end(); ++it)
+            series_[it.key()] = it.value();
+        updateCharts();
     }
-    if (ws_) {
+    followProcesses(s);
+    if (firstSnapshot_) {
         // Show the newest training run (or the live one) right away.
-        refreshRuns();
-        detectAttached();
-        if (!activeRun_) {
-            const auto all = ws_->runs();
-            for (auto it = all.rbegin(); it != all.rend(); ++it)
-                if (it->stage > 0) {
-                    setOverlaid(it->id, true);
-                    break;
-                }
-        }
-        if (runs_->rowCount() > 0)
+        firstSnapshot_ = false;
+        if (!activeRun_ && !s.runs.isEmpty())
+            setOverlaid(s.runs.back().id, true);
+        if (runsModel_->rowCount() > 0)
             runs_->selectRow(0);   // the newest run: its checkpoints and where it stands
-        poll();
-        poll_->start();
-    } else {
-        poll_->stop();
     }
+    updateCheckpointChoices();
+    const qint64 shown = selectedRun() ? selectedRun() : activeRun_;
+    const RunRow* r = runsModel_->run(shown);
+    if (rebuilt || shown != shownCheckpointsOf_ || !r || !sameCheckpoints(r->checkpoints, shownCheckpoints_))
+        showCheckpoints(shown);
+    if (attachedPid_)
+        updateProgressFromSeries();
+    else if (!isRunning())
+        showIdleProgress();
     updateButtons();
 }
 
-QString TrainView::runStatus(const data::RunInfo& r) const
+// Runs this view did not launch: re-attach to a live trainer of the workspace, follow it into
+// its next stage, and notice when it ends.
+void TrainView::followProcesses(const RunSnapshot& s)
 {
-    if (r.status != data::RunStatus::Running)
-        return QString::fromLatin1(r.status == data::RunStatus::Paused ? "stopped" : data::toString(r.status));
-    if (ownRun_ && proc_->isRunning() && r.id == activeRun_)
-        return QStringLiteral("running");
-    return TrainProcess::isTrainerAlive(pidOf(r.id)) ? QStringLiteral("running") : QStringLiteral("interrupted");
-}
-
-void TrainView::detectAttached()
-{
-    if (!ws_ || (ownRun_ && proc_->isRunning()))
+    if (ownRun_ && proc_->isRunning())
         return;
-    if (attachedPid_ && TrainProcess::isTrainerAlive(attachedPid_)) {
-        // The same process may have moved on to the next stage ("all"): follow its newest run.
-        for (const auto& r : ws_->runs())
-            if (qint64 total = 0; r.stage > 0 && r.status == data::RunStatus::Running && r.id > activeRun_ && pidOf(r.id, &total) == attachedPid_) {
-                activeRun_ = r.id;
-                totalSteps_ = total ? total : configuredSteps(r);
-                setOverlaid(r.id, true);
-            }
-        return;
-    }
-    if (attachedPid_) {   // it ended while we watched
-        const qint64 id = activeRun_;
-        attachedPid_ = 0;
-        const auto r = ws_->run(id);
-        Q_EMIT runEnded(id, r ? runStatus(*r) : QStringLiteral("failed"));
-    }
-    for (const auto& r : ws_->runs()) {
-        if (r.stage <= 0 || r.status != data::RunStatus::Running)
-            continue;
-        qint64 total = 0;
-        const qint64 pid = pidOf(r.id, &total);
-        if (TrainProcess::isTrainerAlive(pid)) {
-            attachedPid_ = pid;
-            activeRun_ = r.id;
-            totalSteps_ = total ? total : configuredSteps(r);
-            ownRun_ = false;
-            setOverlaid(r.id, true);
-            appendLog(tr("Re-attached to run %1 (process %2).").arg(r.id).arg(pid));
+    const QVector<RunRow>& rows = runsModel_->runs();
+    if (attachedPid_) {
+        const bool inRows = std::any_of(rows.begin(), rows.end(), [this](const RunRow& r) { return r.livePid == attachedPid_; });
+        if (inRows || s.checkedPid != attachedPid_ || s.checkedPidAlive) {
+            // The same process may have moved on to the next stage ("all"): follow its newest run.
+            for (const RunRow& r : rows)
+                if (r.status == data::RunStatus::Running && r.id > activeRun_ && r.livePid == attachedPid_) {
+                    activeRun_ = r.id;
+                    totalSteps_ = r.pidFileSteps ? r.pidFileSteps : r.plannedSteps;
+                    setOverlaid(r.id, true);
+                }
+            return;
         }
+        const qint64 id = activeRun_;   // it ended while we watched
+        attachedPid_ = 0;
+        watchChanged();
+        const RunRow* r = runsModel_->run(id);
+        Q_EMIT runEnded(id, r ? runsModel_->statusText(*r) : QStringLiteral("failed"));
     }
+    for (const RunRow& r : rows)
+        if (r.status == data::RunStatus::Running && r.livePid && r.livePid != lastOwnPid_)
+            attach(r);
     updateButtons();
 }
 
-qint64 TrainView::pidOf(qint64 runId, qint64* totalSteps) const
+void TrainView::attach(const RunRow& r)
 {
-    if (const qint64 pid = TrainProcess::readPid(wsDir_, runId, totalSteps))
-        return pid;
-    // No pid file: a run started outside the studio. Only the newest running record can be the
-    // live process's; an older one was left "running" by a process that died.
-    qint64 newest = 0;
-    for (const auto& r : ws_->runs())
-        if (r.stage > 0 && r.status == data::RunStatus::Running)
-            newest = std::max<qint64>(newest, r.id);
-    return runId == newest ? TrainProcess::findTrainerFor(wsDir_) : 0;
+    attachedPid_ = r.livePid;
+    activeRun_ = r.id;
+    totalSteps_ = r.pidFileSteps ? r.pidFileSteps : r.plannedSteps;
+    ownRun_ = false;
+    setOverlaid(r.id, true);
+    appendLog(tr("Re-attached to run %1 (process %2).").arg(r.id).arg(r.livePid));
 }
 
-bool TrainView::isRunning() const
+void TrainView::watchChanged()
 {
-    return (ownRun_ && proc_->isRunning()) || (attachedPid_ && TrainProcess::isTrainerAlive(attachedPid_));
+    QSet<qint64> ids = overlay_;
+    if (activeRun_)
+        ids.insert(activeRun_);
+    monitor_->watch(ids, attachedPid_);
+    runsModel_->setOverlaid(overlay_);
 }
+
+bool TrainView::isRunning() const { return (ownRun_ && proc_->isRunning()) || attachedPid_ != 0; }
 
 qint64 TrainView::processPid() const { return ownRun_ && proc_->isRunning() ? proc_->pid() : attachedPid_; }
 
 bool TrainView::launch(const QStringList& args, const QString& command)
 {
-    if (!ws_ || isRunning())
+    if (wsDir_.isEmpty() || wsError_ || isRunning())
         return false;
     message_->dismiss();
     appendLog("$ embervlm " + command + " -w " + wsDir_ + " " + args.join(' '));
     activeRun_ = 0;
     totalSteps_ = 0;
-    if (!proc_->start(wsDir_, QStringList{"-w", wsDir_} + args, command)) {
-        message_->showError(tr("Could not start %1").arg(TrainProcess::program()));
-        return false;
-    }
     ownRun_ = true;
     progress_->setRange(0, 1);
     progress_->setValue(0);
     status_->setText(tr("Starting…"));
+    if (!proc_->start(wsDir_, QStringList{"-w", wsDir_} + args, command)) {
+        message_->showError(tr("Could not start %1").arg(TrainProcess::program()));
+        status_->setText(tr("Not running"));
+        updateButtons();
+        return false;
+    }
+    ownPid_ = proc_->pid();
     updateButtons();
     return true;
 }
@@ -416,6 +450,7 @@ void TrainView::onEvent(const QJsonObject& e)
     if (ev == "started") {
         activeRun_ = e.value("run").toInteger();
         totalSteps_ = e.value("total_steps").toInteger();
+        runsModel_->setOwnRun(activeRun_);
         progress_->setRange(0, static_cast<int>(std::max<qint64>(1, totalSteps_)));
         progress_->setValue(static_cast<int>(e.value("start_step").toInteger()));
         appendLog(tr("Run %1 started: stage %2, %3 steps, %4 samples")
@@ -423,19 +458,10 @@ void TrainView::onEvent(const QJsonObject& e)
                       .arg(e.value("stage").toInt())
                       .arg(totalSteps_)
                       .arg(e.value("samples").toInteger()));
-        refreshRuns();
         setOverlaid(activeRun_, true);
         Q_EMIT runStarted(activeRun_);
     } else if (ev == "step") {
-        progress_->setRange(0, static_cast<int>(std::max<qint64>(1, e.value("total").toInteger())));
-        progress_->setValue(static_cast<int>(e.value("step").toInteger()));
-        status_->setText(tr("ETA %1 · %2 samples/s")
-                             .arg(duration(e.value("eta_s").toDouble()))
-                             .arg(e.value("samples_per_s").toDouble(), 0, 'f', 1));
-        // The curves come from the database (the same path as a re-attached run), read at most
-        // once per redraw period however fast the steps come.
-        if (!kick_->isActive())
-            kick_->start();
+        onStepEvent(e);
     } else if (ev == "demo") {
         // `embervlm demo` ends with its test metrics and the model it trained.
         appendLog(tr("Demo model ready: %1 (test accuracy %2)")
@@ -452,40 +478,48 @@ void TrainView::onEvent(const QJsonObject& e)
                       .arg(e.value("step").toInteger())
                       .arg(e.value("path").toString())
                       .arg(e.value("best").toBool() ? tr(" (best)") : QString()));
-        if (selectedRun() == activeRun_ || selectedRun() == 0)
-            showCheckpoints(activeRun_);
+        pollNow();   // the list shows it once the monitor has read it
     } else if (ev == "finished" || ev == "failed" || ev == "stopped") {
-        appendLog(tr("Run %1 %2 at step %3 %4")
-                      .arg(activeRun_)
-                      .arg(ev)
-                      .arg(e.value("step").toInteger())
-                      .arg(e.value("message").toString()));
-        if (ev == "failed")
-            message_->showError(tr("Run %1 failed: %2").arg(activeRun_).arg(e.value("message").toString()));
-        pollNow();
-        Q_EMIT runEnded(activeRun_, ev);
+        onEndEvent(ev, e);
     }
+}
+
+void TrainView::onStepEvent(const QJsonObject& e)
+{
+    progress_->setRange(0, static_cast<int>(std::max<qint64>(1, e.value("total").toInteger())));
+    progress_->setValue(static_cast<int>(e.value("step").toInteger()));
+    status_->setText(tr("ETA %1 · %2 samples/s")
+                         .arg(duration(e.value("eta_s").toDouble()))
+                         .arg(e.value("samples_per_s").toDouble(), 0, 'f', 1));
+    if (!kick_->isActive())
+        kick_->start();
+}
+
+void TrainView::onEndEvent(const QString& ev, const QJsonObject& e)
+{
+    appendLog(tr("Run %1 %2 at step %3 %4")
+                  .arg(activeRun_)
+                  .arg(ev)
+                  .arg(e.value("step").toInteger())
+                  .arg(e.value("message").toString()));
+    if (ev == "failed")
+        message_->showError(tr("Run %1 failed: %2").arg(activeRun_).arg(e.value("message").toString()));
+    pollNow();
+    Q_EMIT runEnded(activeRun_, ev);
 }
 
 void TrainView::onExited(int code, bool crashed)
 {
     appendLog(tr("embervlm exited with code %1%2").arg(code).arg(crashed ? tr(" (crashed)") : QString()));
-    if (ws_ && activeRun_) {
-        // A crash leaves the record "running"; the studio outlives it and says so.
-        if (auto r = ws_->run(activeRun_); r && r->status == data::RunStatus::Running) {
-            r->status = data::RunStatus::Failed;
-            r->notes = "the training process " + std::string(crashed ? "crashed" : "exited") + " (code " +
-                       std::to_string(code) + ")";
-            try {
-                ws_->updateRun(*r);
-            } catch (const std::exception&) {
-            }
-            message_->showError(tr("The training process of run %1 ended unexpectedly (code %2). Resume continues from its "
-                                   "last checkpoint.")
-                                    .arg(activeRun_)
-                                    .arg(code));
-            Q_EMIT runEnded(activeRun_, QStringLiteral("crashed"));
-        }
+    lastOwnPid_ = ownPid_;
+    lastExitCode_ = code;
+    runsModel_->setOwnRun(0);
+    if (!wsDir_.isEmpty() && activeRun_) {
+        // A crash leaves the record "running"; the studio outlives it and says so (once the
+        // monitor has marked it failed: onMarkedFailed).
+        monitor_->markFailed(activeRun_, QString("the training process %1 (code %2)")
+                                             .arg(crashed ? QStringLiteral("crashed") : QStringLiteral("exited"))
+                                             .arg(code));
     } else if (code != 0) {
         message_->showError(tr("Training did not start; see the log."));
     }
@@ -494,31 +528,18 @@ void TrainView::onExited(int code, bool crashed)
     updateButtons();
 }
 
-void TrainView::pollNow() { poll(); }
-
-void TrainView::poll()
+void TrainView::onMarkedFailed(qint64 runId, bool wasRunning)
 {
-    if (!ws_)
+    if (!wasRunning)
         return;
-    detectAttached();
-    bool changed = false;
-    try {
-        for (qint64 id : overlay_)
-            changed = series_[id].poll(*ws_) || changed;
-        if (activeRun_ && !overlay_.contains(activeRun_))
-            changed = series_[activeRun_].poll(*ws_) || changed;
-    } catch (const std::exception& e) {
-        appendLog(tr("Could not read metrics: %1").arg(QString::fromUtf8(e.what())));
-    }
-    if (changed)
-        updateCharts();
-    refreshRuns();
-    if (attachedPid_)
-        updateProgressFromSeries();
-    else if (!isRunning())
-        showIdleProgress();
-    updateButtons();
+    message_->showError(tr("The training process of run %1 ended unexpectedly (code %2). Resume continues from its "
+                           "last checkpoint.")
+                            .arg(runId)
+                            .arg(lastExitCode_));
+    Q_EMIT runEnded(runId, QStringLiteral("crashed"));
 }
+
+void TrainView::pollNow() { monitor_->pollSoon(); }
 
 void TrainView::updateProgressFromSeries()
 {
@@ -549,19 +570,16 @@ void TrainView::showIdleProgress()
     qint64 id = selectedRun();
     if (!id && !overlay_.isEmpty())
         id = overlaid().back();
-    const auto r = id && ws_ ? ws_->run(id) : std::nullopt;
+    const RunRow* r = id ? runsModel_->run(id) : nullptr;
     if (!r) {
         progress_->setRange(0, 1);
         progress_->setValue(0);
         status_->setText(tr("No run"));
         return;
     }
-    const SeriesData* s = series_.contains(id) ? series_[id].find("train/loss") : nullptr;
-    const qint64 step = s && !s->step.isEmpty() ? static_cast<qint64>(s->step.back()) : 0;
-    const qint64 planned = configuredSteps(*r);
-    progress_->setRange(0, static_cast<int>(std::max<qint64>(1, std::max(planned, step))));
-    progress_->setValue(static_cast<int>(step));
-    status_->setText(tr("Run %1 %2").arg(id).arg(runStatus(*r)));
+    progress_->setRange(0, static_cast<int>(std::max<qint64>(1, std::max(r->plannedSteps, r->steps))));
+    progress_->setValue(static_cast<int>(r->steps));
+    status_->setText(tr("Run %1 %2").arg(id).arg(runsModel_->statusText(*r)));
 }
 
 void TrainView::setOverlaid(qint64 runId, bool on)
@@ -570,16 +588,11 @@ void TrainView::setOverlaid(qint64 runId, bool on)
         overlay_.insert(runId);
         if (!series_.contains(runId))
             series_.insert(runId, RunSeries(runId));
-        if (ws_)
-            series_[runId].poll(*ws_);
     } else {
         overlay_.remove(runId);
     }
-    for (int r = 0; r < runs_->rowCount(); ++r)
-        if (auto* it = runs_->item(r, ColRun); it && it->data(Qt::UserRole).toLongLong() == runId) {
-            const QSignalBlocker b(runs_);
-            it->setCheckState(on ? Qt::Checked : Qt::Unchecked);
-        }
+    watchChanged();
+    pollNow();   // its curves come with the next snapshot
     updateCharts();
 }
 
@@ -613,82 +626,23 @@ void TrainView::updateCharts()
     grad_->setCurves(grads);
 }
 
-void TrainView::refreshRuns()
+// What the form offers as a starting checkpoint: every run's, newest first.
+void TrainView::updateCheckpointChoices()
 {
-    if (!ws_)
-        return;
-    std::vector<data::RunInfo> all;
-    try {
-        all = ws_->runs();
-    } catch (const std::exception&) {
-        return;
-    }
-    std::vector<data::RunInfo> train;
-    for (auto& r : all)
-        if (r.stage > 0)
-            train.push_back(r);
-    const QSignalBlocker block(runs_);
-    const qint64 keep = selectedRun();
-    const bool rebuild = runs_->rowCount() != static_cast<int>(train.size());
-    if (rebuild)
-        runs_->setRowCount(static_cast<int>(train.size()));
-    // Newest first.
-    for (int row = 0; row < static_cast<int>(train.size()); ++row) {
-        const auto& r = train[train.size() - 1 - row];
-        // Stats read once per finished run, and on every poll while it runs.
-        if (!series_.contains(r.id)) {
-            series_.insert(r.id, RunSeries(r.id));
-            series_[r.id].poll(*ws_);
-        } else if (r.status == data::RunStatus::Running && !overlay_.contains(r.id) && r.id != activeRun_) {
-            series_[r.id].poll(*ws_);
-        }
-        const RunSeries& s = series_[r.id];
-        const auto* loss = s.find("train/loss");
-        const QString name = QString::fromStdString(r.name);
-        const QString cells[ColCount] = {
-            tr("#%1%2").arg(r.id).arg(name.isEmpty() ? QString() : " " + name), QString::number(r.stage), runStatus(r),
-            loss && !loss->step.isEmpty() ? QString::number(loss->step.back()) : QStringLiteral("0"), fmt(s.last("train/loss")),
-            fmt(s.min("train/loss")), fmt(s.min("val/loss"))};
-        for (int c = 0; c < ColCount; ++c) {
-            auto* it = runs_->item(row, c);
-            if (!it) {
-                it = new QTableWidgetItem;
-                runs_->setItem(row, c, it);
-            }
-            it->setText(cells[c]);
-            if (c == ColRun) {
-                it->setData(Qt::UserRole, static_cast<qlonglong>(r.id));
-                it->setFlags(it->flags() | Qt::ItemIsUserCheckable);
-                it->setCheckState(overlay_.contains(r.id) ? Qt::Checked : Qt::Unchecked);
-                it->setToolTip(QString::fromStdString(r.config));
-            }
-            if (c == ColStatus && !r.notes.empty())
-                it->setToolTip(QString::fromStdString(r.notes));
-        }
-    }
-    if (rebuild && keep)
-        for (int row = 0; row < runs_->rowCount(); ++row)
-            if (runs_->item(row, ColRun)->data(Qt::UserRole).toLongLong() == keep)
-                runs_->selectRow(row);
     QStringList cks;
-    for (const auto& r : train)
-        for (const auto& c : ws_->checkpoints(r.id))
-            cks.prepend(QString::fromStdString(ws_->absolutePath(c.path)));
+    for (const RunRow& r : runsModel_->runs())
+        for (const CheckpointRow& c : r.checkpoints)
+            cks.prepend(c.path);
     if (cks != checkpointPaths_) {
         checkpointPaths_ = cks;
         form_->setCheckpoints(cks);
     }
-    if (rebuild)
-        showCheckpoints(selectedRun() ? selectedRun() : activeRun_);
 }
 
 qint64 TrainView::selectedRun() const
 {
     const auto sel = runs_->selectionModel()->selectedRows();
-    if (sel.isEmpty())
-        return 0;
-    auto* it = runs_->item(sel.first().row(), ColRun);
-    return it ? it->data(Qt::UserRole).toLongLong() : 0;
+    return sel.isEmpty() ? 0 : sel.first().data(RunsModel::kRunIdRole).toLongLong();
 }
 
 void TrainView::showCheckpoints(qint64 runId)
@@ -696,18 +650,20 @@ void TrainView::showCheckpoints(qint64 runId)
     if (!runId)
         runId = activeRun_;
     ckpts_->clear();
-    if (!ws_ || !runId)
+    shownCheckpointsOf_ = runId;
+    const RunRow* r = runId ? runsModel_->run(runId) : nullptr;
+    shownCheckpoints_ = r ? r->checkpoints : QVector<CheckpointRow>{};
+    if (!runId)
         return;
-    for (const auto& c : ws_->checkpoints(runId)) {
-        const QString path = QString::fromStdString(ws_->absolutePath(c.path));
+    for (const CheckpointRow& c : std::as_const(shownCheckpoints_)) {
         auto* it = new QListWidgetItem(tr("run %1 · step %2%3 · %4")
                                            .arg(runId)
                                            .arg(c.step)
-                                           .arg(c.isBest ? tr(" · best") : QString())
-                                           .arg(QFileInfo(path).fileName()),
+                                           .arg(c.best ? tr(" · best") : QString())
+                                           .arg(QFileInfo(c.path).fileName()),
                                        ckpts_);
-        it->setData(Qt::UserRole, path);
-        it->setToolTip(path);
+        it->setData(Qt::UserRole, c.path);
+        it->setToolTip(c.path);
     }
     if (ckpts_->count())
         ckpts_->setCurrentRow(ckpts_->count() - 1);
@@ -718,13 +674,12 @@ void TrainView::showCheckpoints(qint64 runId)
 void TrainView::updateButtons()
 {
     const bool running = isRunning();
-    startBtn_->setEnabled(ws_ && !running && form_->isValid());
+    startBtn_->setEnabled(!wsDir_.isEmpty() && !wsError_ && !running && form_->isValid());
     stopBtn_->setEnabled(running);
-    qint64 sel = selectedRun();
     bool resumable = false;
-    if (sel && ws_ && !running)
-        if (auto r = ws_->run(sel))
-            resumable = r->status == data::RunStatus::Paused || r->status == data::RunStatus::Failed || runStatus(*r) == "interrupted";
+    if (const RunRow* r = running ? nullptr : runsModel_->run(selectedRun()))
+        resumable = r->status == data::RunStatus::Paused || r->status == data::RunStatus::Failed ||
+                    runsModel_->statusText(*r) == "interrupted";
     resumeBtn_->setEnabled(resumable);
     form_->setEnabled(!running);
 }

@@ -1,8 +1,10 @@
 #pragma once
 // Train: launch a training run as a child process (`embervlm train`), watch its curves live,
-// compare runs, stop and resume. The workspace database is read every kPollMs, so a studio
-// opened while a run is going (or after it ended) shows the same curves as the one that
-// launched it; the pid file in the run's directory lets it stop that run too.
+// compare runs, stop and resume. RunMonitor reads the workspace database and the processes on
+// its own thread every kPollMs, so a studio opened while a run is going (or after it ended)
+// shows the same curves as the one that launched it, and the pid file in the run's directory
+// lets it stop that run too. This view only lays out what the monitor reports and reacts.
+#include "run_monitor.h"
 #include "run_series.h"
 
 #include <QMap>
@@ -14,36 +16,34 @@
 class QCheckBox;
 class QComboBox;
 class QLabel;
+class QLayout;
 class QListWidget;
 class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
 class QSlider;
-class QTableWidget;
+class QSplitter;
+class QTableView;
 class QTimer;
-
-namespace ember::data {
-class Workspace;
-struct RunInfo;
-}
 
 namespace ember::studio {
 
 class LossChart;
 class MessageBar;
+class RunsModel;
 class TrainForm;
 class TrainProcess;
 
 class TrainView final : public QWidget {
     Q_OBJECT
 public:
-    static constexpr int kPollMs = 500;
+    static constexpr int kPollMs = RunMonitor::kPollMs;
     enum class OpenIn { Ask, Reasoning };
 
     explicit TrainView(QWidget* parent = nullptr);
     ~TrainView() override;
 
-    void setWorkspace(const QString& dir);   // opens its own connection (one per thread)
+    void setWorkspace(const QString& dir);   // the monitor opens its own connection on its thread
     bool start();                            // launches with the form's settings
     void stop();
     bool resume(qint64 runId);               // a stopped, failed or interrupted run
@@ -57,14 +57,15 @@ public:
 
     bool exportPng(const QString& path);
     bool exportCsv(const QString& path);
-    void pollNow();
+    void pollNow();   // asks the monitor for a snapshot now (it arrives queued)
 
     // For tests and screenshots.
     TrainForm* form() const { return form_; }
     LossChart* lossChart() const { return loss_; }
     LossChart* lrChart() const { return lr_; }
     LossChart* gradChart() const { return grad_; }
-    QTableWidget* runsTable() const { return runs_; }
+    QTableView* runsTable() const { return runs_; }
+    RunsModel* runsModel() const { return runsModel_; }
     QListWidget* checkpointList() const { return ckpts_; }
     QPlainTextEdit* log() const { return log_; }
     QProgressBar* progressBar() const { return progress_; }
@@ -78,29 +79,47 @@ Q_SIGNALS:
     void demoModelReady(const QString& checkpoint);
 
 private:
+    QWidget* buildLaunchPane(QSplitter* split);
+    QWidget* buildChartsPane(QSplitter* split);
+    QLayout* buildProgressRow(QWidget* parent);
+    QLayout* buildChartControls(QWidget* parent);
+    QWidget* buildRunTabs(QWidget* parent);
+    void connectControls();
+    void connectProcess();
+
     void onEvent(const QJsonObject& e);
+    void onStepEvent(const QJsonObject& e);
+    void onEndEvent(const QString& ev, const QJsonObject& e);
     void onExited(int code, bool crashed);
-    void poll();
-    void detectAttached();
-    void refreshRuns();
+    void onMarkedFailed(qint64 runId, bool wasRunning);
+    void onSnapshot(const RunSnapshot& s);
+    void followProcesses(const RunSnapshot& s);
+    void attach(const RunRow& r);
+    void updateCheckpointChoices();
     void updateCharts();
     void updateButtons();
     void updateProgressFromSeries();
     void showIdleProgress();
     void showCheckpoints(qint64 runId);
     void appendLog(const QString& line);
+    void watchChanged();
     qint64 selectedRun() const;
-    QString runStatus(const ember::data::RunInfo& r) const;
-    qint64 pidOf(qint64 runId, qint64* totalSteps = nullptr) const;   // pid file, else a /proc scan
     bool launch(const QStringList& args, const QString& command = QStringLiteral("train"));
 
     QString wsDir_;
-    std::unique_ptr<ember::data::Workspace> ws_;
+    bool wsError_ = false;        // the monitor could not open wsDir_
+    bool firstSnapshot_ = true;   // of this workspace: select and overlay the newest run
+    RunMonitor* monitor_;
+    RunsModel* runsModel_;
     TrainProcess* proc_;
-    QMap<qint64, RunSeries> series_;
+    QMap<qint64, RunSeries> series_;   // the overlaid (and active) runs' curves
     QSet<qint64> overlay_;
     qint64 activeRun_ = 0, attachedPid_ = 0, totalSteps_ = 0;
-    bool ownRun_ = false;   // launched by this view (its pipe is read)
+    qint64 ownPid_ = 0, lastOwnPid_ = 0;   // this view's child; once it exited, never re-attached to
+    int lastExitCode_ = 0;
+    bool ownRun_ = false;     // launched by this view (its pipe is read)
+    qint64 shownCheckpointsOf_ = -1;
+    QVector<CheckpointRow> shownCheckpoints_;
 
     TrainForm* form_;
     QPushButton* startBtn_;
@@ -114,12 +133,11 @@ private:
     LossChart* loss_;
     LossChart* lr_;
     LossChart* grad_;
-    QTableWidget* runs_;
+    QTableView* runs_;
     QListWidget* ckpts_;
     QPlainTextEdit* log_;
     MessageBar* message_;
     QStringList checkpointPaths_;   // what the form offers, refreshed only when it changes
-    QTimer* poll_;
     QTimer* kick_;   // a poll soon after a step line, coalesced
 };
 
