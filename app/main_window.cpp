@@ -67,6 +67,30 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
     setObjectName("mainWindow");
 
     auto* central = new QWidget(this);
+    QHBoxLayout* body = buildFrame(central);
+    buildNavigation(central);
+    body->addWidget(nav_);
+    buildViews(central);
+    connectViews();
+    body->addWidget(stack_, 1);
+    setCentralWidget(central);
+    connect(nav_, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (row >= 0)
+            stack_->setCurrentIndex(row);
+        QSettings().setValue("window/view", row);
+    });
+
+    buildMenus();
+    buildStatusBar();
+    connectEngine();
+    restoreLayout();
+    openStartupWorkspace();
+    if (!options_.checkpoint.isEmpty())
+        openCheckpoint(options_.checkpoint);
+}
+
+QHBoxLayout* MainWindow::buildFrame(QWidget* central)
+{
     auto* outer = new QVBoxLayout(central);
     outer->setContentsMargins(0, 0, 0, 0);
     outer->setSpacing(0);
@@ -79,7 +103,11 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
     body->setContentsMargins(0, 0, 0, 0);
     body->setSpacing(0);
     outer->addLayout(body, 1);
+    return body;
+}
 
+void MainWindow::buildNavigation(QWidget* central)
+{
     nav_ = new QListWidget(central);
     nav_->setObjectName("navigation");
     nav_->setAccessibleName(tr("Views"));
@@ -106,8 +134,10 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
     for (const auto& it : items)
         navW = std::max(navW, nav_->fontMetrics().horizontalAdvance(it.name));
     nav_->setFixedWidth(navW + 20 + 60);
-    body->addWidget(nav_);
+}
 
+void MainWindow::buildViews(QWidget* central)
+{
     stack_ = new QStackedWidget(central);
     ask_ = new AskView(worker_.get(), stack_);
     reasoning_ = new ReasoningView(worker_.get(), stack_);
@@ -121,6 +151,10 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
     stack_->addWidget(train_);
     evaluate_ = new EvaluateView(stack_);
     stack_->addWidget(evaluate_);
+}
+
+void MainWindow::connectViews()
+{
     // A checkpoint of a run goes through the same loading as File > Open checkpoint.
     connect(train_, &TrainView::demoModelReady, this, [this](const QString& path) {
         qCInfo(lcStudio).noquote() << "demo model ready:" << path;
@@ -139,17 +173,11 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
         if (row == Evaluate)
             evaluate_->refreshCheckpoints();   // runs may have added some
     });
-    body->addWidget(stack_, 1);
-    setCentralWidget(central);
-    connect(nav_, &QListWidget::currentRowChanged, this, [this](int row) {
-        if (row >= 0)
-            stack_->setCurrentIndex(row);
-        QSettings().setValue("window/view", row);
-    });
+}
 
-    buildMenus();
-    buildStatusBar();
-
+// The Ask view's last image per workspace, the engine's answers to loads, a screenshot run.
+void MainWindow::connectEngine()
+{
     connect(ask_, &AskView::imageChanged, this, [this](const QString& path) {
         if (!path.isEmpty() && ws_.isValid())
             QSettings().setValue("workspaces/" + sha256Hex(ws_.dir().toUtf8()).left(16) + "/image", path);
@@ -160,7 +188,12 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
         screenshot_ = new ScreenshotRun(this, options_.screenshot, options_.image, options_.prompt);
         connect(screenshot_, &ScreenshotRun::saved, this, &MainWindow::screenshotSaved);
     }
+}
 
+// Geometry, dock state and view of the last session; a screenshot run has its own size and
+// view and leaves the saved layout alone.
+void MainWindow::restoreLayout()
+{
     QSettings s;
     const QSize size = options_.size.isValid() ? options_.size : QSize(1280, 800);
     if (!options_.screenshot.isEmpty() || !restoreGeometry(s.value("window/geometry").toByteArray()))
@@ -172,10 +205,15 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
         if (options_.view.compare(kViewNames[i], Qt::CaseInsensitive) == 0)
             view = i;
     showView(view);
+}
 
+// --workspace, else the last one used, else the default; the default too when the chosen one
+// cannot be opened, with the reason on screen.
+void MainWindow::openStartupWorkspace()
+{
     QString dir = options_.workspace;   // created when missing
     if (dir.isEmpty()) {
-        dir = s.value("workspace/last").toString();
+        dir = QSettings().value("workspace/last").toString();
         if (dir.isEmpty() || !QFileInfo(dir).isDir())
             dir = StudioWorkspace::defaultLocation();
     }
@@ -185,8 +223,6 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
         workspaceProblem_ = tr("%1 The default workspace is open instead.").arg(why);
         message_->showError(workspaceProblem_);
     }
-    if (!options_.checkpoint.isEmpty())
-        openCheckpoint(options_.checkpoint);
 }
 
 MainWindow::~MainWindow()

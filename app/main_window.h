@@ -8,6 +8,7 @@
 
 #include <memory>
 
+class QHBoxLayout;
 class QLabel;
 class QListWidget;
 class QMenu;
@@ -85,6 +86,15 @@ protected:
     void closeEvent(QCloseEvent* e) override;
 
 private:
+    // The constructor's steps, in this order: the frame, the navigation, the views and their
+    // wiring, menus, status bar, the engine's signals, the saved layout, the first workspace.
+    QHBoxLayout* buildFrame(QWidget* central);   // the message bar above; returns the body row
+    void buildNavigation(QWidget* central);
+    void buildViews(QWidget* central);
+    void connectViews();
+    void connectEngine();
+    void restoreLayout();
+    void openStartupWorkspace();
     void buildMenus();
     void offerDemoTraining();
     void buildStatusBar();

@@ -163,87 +163,142 @@ struct TaskDef {
     std::vector<Subtask> subtasks = {};
 };
 
+std::vector<TaskDef> openSkyTasks(const SceneFacts& f)
+{
+    const std::string& v = f.variant;
+    return {{"Survey the " + (v == "city outskirts" ? std::string("outskirts of the city") : v) + " from above and map the areas damaged by the storm.", {kDrone}, "quick coverage of a large area from a high viewpoint"},
+            {"Deliver a small first-aid kit across the " + v + " as fast as possible.", {kDrone}, "fast transport of a light package over open ground"},
+            {"Count the animals grazing across the " + v + " in a single pass.", {kDrone}, "a high viewpoint over a wide open space"},
+            {"Follow the flock of birds and record where it settles.", {kDrone}, "keeping up with fast movement in the air"}};
+}
+
+std::vector<TaskDef> rooftopTasks(const SceneFacts& f)
+{
+    std::vector<TaskDef> t{{"Inspect the top of the tallest building for cracks.", {kDrone}, "reaching a high, hard-to-reach spot"},
+                           {"Photograph every antenna mast on these roofs after the storm.", {kDrone}, "moving quickly between high points"},
+                           {"Look for a lost cat on the rooftops without entering the buildings.", {kDrone}, "searching high places from the air"}};
+    if (f.solarPanels) t.push_back({"Check the solar panels on the roof for dirt and damage.", {kDrone}, "a close look at a surface high above the ground"});
+    return t;
+}
+
+std::vector<TaskDef> underwaterTasks(const SceneFacts& f)
+{
+    const std::string& v = f.variant;
+    std::vector<TaskDef> t{{"Survey the " + v + " and count the kinds of fish living there.", {kUnderwater}, "moving and observing below the surface"},
+                           {"Recover a lost camera from the sea floor.", {kUnderwater}, "diving to the bottom and grasping an object"},
+                           {"Measure the water temperature close to the bottom.", {kUnderwater}, "carrying a sensor deep under water"}};
+    if (f.wreck) t.push_back({"Inspect the hull of the sunken ship for leaking fuel.", {kUnderwater}, "a close inspection of a structure on the seabed"});
+    if (f.pipeline) t.push_back({"Follow the pipeline along the bottom and look for cracks.", {kUnderwater}, "following a structure on the seabed"});
+    return t;
+}
+
+std::vector<TaskDef> homeTasks(const SceneFacts& f)
+{
+    const std::string& v = f.variant;
+    if (v == "kitchen")
+        return {{"Load the dishes from the counter into the dishwasher.", {kHumanoid}, "careful handling of fragile objects"},
+                {"Prepare a cup of tea for the person in the kitchen.", {kHumanoid}, "using kitchen tools made for human hands"},
+                {"Help the elderly resident sit down at the table.", {kHumanoid}, "gentle physical help for a person"}};
+    return {{"Bring a glass of water to the person on the sofa.", {kHumanoid}, "carrying a glass and handing it to a person"},
+            {"Tidy the living room and put the cushions back on the sofa.", {kHumanoid}, "picking up and placing household objects"},
+            {"Help the elderly resident stand up and walk to the window.", {kHumanoid}, "gentle physical help for a person"}};
+}
+
+std::vector<TaskDef> officeTasks(const SceneFacts&)
+{
+    return {{"Greet the visitors and guide them to the meeting room.", {kHumanoid}, "talking with people and walking with them"},
+            {"Hand out printed documents to the people at their desks.", {kHumanoid}, "handing objects to people"},
+            {"Open the cabinet and fetch the blue folder for the manager.", {kHumanoid}, "opening doors and picking out one object"},
+            {"Push the mail cart along the floor and hand each letter to its addressee.", {kHumanoid, kWheels}, "both moving a cart efficiently and handing items to people",
+             {{"Move the mail cart between the desks", kWheels, 1}, {"Hand each letter to its addressee", kHumanoid, 2}}}};
+}
+
+std::vector<TaskDef> warehouseTasks(const SceneFacts&)
+{
+    return {{"Move the boxes from the shelves to the loading bay along the marked lanes.", {kWheels}, "moving loads efficiently along fixed routes"},
+            {"Carry heavy crates across the warehouse floor all day long.", {kWheels}, "a good payload and long endurance"},
+            {"Patrol the aisles at night and report any blocked lane.", {kWheels}, "fast, efficient travel on a flat floor"}};
+}
+
+std::vector<TaskDef> roadTasks(const SceneFacts& f)
+{
+    const std::string& v = f.variant;
+    if (v == "parking lot")
+        return {{"Patrol the parking lot and report cars parked in the fire lane.", {kWheels}, "fast, efficient travel over a level surface"},
+                {"Collect the shopping carts left around the parking lot.", {kWheels}, "pushing loads across a paved area"}};
+    return {{"Deliver parcels to the houses along this street.", {kWheels}, "carrying a payload quickly along a paved route"},
+            {"Carry groceries from the shop to a house further down the road.", {kWheels}, "carrying a load over a smooth surface"},
+            {"Sweep the litter from the pavement before morning.", {kWheels}, "steady travel along a level path"}};
+}
+
+std::vector<TaskDef> roughTerrainTasks(const SceneFacts& f)
+{
+    const std::string& v = f.variant;
+    return {{"Carry water and supplies up the " + v + " to the hikers' camp.", {kLegs}, "carrying a load over steep, broken ground"},
+            {"Inspect the fence posts along the " + v + ".", {kLegs}, "a close look while walking over rocks"},
+            {"Collect rock samples from across the " + v + ".", {kLegs}, "stable footing and stops at many points on rough ground"}};
+}
+
+std::vector<TaskDef> rubbleTasks(const SceneFacts&)
+{
+    return {{"Climb over the debris and check inside the collapsed building for gas leaks.", {kLegs}, "crossing unstable debris at ground level"},
+            {"Carry a sensor package across the broken concrete to the far wall.", {kLegs}, "carrying a load over loose rubble"},
+            {"Search the collapse for survivors: map it from above, then check the gaps at ground level.", {kDrone, kLegs}, "both an overview from the air and access to narrow gaps in the debris",
+             {{"Map the collapse from above", kDrone, 1}, {"Check the gaps in the debris at ground level", kLegs, 2}}}};
+}
+
+std::vector<TaskDef> stairsTasks(const SceneFacts& f)
+{
+    if (f.outdoor)
+        return {{"Carry the toolbox up the steps to the upper terrace.", {kLegs}, "climbing steps while carrying a load"},
+                {"Patrol these steps at night and report anything left on them.", {kLegs}, "going up and down steps repeatedly"}};
+    return {{"Carry a box up the stairs and put it on a shelf in the upstairs office.", {kHumanoid, kLegs}, "climbing stairs with a load and then placing it with care",
+             {{"Carry the box up the stairs", kLegs, 1}, {"Put the box on the shelf", kHumanoid, 2}}},
+            {"Patrol the stairwell between the floors during the night.", {kLegs}, "climbing stairs again and again"}};
+}
+
+std::vector<TaskDef> harbourTasks(const SceneFacts&)
+{
+    return {{"Inspect the pier's pilings both above and below the waterline.", {kDrone, kUnderwater}, "both a view from the air and a dive below the surface",
+             {{"Inspect the pilings above the water", kDrone, 1}, {"Inspect the pilings below the waterline", kUnderwater, 1}}},
+            {"Find the source of an oil sheen: scan the water surface, then check the pier below the water.", {kDrone, kUnderwater}, "a fast search of the surface and an inspection under water",
+             {{"Scan the water surface for the sheen", kDrone, 1}, {"Check the pier's structure under water", kUnderwater, 2}}},
+            {"Check the hull and propeller of the boat moored in the harbour.", {kUnderwater}, "working below the waterline"}};
+}
+
+std::vector<TaskDef> disasterSiteTasks(const SceneFacts&)
+{
+    return {{"Map the disaster area from above and bring a radio to the people cut off behind the debris.", {kDrone, kLegs}, "both an aerial overview and a delivery over broken ground",
+             {{"Map the area from above", kDrone, 1}, {"Carry the radio over the debris", kLegs, 2}}},
+            {"Find hot spots through the smoke and carry an extinguisher over the rubble to them.", {kDrone, kLegs}, "both a view over the smoke and a load carried across debris",
+             {{"Locate hot spots from the air", kDrone, 1}, {"Carry the extinguisher to the hot spots", kLegs, 2}}}};
+}
+
+std::vector<TaskDef> loadingTasks(const SceneFacts&)
+{
+    return {{"Move the boxes across the floor and carry some of them up the stairs to the mezzanine.", {kWheels, kLegs}, "both efficient transport on the flat floor and climbing stairs with a load",
+             {{"Move the boxes across the floor to the stairs", kWheels, 1}, {"Carry the boxes up to the mezzanine", kLegs, 2}}},
+            {"Take stock of the boxes on the floor and on the upper level.", {kWheels, kLegs}, "covering the floor quickly and reaching the upper level by the stairs",
+             {{"Count the boxes on the floor", kWheels, 1}, {"Count the boxes on the mezzanine", kLegs, 1}}}};
+}
+
+// The tasks a scene can be given, each with the robots that suit it and why.
 std::vector<TaskDef> tasksFor(const SceneFacts& f)
 {
-    const std::string v = f.variant;
     switch (f.env) {
-    case Environment::OpenSky:
-        return {{"Survey the " + (v == "city outskirts" ? std::string("outskirts of the city") : v) + " from above and map the areas damaged by the storm.", {kDrone}, "quick coverage of a large area from a high viewpoint"},
-                {"Deliver a small first-aid kit across the " + v + " as fast as possible.", {kDrone}, "fast transport of a light package over open ground"},
-                {"Count the animals grazing across the " + v + " in a single pass.", {kDrone}, "a high viewpoint over a wide open space"},
-                {"Follow the flock of birds and record where it settles.", {kDrone}, "keeping up with fast movement in the air"}};
-    case Environment::Rooftop: {
-        std::vector<TaskDef> t{{"Inspect the top of the tallest building for cracks.", {kDrone}, "reaching a high, hard-to-reach spot"},
-                               {"Photograph every antenna mast on these roofs after the storm.", {kDrone}, "moving quickly between high points"},
-                               {"Look for a lost cat on the rooftops without entering the buildings.", {kDrone}, "searching high places from the air"}};
-        if (f.solarPanels) t.push_back({"Check the solar panels on the roof for dirt and damage.", {kDrone}, "a close look at a surface high above the ground"});
-        return t;
-    }
-    case Environment::Underwater: {
-        std::vector<TaskDef> t{{"Survey the " + v + " and count the kinds of fish living there.", {kUnderwater}, "moving and observing below the surface"},
-                               {"Recover a lost camera from the sea floor.", {kUnderwater}, "diving to the bottom and grasping an object"},
-                               {"Measure the water temperature close to the bottom.", {kUnderwater}, "carrying a sensor deep under water"}};
-        if (f.wreck) t.push_back({"Inspect the hull of the sunken ship for leaking fuel.", {kUnderwater}, "a close inspection of a structure on the seabed"});
-        if (f.pipeline) t.push_back({"Follow the pipeline along the bottom and look for cracks.", {kUnderwater}, "following a structure on the seabed"});
-        return t;
-    }
-    case Environment::Home:
-        if (v == "kitchen")
-            return {{"Load the dishes from the counter into the dishwasher.", {kHumanoid}, "careful handling of fragile objects"},
-                    {"Prepare a cup of tea for the person in the kitchen.", {kHumanoid}, "using kitchen tools made for human hands"},
-                    {"Help the elderly resident sit down at the table.", {kHumanoid}, "gentle physical help for a person"}};
-        return {{"Bring a glass of water to the person on the sofa.", {kHumanoid}, "carrying a glass and handing it to a person"},
-                {"Tidy the living room and put the cushions back on the sofa.", {kHumanoid}, "picking up and placing household objects"},
-                {"Help the elderly resident stand up and walk to the window.", {kHumanoid}, "gentle physical help for a person"}};
-    case Environment::Office:
-        return {{"Greet the visitors and guide them to the meeting room.", {kHumanoid}, "talking with people and walking with them"},
-                {"Hand out printed documents to the people at their desks.", {kHumanoid}, "handing objects to people"},
-                {"Open the cabinet and fetch the blue folder for the manager.", {kHumanoid}, "opening doors and picking out one object"},
-                {"Push the mail cart along the floor and hand each letter to its addressee.", {kHumanoid, kWheels}, "both moving a cart efficiently and handing items to people",
-                 {{"Move the mail cart between the desks", kWheels, 1}, {"Hand each letter to its addressee", kHumanoid, 2}}}};
-    case Environment::Warehouse:
-        return {{"Move the boxes from the shelves to the loading bay along the marked lanes.", {kWheels}, "moving loads efficiently along fixed routes"},
-                {"Carry heavy crates across the warehouse floor all day long.", {kWheels}, "a good payload and long endurance"},
-                {"Patrol the aisles at night and report any blocked lane.", {kWheels}, "fast, efficient travel on a flat floor"}};
-    case Environment::Road:
-        if (v == "parking lot")
-            return {{"Patrol the parking lot and report cars parked in the fire lane.", {kWheels}, "fast, efficient travel over a level surface"},
-                    {"Collect the shopping carts left around the parking lot.", {kWheels}, "pushing loads across a paved area"}};
-        return {{"Deliver parcels to the houses along this street.", {kWheels}, "carrying a payload quickly along a paved route"},
-                {"Carry groceries from the shop to a house further down the road.", {kWheels}, "carrying a load over a smooth surface"},
-                {"Sweep the litter from the pavement before morning.", {kWheels}, "steady travel along a level path"}};
-    case Environment::RoughTerrain:
-        return {{"Carry water and supplies up the " + v + " to the hikers' camp.", {kLegs}, "carrying a load over steep, broken ground"},
-                {"Inspect the fence posts along the " + v + ".", {kLegs}, "a close look while walking over rocks"},
-                {"Collect rock samples from across the " + v + ".", {kLegs}, "stable footing and stops at many points on rough ground"}};
-    case Environment::Rubble:
-        return {{"Climb over the debris and check inside the collapsed building for gas leaks.", {kLegs}, "crossing unstable debris at ground level"},
-                {"Carry a sensor package across the broken concrete to the far wall.", {kLegs}, "carrying a load over loose rubble"},
-                {"Search the collapse for survivors: map it from above, then check the gaps at ground level.", {kDrone, kLegs}, "both an overview from the air and access to narrow gaps in the debris",
-                 {{"Map the collapse from above", kDrone, 1}, {"Check the gaps in the debris at ground level", kLegs, 2}}}};
-    case Environment::Stairs:
-        if (f.outdoor)
-            return {{"Carry the toolbox up the steps to the upper terrace.", {kLegs}, "climbing steps while carrying a load"},
-                    {"Patrol these steps at night and report anything left on them.", {kLegs}, "going up and down steps repeatedly"}};
-        return {{"Carry a box up the stairs and put it on a shelf in the upstairs office.", {kHumanoid, kLegs}, "climbing stairs with a load and then placing it with care",
-                 {{"Carry the box up the stairs", kLegs, 1}, {"Put the box on the shelf", kHumanoid, 2}}},
-                {"Patrol the stairwell between the floors during the night.", {kLegs}, "climbing stairs again and again"}};
-    case Environment::Harbour:
-        return {{"Inspect the pier's pilings both above and below the waterline.", {kDrone, kUnderwater}, "both a view from the air and a dive below the surface",
-                 {{"Inspect the pilings above the water", kDrone, 1}, {"Inspect the pilings below the waterline", kUnderwater, 1}}},
-                {"Find the source of an oil sheen: scan the water surface, then check the pier below the water.", {kDrone, kUnderwater}, "a fast search of the surface and an inspection under water",
-                 {{"Scan the water surface for the sheen", kDrone, 1}, {"Check the pier's structure under water", kUnderwater, 2}}},
-                {"Check the hull and propeller of the boat moored in the harbour.", {kUnderwater}, "working below the waterline"}};
-    case Environment::DisasterSite:
-        return {{"Map the disaster area from above and bring a radio to the people cut off behind the debris.", {kDrone, kLegs}, "both an aerial overview and a delivery over broken ground",
-                 {{"Map the area from above", kDrone, 1}, {"Carry the radio over the debris", kLegs, 2}}},
-                {"Find hot spots through the smoke and carry an extinguisher over the rubble to them.", {kDrone, kLegs}, "both a view over the smoke and a load carried across debris",
-                 {{"Locate hot spots from the air", kDrone, 1}, {"Carry the extinguisher to the hot spots", kLegs, 2}}}};
-    case Environment::Loading:
-        return {{"Move the boxes across the floor and carry some of them up the stairs to the mezzanine.", {kWheels, kLegs}, "both efficient transport on the flat floor and climbing stairs with a load",
-                 {{"Move the boxes across the floor to the stairs", kWheels, 1}, {"Carry the boxes up to the mezzanine", kLegs, 2}}},
-                {"Take stock of the boxes on the floor and on the upper level.", {kWheels, kLegs}, "covering the floor quickly and reaching the upper level by the stairs",
-                 {{"Count the boxes on the floor", kWheels, 1}, {"Count the boxes on the mezzanine", kLegs, 1}}}};
+    case Environment::OpenSky: return openSkyTasks(f);
+    case Environment::Rooftop: return rooftopTasks(f);
+    case Environment::Underwater: return underwaterTasks(f);
+    case Environment::Home: return homeTasks(f);
+    case Environment::Office: return officeTasks(f);
+    case Environment::Warehouse: return warehouseTasks(f);
+    case Environment::Road: return roadTasks(f);
+    case Environment::RoughTerrain: return roughTerrainTasks(f);
+    case Environment::Rubble: return rubbleTasks(f);
+    case Environment::Stairs: return stairsTasks(f);
+    case Environment::Harbour: return harbourTasks(f);
+    case Environment::DisasterSite: return disasterSiteTasks(f);
+    case Environment::Loading: return loadingTasks(f);
     }
     return {};
 }

@@ -102,52 +102,70 @@ int robotField(const json& v, const std::string& field)
     return r;
 }
 
-} // namespace
-
-Sample sampleFromJson(const json& j, std::string* imageRef, std::string* imageSha256)
+// A field of an element of an array: its errors name the element ("subtasks[2].subtask").
+template <typename Read>
+auto within(const std::string& element, Read read)
 {
-    if (!j.is_object()) throw FieldError("", "record must be a JSON object");
-    Sample s;
-    const json empty = json::array();
-    s.uid = str(j, "uid");
-    s.task = str(j, "task");
-    s.instruction = str(j, "instruction");
-    const auto& robots = array(j, "robots", empty);
-    for (size_t i = 0; i < robots.size(); ++i)
-        s.robots.push_back(robotField(robots[i], "robots[" + std::to_string(i) + "]"));
-    s.robots = normalizeRobots(s.robots);
+    try {
+        return read();
+    } catch (const FieldError& e) {
+        throw FieldError(element + "." + e.field, e.what());
+    }
+}
+
+std::vector<int> readRobots(const json& j, const json& empty)
+{
+    std::vector<int> robots;
+    const auto& list = array(j, "robots", empty);
+    for (size_t i = 0; i < list.size(); ++i)
+        robots.push_back(robotField(list[i], "robots[" + std::to_string(i) + "]"));
+    return normalizeRobots(robots);
+}
+
+std::vector<std::string> readReasoning(const json& j, const json& empty)
+{
+    std::vector<std::string> reasoning;
     const auto& steps = array(j, "reasoning", empty);
     for (size_t i = 0; i < steps.size(); ++i) {
         if (!steps[i].is_string()) throw FieldError("reasoning[" + std::to_string(i) + "]", "must be a string");
-        s.reasoning.push_back(steps[i].get<std::string>());
+        reasoning.push_back(steps[i].get<std::string>());
     }
+    return reasoning;
+}
+
+std::vector<Subtask> readSubtasks(const json& j, const json& empty)
+{
+    std::vector<Subtask> out;
     const auto& subtasks = array(j, "subtasks", empty);
     for (size_t i = 0; i < subtasks.size(); ++i) {
         const std::string f = "subtasks[" + std::to_string(i) + "]";
         const auto& t = subtasks[i];
         if (!t.is_object()) throw FieldError(f, "must be an object");
-        Subtask st;
-        try {
+        out.push_back(within(f, [&t] {
+            Subtask st;
             st.text = str(t, "subtask", true);
             if (!t.contains("assigned_robot")) throw FieldError("assigned_robot", "missing");
             st.robot = robotField(t.at("assigned_robot"), "assigned_robot");
             st.order = static_cast<int>(executionOrder(integer(t, "execution_order")));
-        } catch (const FieldError& e) {
-            throw FieldError(f + "." + e.field, e.what());
-        }
-        s.subtasks.push_back(st);
+            return st;
+        }));
     }
-    s.caption = str(j, "caption");
+    return out;
+}
+
+void readQa(const json& j, const json& empty, Sample& s)
+{
     const auto& qa = array(j, "qa", empty);
     for (size_t i = 0; i < qa.size(); ++i) {
         const std::string f = "qa[" + std::to_string(i) + "]";
         if (!qa[i].is_object()) throw FieldError(f, "must be an object");
-        try {
-            s.qa.push_back({str(qa[i], "question", true), str(qa[i], "answer", true)});
-        } catch (const FieldError& e) {
-            throw FieldError(f + "." + e.field, e.what());
-        }
+        within(f, [&] { s.qa.push_back({str(qa[i], "question", true), str(qa[i], "answer", true)}); });
     }
+}
+
+// split and status: their parsers' messages, under the field's name.
+void readSplitAndStatus(const json& j, Sample& s)
+{
     try {
         s.split = splitFromString(str(j, "split"));
     } catch (const std::invalid_argument& e) {
@@ -158,12 +176,10 @@ Sample sampleFromJson(const json& j, std::string* imageRef, std::string* imageSh
     } catch (const std::invalid_argument& e) {
         throw FieldError("status", e.what());
     }
-    s.source = str(j, "source");
-    s.author = str(j, "author");
-    s.created = integer(j, "created");
-    s.modified = integer(j, "modified");
-    s.derivedFrom = str(j, "derived_from");
-    s.augmentation = str(j, "augmentation");
+}
+
+void readImageDecidedAndScene(const json& j, Sample& s)
+{
     if (const json* d = member(j, "image_decided"); d && !d->is_null()) {
         if (!d->is_boolean()) throw FieldError("image_decided", "must be true or false");
         s.imageDecided = d->get<bool>();
@@ -175,22 +191,50 @@ Sample sampleFromJson(const json& j, std::string* imageRef, std::string* imageSh
             s.scene[k] = v.get<std::string>();
         }
     }
+}
+
+// "image": a path, or {"path", "sha256"}; read only when the caller asks for it.
+void readImage(const json& j, std::string* imageRef, std::string* imageSha256)
+{
     if (imageSha256) imageSha256->clear();
-    if (imageRef) {
-        imageRef->clear();
-        if (const json* img = member(j, "image"); img && !img->is_null()) {
-            if (img->is_string()) *imageRef = img->get<std::string>();
-            else if (img->is_object()) {
-                try {
-                    *imageRef = str(*img, "path", true);
-                    if (imageSha256) *imageSha256 = str(*img, "sha256", false);
-                } catch (const FieldError& e) {
-                    throw FieldError("image." + e.field, e.what());
-                }
-            } else
-                throw FieldError("image", "must be a path or an object with \"path\"");
-        }
-    }
+    if (!imageRef) return;
+    imageRef->clear();
+    const json* img = member(j, "image");
+    if (!img || img->is_null()) return;
+    if (img->is_string()) *imageRef = img->get<std::string>();
+    else if (img->is_object())
+        within("image", [&] {
+            *imageRef = str(*img, "path", true);
+            if (imageSha256) *imageSha256 = str(*img, "sha256", false);
+        });
+    else
+        throw FieldError("image", "must be a path or an object with \"path\"");
+}
+
+} // namespace
+
+Sample sampleFromJson(const json& j, std::string* imageRef, std::string* imageSha256)
+{
+    if (!j.is_object()) throw FieldError("", "record must be a JSON object");
+    Sample s;
+    const json empty = json::array();
+    s.uid = str(j, "uid");
+    s.task = str(j, "task");
+    s.instruction = str(j, "instruction");
+    s.robots = readRobots(j, empty);
+    s.reasoning = readReasoning(j, empty);
+    s.subtasks = readSubtasks(j, empty);
+    s.caption = str(j, "caption");
+    readQa(j, empty, s);
+    readSplitAndStatus(j, s);
+    s.source = str(j, "source");
+    s.author = str(j, "author");
+    s.created = integer(j, "created");
+    s.modified = integer(j, "modified");
+    s.derivedFrom = str(j, "derived_from");
+    s.augmentation = str(j, "augmentation");
+    readImageDecidedAndScene(j, s);
+    readImage(j, imageRef, imageSha256);
     if (s.task.empty() && s.caption.empty() && s.qa.empty() && (!imageRef || imageRef->empty()))
         throw FieldError("task", "record has no task, caption, question or image");
     return s;
