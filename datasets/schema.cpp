@@ -1,18 +1,16 @@
 #include "schema.h"
 
+#include <iterator>
 #include <string>
-#include <vector>
 
 namespace ember::data {
 
 namespace {
 
 // Append only: a released migration never changes, a schema change is a new entry.
-const std::vector<const char*>& migrations()
-{
-    static const std::vector<const char*> m = {
-        // 1: the first schema.
-        R"SQL(
+const char* const kMigrations[] = {
+    // 1: the first schema.
+    R"SQL(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 CREATE TABLE images(
@@ -104,18 +102,16 @@ CREATE TABLE checkpoints(
   created INTEGER NOT NULL);
 CREATE INDEX checkpoints_run ON checkpoints(run_id, step);
 )SQL",
-        // 2: image-decided samples and scene attributes (the grounded demo world).
-        R"SQL(
+    // 2: image-decided samples and scene attributes (the grounded demo world).
+    R"SQL(
 ALTER TABLE samples ADD COLUMN image_decided INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE samples ADD COLUMN scene TEXT NOT NULL DEFAULT '';   -- JSON object, attribute -> value
 )SQL",
-    };
-    return m;
-}
+};
 
 } // namespace
 
-int schemaVersion() { return static_cast<int>(migrations().size()); }
+int schemaVersion() { return static_cast<int>(std::size(kMigrations)); }
 
 int userVersion(Database& db)
 {
@@ -135,7 +131,7 @@ void migrate(Database& db)
         throw DbError("workspace " + db.path() + " has schema version " + std::to_string(have) +
                       ", newer than this build's " + std::to_string(schemaVersion()) + ": update EmberVLM Studio");
     for (int v = have; v < schemaVersion(); ++v)
-        db.exec(migrations()[static_cast<size_t>(v)]);
+        db.exec(kMigrations[v]);
     db.exec("PRAGMA user_version=" + std::to_string(schemaVersion()));
     tx.commit();
 }
