@@ -6,10 +6,32 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 namespace ember::cli {
+
+namespace {
+
+// text read by parse (std::stoll or std::stod) in full; nothing when it is empty, not a number,
+// out of the type's range, or has anything after the number.
+template <typename T, typename Parse>
+std::optional<T> parseWhole(const std::string& text, Parse parse)
+{
+    size_t used = 0;
+    T v = 0;
+    try {
+        v = parse(text, &used);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+    if (text.empty() || used != text.size())
+        return std::nullopt;
+    return v;
+}
+
+} // namespace
 
 void Args::set(const std::vector<std::string>& names, const std::string& value)
 {
@@ -41,15 +63,11 @@ long long Args::getInt(const std::string& key, long long fallback, long long lo,
     auto it = values_.find(key);
     if (it == values_.end())
         return fallback;
-    size_t used = 0;
-    long long v = 0;
-    try {
-        v = std::stoll(it->second, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (used != it->second.size() || it->second.empty())
+    const auto parsed =
+        parseWhole<long long>(it->second, [](const std::string& s, size_t* used) { return std::stoll(s, used); });
+    if (!parsed)
         throw UsageError("option " + key + " needs an integer, got '" + it->second + "'");
+    const long long v = *parsed;
     if (v < lo || v > hi)
         throw UsageError("option " + key + " must be in " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " +
                          it->second);
@@ -61,15 +79,10 @@ double Args::getDouble(const std::string& key, double fallback, double lo, doubl
     auto it = values_.find(key);
     if (it == values_.end())
         return fallback;
-    size_t used = 0;
-    double v = 0;
-    try {
-        v = std::stod(it->second, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (used != it->second.size() || it->second.empty())
+    const auto parsed = parseWhole<double>(it->second, [](const std::string& s, size_t* used) { return std::stod(s, used); });
+    if (!parsed)
         throw UsageError("option " + key + " needs a number, got '" + it->second + "'");
+    const double v = *parsed;
     if (!(v >= lo && v <= hi)) {   // also NaN
         char range[96];
         std::snprintf(range, sizeof range, "%g..%g", lo, hi);

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include "json_parse.h"
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -66,12 +68,7 @@ void take(const json& j, const char* key, T& out)
 
 void ModelConfig::applyOverrides(const std::string& text)
 {
-    json j;
-    try {
-        j = json::parse(text);
-    } catch (const json::exception& e) {
-        throw std::invalid_argument(std::string("config is not valid JSON: ") + e.what());
-    }
+    const json j = parseJsonOrThrow(text, "config");
     if (!j.is_object())
         throw std::invalid_argument("config overrides must be a JSON object");
     static const std::vector<std::string> known{
@@ -116,12 +113,7 @@ void ModelConfig::applyParsed(const nlohmann::json& j)
 
 ModelConfig ModelConfig::fromJson(const std::string& text)
 {
-    json j;
-    try {
-        j = json::parse(text);
-    } catch (const json::exception& e) {
-        throw std::invalid_argument(std::string("config is not valid JSON: ") + e.what());
-    }
+    const json j = parseJsonOrThrow(text, "config");
     ModelConfig c;
     if (j.is_object() && j.contains("preset") && j["preset"].is_string()) {
         const auto name = j["preset"].get<std::string>();

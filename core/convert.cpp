@@ -1,6 +1,7 @@
 #include "convert.h"
 
 #include "checkpoint.h"
+#include "seeded_model.h"
 
 #include <map>
 #include <set>
@@ -133,12 +134,8 @@ std::vector<std::string> convertCheckpoint(const ConvertOptions& o)
         model = loadCheckpointFile(o.base);
         report.push_back("started from " + o.base);
     } else {
-        ModelConfig cfg = ModelConfig::preset_named(o.preset);
-        if (!o.configOverrides.empty())
-            cfg.applyOverrides(o.configOverrides);
-        model = EmberVLM(cfg);
-        initWeights(*model, o.seed);
-        report.push_back("started from a seeded '" + cfg.preset + "' initialisation (seed " + std::to_string(o.seed) + ")");
+        model = newSeededModel(o.preset, o.configOverrides, o.seed);
+        report.push_back("started from a seeded '" + model->cfg.preset + "' initialisation (seed " + std::to_string(o.seed) + ")");
     }
     torch::NoGradGuard ng;
     auto target = targetState(*model);

@@ -7,8 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <memory>
 #include <fstream>
+#include <memory>
+#include <optional>
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -78,22 +79,23 @@ ExportReport exportJsonl(const Workspace& ws, const std::string& path, const Exp
     return rep;
 }
 
-ExportReport exportUpstreamSingle(const Workspace& ws, const std::string& path, const ExportOptions& opts,
-                                  const Progress& progress)
+namespace {
+
+// The upstream formats are one JSON array of records; makeRecord gives none for a sample the
+// format cannot express (counted as skipped).
+template <typename MakeRecord>
+ExportReport exportUpstreamArray(const Workspace& ws, const std::string& path, const ExportOptions& opts,
+                                 const Progress& progress, MakeRecord makeRecord)
 {
     json arr = json::array();
     ExportReport rep;
     forEachSample(ws, opts.filter, progress, [&](const Sample& s) {
-        if (s.robots.empty() || s.task.empty()) {
+        std::optional<json> rec = makeRecord(s);
+        if (!rec) {
             ++rep.skipped;
             return;
         }
-        // Key order as upstream writes it.
-        json rec = json::object();
-        rec["instruction"] = s.instruction;
-        rec["input"] = "Task: " + s.task;
-        rec["output"] = joinRobots(s.robots);
-        arr.push_back(std::move(rec));
+        arr.push_back(std::move(*rec));
         ++rep.written;
     });
     auto out = openOut(path);
@@ -102,16 +104,27 @@ ExportReport exportUpstreamSingle(const Workspace& ws, const std::string& path, 
     return rep;
 }
 
+} // namespace
+
+ExportReport exportUpstreamSingle(const Workspace& ws, const std::string& path, const ExportOptions& opts,
+                                  const Progress& progress)
+{
+    return exportUpstreamArray(ws, path, opts, progress, [](const Sample& s) -> std::optional<json> {
+        if (s.robots.empty() || s.task.empty()) return std::nullopt;
+        // Key order as upstream writes it.
+        json rec = json::object();
+        rec["instruction"] = s.instruction;
+        rec["input"] = "Task: " + s.task;
+        rec["output"] = joinRobots(s.robots);
+        return rec;
+    });
+}
+
 ExportReport exportUpstreamMulti(const Workspace& ws, const std::string& path, const ExportOptions& opts,
                                  const Progress& progress)
 {
-    json arr = json::array();
-    ExportReport rep;
-    forEachSample(ws, opts.filter, progress, [&](const Sample& s) {
-        if (s.subtasks.empty() || s.task.empty()) {
-            ++rep.skipped;
-            return;
-        }
+    return exportUpstreamArray(ws, path, opts, progress, [](const Sample& s) -> std::optional<json> {
+        if (s.subtasks.empty() || s.task.empty()) return std::nullopt;
         json subs = json::array();
         for (const auto& t : s.subtasks)
             subs.push_back({{"subtask", t.text}, {"assigned_robot", robotName(t.robot)}, {"execution_order", t.order}});
@@ -120,13 +133,8 @@ ExportReport exportUpstreamMulti(const Workspace& ws, const std::string& path, c
         rec["input"] = "Task: " + s.task;
         rec["subtasks"] = subs;
         rec["original_single_robot_output"] = joinRobots(s.robots);
-        arr.push_back(std::move(rec));
-        ++rep.written;
+        return rec;
     });
-    auto out = openOut(path);
-    out->write(arr.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
-    out->commit();
-    return rep;
 }
 
 ExportReport exportSplits(const Workspace& ws, const std::string& dir, const std::string& format,

@@ -109,6 +109,14 @@ std::string stripTaskPrefix(std::string s)
     return s;
 }
 
+// Both upstream formats carry the task in "input" as "Task: ...", and an empty one is an error.
+std::string upstreamTask(const json& rec)
+{
+    std::string task = stripTaskPrefix(requiredString(rec, "input"));
+    if (task.empty()) throw FieldError("input", "empty task");
+    return task;
+}
+
 // A comma-separated string, or (as some upstream multi-robot records have it) an array of names.
 std::vector<int> robotsField(const json& rec, const char* key)
 {
@@ -198,8 +206,7 @@ ImportReport importUpstreamSingle(Workspace& ws, const std::string& path, const 
 {
     return importArray(ws, path, "upstream-single", opts, progress, [](const json& rec) {
         Sample s;
-        s.task = stripTaskPrefix(requiredString(rec, "input"));
-        if (s.task.empty()) throw FieldError("input", "empty task");
+        s.task = upstreamTask(rec);
         s.robots = robotsField(rec, "output");
         if (rec.contains("instruction")) s.instruction = requiredString(rec, "instruction");
         return s;
@@ -211,8 +218,7 @@ ImportReport importUpstreamMulti(Workspace& ws, const std::string& path, const I
 {
     return importArray(ws, path, "upstream-multi", opts, progress, [](const json& rec) {
         Sample s;
-        s.task = stripTaskPrefix(requiredString(rec, "input"));
-        if (s.task.empty()) throw FieldError("input", "empty task");
+        s.task = upstreamTask(rec);
         if (rec.contains("instruction")) s.instruction = requiredString(rec, "instruction");
         if (!rec.contains("subtasks")) throw FieldError("subtasks", "missing");
         const auto& subs = rec.at("subtasks");

@@ -406,6 +406,33 @@ void Workspace::writeChildren(const Sample& s)
         c.insertQa->bind(1, s.id).bind(2, static_cast<int64_t>(i)).bind(3, s.qa[i].question).bind(4, s.qa[i].answer).run();
 }
 
+namespace {
+
+// Binds the columns insert and update both write, from parameter `first` on, in this order:
+// image_id, task, instruction_id, robot_mask, caption, split, status, source, author, modified,
+// derived_from, augmentation, image_decided, scene. Returns the next free index.
+int bindEditableColumns(Statement& st, const Sample& s, int64_t instructionId, int first)
+{
+    int i = first;
+    if (s.image.id) st.bind(i++, s.image.id); else st.bindNull(i++);
+    st.bind(i++, s.task);
+    if (instructionId) st.bind(i++, instructionId); else st.bindNull(i++);
+    st.bind(i++, static_cast<int64_t>(robotMask(s.robots)));
+    st.bind(i++, s.caption);
+    st.bind(i++, toString(s.split));
+    st.bind(i++, toString(s.status));
+    st.bind(i++, s.source);
+    st.bind(i++, s.author);
+    st.bind(i++, s.modified);
+    if (s.derivedFrom.empty()) st.bindNull(i++); else st.bind(i++, s.derivedFrom);
+    st.bind(i++, s.augmentation);
+    st.bind(i++, static_cast<int64_t>(s.imageDecided));
+    st.bind(i++, sceneToJson(s.scene));
+    return i;
+}
+
+} // namespace
+
 int64_t Workspace::insertInTransaction(Sample& s)
 {
     validate(s);
@@ -417,24 +444,12 @@ int64_t Workspace::insertInTransaction(Sample& s)
     auto& c = *cache_;
     if (!c.insertSample)
         c.insertSample.emplace(db_->prepare(
-            "INSERT INTO samples(uid, image_id, task, instruction_id, robot_mask, caption, split, status, source, "
-            "author, created, modified, derived_from, augmentation, image_decided, scene) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+            "INSERT INTO samples(uid, created, image_id, task, instruction_id, robot_mask, caption, split, status, "
+            "source, author, modified, derived_from, augmentation, image_decided, scene) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     auto& st = *c.insertSample;
     const int64_t instr = instructionId(s.instruction);
-    st.bind(1, s.uid);
-    if (s.image.id) st.bind(2, s.image.id); else st.bindNull(2);
-    st.bind(3, s.task);
-    if (instr) st.bind(4, instr); else st.bindNull(4);
-    st.bind(5, static_cast<int64_t>(robotMask(s.robots)))
-        .bind(6, s.caption)
-        .bind(7, toString(s.split))
-        .bind(8, toString(s.status))
-        .bind(9, s.source)
-        .bind(10, s.author)
-        .bind(11, s.created)
-        .bind(12, s.modified);
-    if (s.derivedFrom.empty()) st.bindNull(13); else st.bind(13, s.derivedFrom);
-    st.bind(14, s.augmentation).bind(15, static_cast<int64_t>(s.imageDecided)).bind(16, sceneToJson(s.scene));
+    st.bind(1, s.uid).bind(2, s.created);
+    bindEditableColumns(st, s, instr, 3);
     st.run();
     s.id = db_->lastInsertId();
     writeChildren(s);
@@ -471,18 +486,8 @@ void Workspace::update(Sample& s)
         "UPDATE samples SET image_id=?, task=?, instruction_id=?, robot_mask=?, caption=?, split=?, status=?, source=?, "
         "author=?, modified=?, derived_from=?, augmentation=?, image_decided=?, scene=? WHERE id=?");
     const int64_t instr = instructionId(s.instruction);
-    if (s.image.id) st.bind(1, s.image.id); else st.bindNull(1);
-    st.bind(2, s.task);
-    if (instr) st.bind(3, instr); else st.bindNull(3);
-    st.bind(4, static_cast<int64_t>(robotMask(s.robots)))
-        .bind(5, s.caption)
-        .bind(6, toString(s.split))
-        .bind(7, toString(s.status))
-        .bind(8, s.source)
-        .bind(9, s.author)
-        .bind(10, s.modified);
-    if (s.derivedFrom.empty()) st.bindNull(11); else st.bind(11, s.derivedFrom);
-    st.bind(12, s.augmentation).bind(13, static_cast<int64_t>(s.imageDecided)).bind(14, sceneToJson(s.scene)).bind(15, s.id);
+    const int next = bindEditableColumns(st, s, instr, 1);
+    st.bind(next, s.id);
     st.run();
     if (db_->changes() != 1) throw std::invalid_argument("no sample with id " + std::to_string(s.id));
     for (const char* t : {"reasoning_steps", "subtasks", "qa_pairs"})
@@ -500,22 +505,28 @@ bool Workspace::remove(int64_t id)
     return removed;
 }
 
+namespace {
+
+// Sets one text column (a fixed name, never user input) on many samples in one transaction.
+void setColumnForAll(Database& db, const char* column, const std::string& value, const std::vector<int64_t>& ids)
+{
+    Transaction tx(db);
+    auto st = db.prepare(std::string("UPDATE samples SET ") + column + "=?, modified=? WHERE id=?");
+    const auto now = nowMs();
+    for (auto id : ids) st.bind(1, value).bind(2, now).bind(3, id).run();
+    tx.commit();
+}
+
+} // namespace
+
 void Workspace::setSplit(const std::vector<int64_t>& ids, Split split)
 {
-    Transaction tx(*db_);
-    auto st = db_->prepare("UPDATE samples SET split=?, modified=? WHERE id=?");
-    const auto now = nowMs();
-    for (auto id : ids) st.bind(1, toString(split)).bind(2, now).bind(3, id).run();
-    tx.commit();
+    setColumnForAll(*db_, "split", toString(split), ids);
 }
 
 void Workspace::setStatus(const std::vector<int64_t>& ids, Status status)
 {
-    Transaction tx(*db_);
-    auto st = db_->prepare("UPDATE samples SET status=?, modified=? WHERE id=?");
-    const auto now = nowMs();
-    for (auto id : ids) st.bind(1, toString(status)).bind(2, now).bind(3, id).run();
-    tx.commit();
+    setColumnForAll(*db_, "status", toString(status), ids);
 }
 
 void Workspace::loadChildren(Sample& s) const

@@ -1,12 +1,16 @@
 #pragma once
-// Helpers shared by the datasets test suites: temporary workspaces and sample builders.
+// Helpers shared by the datasets test suites (and the training and studio suites that need a
+// workspace): temporary workspaces and sample builders.
+#include "demo_world.h"
 #include "sample.h"
 #include "workspace.h"
 
 #include <QTemporaryDir>
 
+#include <cstdint>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #ifndef EMBERVLM_SHARED_DIR
 #error "EMBERVLM_SHARED_DIR must name the shared folder"
@@ -28,6 +32,27 @@ inline std::string readFile(const std::string& p)
 {
     std::ifstream in(p, std::ios::binary);
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// A workspace at dir holding a small demo world (40 samples at 64 px unless told otherwise):
+// what the training, Train view and Evaluate view suites run on.
+inline void makeDemoWorkspace(const std::string& dir, uint64_t seed = 1, int64_t count = 40, int imageSize = 64)
+{
+    auto ws = ember::data::Workspace::open(dir);
+    ember::data::DemoOptions o;
+    o.count = count;
+    o.seed = seed;
+    o.imageSize = imageSize;
+    ember::data::generateDemoWorld(ws, o);
+}
+
+// n bare samples whose tasks are prefix + "0", prefix + "1", ...
+inline std::vector<ember::data::Sample> samplesWithTasks(const std::string& prefix, int n)
+{
+    std::vector<ember::data::Sample> v(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i)
+        v[static_cast<size_t>(i)].task = prefix + std::to_string(i);
+    return v;
 }
 
 inline ember::data::Sample fullSample(int i)

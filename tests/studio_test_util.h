@@ -1,14 +1,19 @@
 #pragma once
 // Shared set-up for the studio's widget tests: a small random model on an EngineWorker and a
 // structured test image. Header-only; each test executable includes it once.
+#include "datasets_test_util.h"
 #include "engine_worker.h"
 #include "runtime.h"
+#include "test_image_util.h"
 
 #include <QCoreApplication>
 #include <QImage>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QtTest>
+
+#include <memory>
 
 namespace studio_test {
 
@@ -24,19 +29,7 @@ inline void isolateSettings()
     QCoreApplication::setApplicationName("studio-tests");
 }
 
-inline QString writeImage(const QString& dir, const QString& name = "scene.png", int w = 200, int h = 150)
-{
-    QImage img(w, h, QImage::Format_RGB888);
-    for (int y = 0; y < h; ++y)
-        for (int x = 0; x < w; ++x) {
-            const int dx = x - w / 3, dy = y - h / 2;
-            const bool disc = dx * dx + dy * dy < (h / 4) * (h / 4);
-            img.setPixel(x, y, qRgb((x * 255) / w, disc ? 240 : (y * 255) / h, (x * y) % 256));
-        }
-    const QString path = dir + "/" + name;
-    img.save(path);
-    return path;
-}
+using test_image::writeImage;
 
 // Loads the small random model on the worker and waits for it.
 inline bool loadSmallModel(ember::studio::EngineWorker& worker, quint64 seed = 1)
@@ -44,6 +37,34 @@ inline bool loadSmallModel(ember::studio::EngineWorker& worker, quint64 seed = 1
     QSignalSpy spy(&worker, &ember::studio::EngineWorker::modelLoaded);
     worker.initRandom(QString::fromUtf8(kSmallConfig), seed);
     return spy.wait(60000);
+}
+
+// What the workspace-driven view suites start from: settings isolated and the small demo world
+// at dir/ws. Its path, or empty when the temporary folder is not valid.
+inline QString startWithDemoWorkspace(const QTemporaryDir& dir)
+{
+    isolateSettings();
+    if (!dir.isValid())
+        return {};
+    const QString ws = dir.path() + "/ws";
+    testutil::makeDemoWorkspace(ws.toStdString());
+    return ws;
+}
+
+// What the model-driven view suites start from: settings isolated, the test image written into
+// dir (its path in image) and a new worker with the small model loaded. Empty when all went
+// well, else what failed.
+inline QString startWithSmallModel(const QTemporaryDir& dir, QString& image,
+                                   std::unique_ptr<ember::studio::EngineWorker>& worker, quint64 seed = 1)
+{
+    isolateSettings();
+    if (!dir.isValid())
+        return "the temporary folder is not valid";
+    image = writeImage(dir.path());
+    worker = std::make_unique<ember::studio::EngineWorker>();
+    if (!loadSmallModel(*worker, seed))
+        return "the small model did not load";
+    return {};
 }
 
 } // namespace studio_test

@@ -69,11 +69,8 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        studio_test::isolateSettings();
-        QVERIFY(dir_.isValid());
-        image_ = studio_test::writeImage(dir_.path());
-        worker_ = std::make_unique<EngineWorker>();
-        QVERIFY(studio_test::loadSmallModel(*worker_));
+        const QString failed = studio_test::startWithSmallModel(dir_, image_, worker_);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
     }
 
     void cleanupTestCase() { worker_->shutdown(); }

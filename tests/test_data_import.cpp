@@ -252,12 +252,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         auto a = Workspace::open(testutil::path(dir, "a"));
         auto b = Workspace::open(testutil::path(dir, "b"));
-        std::vector<Sample> v;
-        for (int i = 0; i < 3000; ++i) {
-            Sample s;
-            s.task = "task " + std::to_string(i);
-            v.push_back(s);
-        }
+        auto v = testutil::samplesWithTasks("task ", 3000);
         a.insertMany(v);
         std::vector<Sample> rev(v.rbegin(), v.rend());
         for (auto& s : rev) s.id = 0, s.uid.clear(), s.created = s.modified = 0;
@@ -290,12 +285,7 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         auto ws = Workspace::open(testutil::path(dir, "ws"));
-        std::vector<Sample> v;
-        for (int i = 0; i < 200; ++i) {
-            Sample s;
-            s.task = "original " + std::to_string(i);
-            v.push_back(s);
-        }
+        auto v = testutil::samplesWithTasks("original ", 200);
         ws.insertMany(v);
         std::vector<Sample> copies;
         for (const auto& s : v)

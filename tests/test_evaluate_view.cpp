@@ -40,8 +40,12 @@ private:
         return spy.wait(120000) && QFileInfo::exists(path);
     }
 
-    bool runView(EvaluateView& v, const QString& a, const QString& b = {})
+    // Shows v on the suite's workspace and evaluates a (beside b when given) to the end.
+    bool showAndEvaluate(EvaluateView& v, const QString& a, const QString& b = {})
     {
+        v.resize(1280, 800);
+        v.show();
+        v.setWorkspace(ws_);
         QSignalSpy done(&v, &EvaluateView::evaluationFinished);
         if (!v.evaluate(a, "all", b))
             return false;
@@ -51,16 +55,8 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        studio_test::isolateSettings();
-        QVERIFY(dir_.isValid());
-        ws_ = dir_.path() + "/ws";
-        {
-            auto w = data::Workspace::open(ws_.toStdString());
-            data::DemoOptions o;
-            o.count = 40;
-            o.imageSize = 64;
-            data::generateDemoWorld(w, o);
-        }
+        ws_ = studio_test::startWithDemoWorkspace(dir_);
+        QVERIFY2(!ws_.isEmpty(), "the temporary folder is not valid");
         ckA_ = dir_.path() + "/a.safetensors";
         ckB_ = dir_.path() + "/b.safetensors";
         EngineWorker worker;
@@ -80,10 +76,7 @@ private Q_SLOTS:
     void matrixMatchesEvaluateCheckpoint()
     {
         EvaluateView v;
-        v.resize(1280, 800);
-        v.show();
-        v.setWorkspace(ws_);
-        QVERIFY(runView(v, ckA_));
+        QVERIFY(showAndEvaluate(v, ckA_));
         QVERIFY(v.reportA().has_value());
         QVERIFY(!v.reportB().has_value());
         const auto& m = v.confusionMap()->matrix();
@@ -136,10 +129,7 @@ private Q_SLOTS:
 
         // The view shows image and blind side by side, as evaluateCheckpoint computed them.
         EvaluateView v;
-        v.resize(1280, 800);
-        v.show();
-        v.setWorkspace(ws_);
-        QVERIFY(runView(v, ckA_));
+        QVERIFY(showAndEvaluate(v, ckA_));
         auto* t = v.relianceTable();
         QVERIFY(t->rowCount() >= 2);
         QCOMPARE(t->item(0, 1)->data(Qt::DisplayRole).toDouble(), std::round(direct_.selection.accuracy * 1000) / 1000);
@@ -151,10 +141,7 @@ private Q_SLOTS:
     void clickingACellSelectsItsSamples()
     {
         EvaluateView v;
-        v.resize(1280, 800);
-        v.show();
-        v.setWorkspace(ws_);
-        QVERIFY(runView(v, ckA_));
+        QVERIFY(showAndEvaluate(v, ckA_));
         QVERIFY(QTest::qWaitForWindowExposed(&v));
         // Every non-empty cell: a real click lists exactly the samples of that (truth, prediction).
         const auto& m = v.confusionMap()->matrix();
@@ -191,10 +178,7 @@ private Q_SLOTS:
     void twoCheckpointsSideBySide()
     {
         EvaluateView v;
-        v.resize(1280, 800);
-        v.show();
-        v.setWorkspace(ws_);
-        QVERIFY(runView(v, ckA_, ckB_));
+        QVERIFY(showAndEvaluate(v, ckA_, ckB_));
         QVERIFY(v.reportA().has_value());
         QVERIFY(v.reportB().has_value());
         auto* mt = v.metricsTable();

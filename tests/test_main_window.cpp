@@ -30,6 +30,22 @@ private:
     QTemporaryDir dir_;
     QString checkpoint_;
 
+    StudioOptions withSmallModel(const QString& workspace) const
+    {
+        StudioOptions o;
+        o.workspace = workspace;
+        o.checkpoint = checkpoint_;
+        return o;
+    }
+
+    // Shows w and waits for the model it was opened with.
+    static bool showAndWaitForModel(MainWindow& w)
+    {
+        QSignalSpy loaded(&w, &MainWindow::modelChanged);
+        w.show();
+        return loaded.wait(60000);
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -43,13 +59,9 @@ private Q_SLOTS:
 
     void statusBarFollowsTheCheckpoint()
     {
-        StudioOptions o;
-        o.workspace = dir_.path() + "/ws1";
-        o.checkpoint = checkpoint_;
+        const StudioOptions o = withSmallModel(dir_.path() + "/ws1");
         MainWindow w(o);
-        QSignalSpy loaded(&w, &MainWindow::modelChanged);
-        w.show();
-        QVERIFY(loaded.wait(60000));
+        QVERIFY(showAndWaitForModel(w));
         QVERIFY(w.modelReady());
         const QString status = w.statusText();
         QVERIFY2(status.contains("small.safetensors"), qPrintable(status));
@@ -105,13 +117,8 @@ private Q_SLOTS:
         QFile db(ws + "/workspace.db");
         QVERIFY(db.open(QIODevice::WriteOnly));
         db.close();
-        StudioOptions o;
-        o.workspace = ws;
-        o.checkpoint = checkpoint_;
-        MainWindow w(o);
-        QSignalSpy loaded(&w, &MainWindow::modelChanged);
-        w.show();
-        QVERIFY(loaded.wait(60000));
+        MainWindow w(withSmallModel(ws));
+        QVERIFY(showAndWaitForModel(w));
         QVERIFY(w.modelReady());
         QVERIFY(w.messageBar()->isVisible());
         QVERIFY2(w.messageBar()->text().contains("empty (0 bytes)"), qPrintable(w.messageBar()->text()));
@@ -157,19 +164,16 @@ private Q_SLOTS:
         struct Restore {
             ~Restore() { TrainProcess::setProgram(QString()); }
         } restore;
-        StudioOptions o;
-        o.workspace = dir_.path() + "/offer";
-        o.checkpoint = checkpoint_;
+        const StudioOptions o = withSmallModel(dir_.path() + "/offer");
         MainWindow w(o);
-        QSignalSpy loaded(&w, &MainWindow::modelChanged);
-        w.show();
-        QVERIFY(loaded.wait(60000));
+        QVERIFY(showAndWaitForModel(w));
         QVERIFY(!w.modelInfo().trained);
         QVERIFY(w.messageBar()->isVisible());
         QVERIFY2(w.messageBar()->text().contains("random weights"), qPrintable(w.messageBar()->text()));
         QPushButton* offer = w.messageBar()->actionButton();
         QVERIFY(offer->isVisible());
         QVERIFY2(offer->text().contains("Train the demo model (about 14 minutes)"), qPrintable(offer->text()));
+        QSignalSpy loaded(&w, &MainWindow::modelChanged);   // the demo's model, after the click
         QTest::mouseClick(offer, Qt::LeftButton);
         QCOMPARE(w.currentView(), int(MainWindow::Train));
         QVERIFY(loaded.wait(60000));
@@ -182,10 +186,7 @@ private Q_SLOTS:
     // Help > About names what runs; the views' icons are the project's own and load (SVG).
     void aboutAndIcons()
     {
-        StudioOptions o;
-        o.workspace = dir_.path() + "/ws1";
-        o.checkpoint = checkpoint_;
-        MainWindow w(o);
+        MainWindow w(withSmallModel(dir_.path() + "/ws1"));
         const QString about = w.aboutText();
         for (const std::string& value : {ember::libtorchVersion(), ember::onednnVersion(), std::string(qVersion())})
             QVERIFY2(about.contains(QString::fromStdString(value)), qPrintable(about));

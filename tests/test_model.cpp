@@ -14,6 +14,7 @@
 #include "sampling.h"
 #include "isa_variant.h"
 #include "python_ref.h"
+#include "test_image_util.h"
 
 #include <algorithm>
 #include <QFile>
@@ -33,19 +34,20 @@ const char* kSmallConfig =
     R"("n_layer":2,"n_inner":128,"proj_hidden":96,"reasoning_hidden":96,"validator_hidden":48,"answer_hidden":32,)"
     R"("max_reasoning_steps":5,"consistency_threshold":0.9})";
 
-// A test image with structure in every channel (gradients and a disc), saved as PNG.
-QString writeImage(const QString& dir, int w, int h)
+ModelConfig smallConfig()
 {
-    QImage img(w, h, QImage::Format_RGB888);
-    for (int y = 0; y < h; ++y)
-        for (int x = 0; x < w; ++x) {
-            const int dx = x - w / 3, dy = y - h / 2;
-            const bool disc = dx * dx + dy * dy < (h / 4) * (h / 4);
-            img.setPixel(x, y, qRgb((x * 255) / w, disc ? 240 : (y * 255) / h, (x * y) % 256));
-        }
-    const QString path = dir + "/scene.png";
-    img.save(path);
-    return path;
+    ModelConfig cfg;
+    cfg.applyOverrides(kSmallConfig);
+    return cfg;
+}
+
+// The small model, seeded, in eval mode.
+EmberVLM smallModel(uint64_t seed)
+{
+    EmberVLM m(smallConfig());
+    initWeights(*m, seed);
+    m->eval();
+    return m;
 }
 
 // A RepViT with trained-looking statistics (BatchNorm's running mean and variance away from 0 and
@@ -88,7 +90,7 @@ private Q_SLOTS:
         qInfo() << "cpu path:" << isaSummary().c_str();
         setComputeThreads(0);
         QVERIFY(dir_.isValid());
-        image_ = writeImage(dir_.path(), 301, 197);
+        image_ = test_image::writeImage(dir_.path(), "scene.png", 301, 197);
     }
 
     void parity_data()
@@ -312,11 +314,7 @@ private Q_SLOTS:
     // Incremental decoding with the KV cache equals a full forward at every position.
     void kvCacheMatchesFullForward()
     {
-        ModelConfig cfg;
-        cfg.applyOverrides(kSmallConfig);
-        EmberVLM m(cfg);
-        initWeights(*m, 3);
-        m->eval();
+        EmberVLM m = smallModel(3);
         torch::NoGradGuard ng;
         auto ids = torch::randint(0, 50000, {1, 12}, torch::kLong);
         auto full = m->language_model->forward(m->language_model->embed(ids));
@@ -334,11 +332,7 @@ private Q_SLOTS:
     // stays close in bf16 and int8.
     void fastDecoderMatchesForward()
     {
-        ModelConfig cfg;
-        cfg.applyOverrides(kSmallConfig);
-        EmberVLM m(cfg);
-        initWeights(*m, 8);
-        m->eval();
+        EmberVLM m = smallModel(8);
         torch::NoGradGuard ng;
         auto& lm = *m->language_model;
         auto ids = torch::randint(0, 50000, {1, 10}, torch::kLong);
@@ -380,18 +374,14 @@ private Q_SLOTS:
     // takes the full-head path).
     void screenedHeadKeepsExactTopK()
     {
-        ModelConfig cfg;
-        cfg.applyOverrides(kSmallConfig);
-        EmberVLM m(cfg);
-        initWeights(*m, 9);
-        m->eval();
+        EmberVLM m = smallModel(9);
         torch::NoGradGuard ng;
         FastDecoder dec(*m->language_model, WeightFormat::F32);
         QVERIFY(dec.weightBytes() < dec.fullWeightBytes());
         torch::manual_seed(3);
         for (double gain : {0.01, 1.0, 30.0}) {
             for (int trial = 0; trial < 5; ++trial) {
-                auto h = torch::randn({cfg.n_embd}) * gain;
+                auto h = torch::randn({m->cfg.n_embd}) * gain;
                 for (int k : {1, 5, 40}) {
                     auto exact = dec.logits(h), screened = dec.screenedLogits(h, k);
                     QCOMPARE(screened.size(0), exact.size(0));
@@ -408,7 +398,7 @@ private Q_SLOTS:
         }
         // Other formats have no screen: the same values as logits().
         FastDecoder i8(*m->language_model, WeightFormat::I8);
-        auto h = torch::randn({cfg.n_embd});
+        auto h = torch::randn({m->cfg.n_embd});
         QVERIFY(torch::equal(i8.screenedLogits(h, 5), i8.logits(h)));
     }
 
@@ -435,11 +425,7 @@ private Q_SLOTS:
     // A right-padded batch gives each sample the hidden states it has alone.
     void paddingMaskIsolatesSamples()
     {
-        ModelConfig cfg;
-        cfg.applyOverrides(kSmallConfig);
-        EmberVLM m(cfg);
-        initWeights(*m, 4);
-        m->eval();
+        EmberVLM m = smallModel(4);
         torch::NoGradGuard ng;
         auto a = torch::randint(0, 50000, {1, 7}, torch::kLong);
         auto b = torch::randint(0, 50000, {1, 4}, torch::kLong);
@@ -500,10 +486,8 @@ private Q_SLOTS:
 
     void generationStreamsAndCancels()
     {
-        ModelConfig cfg;
-        cfg.applyOverrides(kSmallConfig);
         Engine engine("cpu");
-        engine.initRandom(cfg, 9);
+        engine.initRandom(smallConfig(), 9);
         engine.setImage(engine.loadImage(image_.toStdString()));
         GenerationOptions g;
         g.maxNewTokens = 20;
@@ -543,10 +527,8 @@ private Q_SLOTS:
 
     void robotSelectionThresholdReplay()
     {
-        ModelConfig cfg;
-        cfg.applyOverrides(kSmallConfig);
         Engine engine("cpu");
-        engine.initRandom(cfg, 2);
+        engine.initRandom(smallConfig(), 2);
         auto sel = engine.selectRobot("Survey a coral reef");
         QCOMPARE(static_cast<int>(sel.chain.size()), 5);
         // At threshold 0 every step is accepted; at 1.0 (scores are < 1) step 1 is rejected.
@@ -584,10 +566,8 @@ private Q_SLOTS:
 
     void gradCamIsNormalisedMap()
     {
-        ModelConfig cfg;
-        cfg.applyOverrides(kSmallConfig);
         Engine engine("cpu");
-        engine.initRandom(cfg, 2);
+        engine.initRandom(smallConfig(), 2);
         engine.setImage(engine.loadImage(image_.toStdString()));
         int rows = 0, cols = 0;
         auto cam = engine.gradCam("Survey a coral reef", 1, &rows, &cols);
@@ -597,6 +577,7 @@ private Q_SLOTS:
         for (float v : cam)
             QVERIFY(v >= 0.f && v <= 1.f);
         // At 64 px the last stage is 2 × 2: the map comes from the 8 × 8 stage before it.
+        ModelConfig cfg = smallConfig();
         cfg.image_size = 64;
         engine.initRandom(cfg, 2);
         engine.setImage(engine.loadImage(image_.toStdString()));

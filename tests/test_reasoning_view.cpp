@@ -46,11 +46,8 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        studio_test::isolateSettings();
-        QVERIFY(dir_.isValid());
-        image_ = studio_test::writeImage(dir_.path());
-        worker_ = std::make_unique<EngineWorker>();
-        QVERIFY(studio_test::loadSmallModel(*worker_, 5));
+        const QString failed = studio_test::startWithSmallModel(dir_, image_, worker_, 5);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
         view_ = std::make_unique<ReasoningView>(worker_.get());
         view_->setWorkspace(StudioWorkspace(dir_.path() + "/ws"));
         view_->setModelReady(true);

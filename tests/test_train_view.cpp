@@ -5,7 +5,6 @@
 #include "many_runs.h"
 #include "runs_model.h"
 #include "sqlite_db.h"
-#include "demo_world.h"
 #include "run_series.h"
 #include "studio_test_util.h"
 #include "train_form.h"
@@ -85,14 +84,8 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        studio_test::isolateSettings();
-        QVERIFY(dir_.isValid());
-        ws_ = dir_.path() + "/ws";
-        auto w = data::Workspace::open(ws_.toStdString());
-        data::DemoOptions o;
-        o.count = 40;
-        o.imageSize = 64;
-        data::generateDemoWorld(w, o);
+        ws_ = studio_test::startWithDemoWorkspace(dir_);
+        QVERIFY2(!ws_.isEmpty(), "the temporary folder is not valid");
         TrainProcess::setProgram(QStringLiteral(EMBERVLM_BIN_DIR "/embervlm"));
         QVERIFY2(QFileInfo::exists(TrainProcess::program()), qPrintable(TrainProcess::program()));
     }

@@ -1,7 +1,8 @@
 // The trainer: freezing rules per stage, exact resume, NaN and crash handling, data parallelism.
 #include "batches.h"
 #include "checkpoint.h"
-#include "demo_world.h"
+#include "datasets_test_util.h"
+#include "seeded_model.h"
 #include "trainer.h"
 #include "workspace.h"
 
@@ -70,19 +71,10 @@ private Q_SLOTS:
     {
         QVERIFY(dir_.isValid());
         ws_ = dir_.path() + "/ws";
-        auto ws = data::Workspace::open(ws_.toStdString());
-        data::DemoOptions d;
-        d.count = 40;
-        d.seed = 3;
-        d.imageSize = 64;
-        data::generateDemoWorld(ws, d, {});
+        testutil::makeDemoWorkspace(ws_.toStdString(), 3);
         // A starting checkpoint every test shares.
         init_ = (dir_.path() + "/init.safetensors").toStdString();
-        ModelConfig mc = ModelConfig::preset_named("lite");
-        mc.applyOverrides(kTinyModel);
-        EmberVLM m(mc);
-        initWeights(*m, 1);
-        saveCheckpointFile(init_, *m);
+        saveCheckpointFile(init_, *newSeededModel("lite", kTinyModel, 1));
     }
 
     // Each stage's defaults are the data file's (resources/recipes/stage-defaults.json), which
@@ -127,9 +119,7 @@ private Q_SLOTS:
         c.phase = phase;
         c.init_checkpoint = init_;
         c.vision_lr_scale = 1.0;
-        train::TrainerOptions o;
-        o.workspaceDir = ws_.toStdString();
-        o.config = c;
+        auto o = trainerOn(c);
         o.progress = [](const std::string&) {};
         const auto r = train::runTraining(o);
         QCOMPARE(QString::fromLatin1(data::toString(r.status)), QString("finished"));
@@ -148,9 +138,7 @@ private Q_SLOTS:
         c.init_checkpoint = init_;
         c.seed = 5;
         std::vector<double> straightLoss, resumedLoss;
-        train::TrainerOptions a;
-        a.workspaceDir = ws_.toStdString();
-        a.config = c;
+        train::TrainerOptions a = trainerOn(c);
         a.progress = [&](const std::string& line) {
             auto j = json::parse(line);
             if (j["event"] == "step")
@@ -197,9 +185,7 @@ private Q_SLOTS:
         auto c = tinyConfig(3, 6);
         c.init_checkpoint = init_;
         c.checkpoint_every = 2;
-        train::TrainerOptions o;
-        o.workspaceDir = ws_.toStdString();
-        o.config = c;
+        auto o = trainerOn(c);
         o.injectNanAtStep = 4;
         o.progress = [](const std::string&) {};
         const auto r = train::runTraining(o);
@@ -221,9 +207,7 @@ private Q_SLOTS:
             auto c = tinyConfig(2, 1);
             c.init_checkpoint = init_;
             c.lm_vocab = vocab;
-            train::TrainerOptions o;
-            o.workspaceDir = ws_.toStdString();
-            o.config = c;
+            auto o = trainerOn(c);
             double sft = -1;
             o.progress = [&](const std::string& l) {
                 const auto j = json::parse(l);
@@ -253,9 +237,7 @@ private Q_SLOTS:
         auto c = tinyConfig(3, 4);
         c.init_checkpoint = init_;
         c.checkpoint_every = 2;
-        train::TrainerOptions o;
-        o.workspaceDir = ws_.toStdString();
-        o.config = c;
+        auto o = trainerOn(c);
         std::vector<std::string> events;
         o.progress = [&](const std::string& l) { events.push_back(json::parse(l).value("event", "")); };
         train::TrainResult r;
@@ -288,9 +270,7 @@ private Q_SLOTS:
     {
         auto c = tinyConfig(3, 2);
         c.init_checkpoint = init_;
-        train::TrainerOptions o;
-        o.workspaceDir = ws_.toStdString();
-        o.config = c;
+        auto o = trainerOn(c);
         o.progress = [](const std::string&) {};
         const auto first = train::runTraining(o);
         QCOMPARE(QString::fromLatin1(data::toString(first.status)), QString("finished"));
@@ -439,9 +419,7 @@ private Q_SLOTS:
         c.init_checkpoint = init_;
         c.teacher_logits = path.toStdString();
         double distill = 0;
-        train::TrainerOptions o;
-        o.workspaceDir = ws_.toStdString();
-        o.config = c;
+        auto o = trainerOn(c);
         o.progress = [&](const std::string& line) {
             auto j = json::parse(line);
             if (j["event"] == "step")
@@ -528,6 +506,15 @@ private:
     QTemporaryDir dir_;
     QString ws_;
     std::string init_;
+
+    // The trainer on this suite's workspace with config c.
+    train::TrainerOptions trainerOn(const train::TrainConfig& c) const
+    {
+        train::TrainerOptions o;
+        o.workspaceDir = ws_.toStdString();
+        o.config = c;
+        return o;
+    }
 };
 
 QTEST_APPLESS_MAIN(TestTraining)

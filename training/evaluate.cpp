@@ -214,6 +214,16 @@ struct TextTally {
     int blindCount = 0;
 };
 
+// Two sums over the same n samples into their means; with n == 0 the report keeps its
+// defaults (NaN for the blind figures: "not measured").
+void averagePair(double sumA, double sumB, int n, double& meanA, double& meanB)
+{
+    if (!n)
+        return;
+    meanA = sumA / n;
+    meanB = sumB / n;
+}
+
 // Every generated text with its reference and F1 (EvalOptions::textsOut), one JSON line each.
 class TextLog {
 public:
@@ -279,22 +289,10 @@ public:
 
     void averageInto(EvalReport& rep) const
     {
-        if (rep.captionCount) {
-            rep.captionExactMatch = t_.captionEm / rep.captionCount;
-            rep.captionTokenF1 = t_.captionF1 / rep.captionCount;
-        }
-        if (rep.answerCount) {
-            rep.answerExactMatch = t_.answerEm / rep.answerCount;
-            rep.answerTokenF1 = t_.answerF1 / rep.answerCount;
-        }
-        if (t_.blindCount) {
-            rep.blindAnswerExactMatch = t_.blindEm / t_.blindCount;
-            rep.blindAnswerTokenF1 = t_.blindF1 / t_.blindCount;
-        }
-        if (rep.reasoningCount) {
-            rep.reasoningTokenF1 = t_.reasoningF1 / rep.reasoningCount;
-            rep.distinct2 = t_.distinct2 / rep.reasoningCount;
-        }
+        averagePair(t_.captionEm, t_.captionF1, rep.captionCount, rep.captionExactMatch, rep.captionTokenF1);
+        averagePair(t_.answerEm, t_.answerF1, rep.answerCount, rep.answerExactMatch, rep.answerTokenF1);
+        averagePair(t_.blindEm, t_.blindF1, t_.blindCount, rep.blindAnswerExactMatch, rep.blindAnswerTokenF1);
+        averagePair(t_.reasoningF1, t_.distinct2, rep.reasoningCount, rep.reasoningTokenF1, rep.distinct2);
     }
 
 private:

@@ -1,5 +1,7 @@
 #include "train_config.h"
 
+#include "json_parse.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -91,12 +93,7 @@ void TrainConfig::applyJson(const std::string& text)
 {
     if (text.empty())
         return;
-    json j;
-    try {
-        j = json::parse(text);
-    } catch (const json::exception& e) {
-        throw std::invalid_argument(std::string("training config is not valid JSON: ") + e.what());
-    }
+    const json j = parseJsonOrThrow(text, "training config");
     if (!j.is_object())
         throw std::invalid_argument("training config must be a JSON object");
     TrainConfig c = *this;

@@ -2,6 +2,7 @@
 
 #include "atomic_file.h"
 #include "checkpoint.h"
+#include "seeded_model.h"
 #include "split_filter.h"
 
 #include <nlohmann/json.hpp>
@@ -138,11 +139,7 @@ void Trainer::buildModel()
     } else if (!cfg_.init_checkpoint.empty()) {
         model_ = loadCheckpointFile(cfg_.init_checkpoint);
     } else {
-        ModelConfig mc = ModelConfig::preset_named(cfg_.preset);
-        if (!cfg_.model_overrides.empty())
-            mc.applyOverrides(cfg_.model_overrides);
-        model_ = EmberVLM(mc);
-        initWeights(*model_, cfg_.seed);
+        model_ = newSeededModel(cfg_.preset, cfg_.model_overrides, cfg_.seed);
     }
     if (cfg_.stage == 2 && !cfg_.teacher_checkpoint.empty()) {
         teacher_ = loadCheckpointFile(cfg_.teacher_checkpoint);

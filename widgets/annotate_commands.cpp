@@ -7,6 +7,15 @@ namespace ember::studio {
 
 namespace data = ember::data;
 
+QList<QVariantList> tableRows(const QVariant& v, int width)
+{
+    QList<QVariantList> rows;
+    for (const QVariant& x : v.toList())
+        if (QVariantList t = x.toList(); t.size() == width)
+            rows << std::move(t);
+    return rows;
+}
+
 QVariant fieldValue(const data::Sample& s, SampleField f)
 {
     switch (f) {
@@ -69,19 +78,13 @@ void setFieldValue(data::Sample& s, SampleField f, const QVariant& v)
         break;
     case SampleField::Subtasks:
         s.subtasks.clear();
-        for (const QVariant& x : v.toList()) {
-            const QVariantList t = x.toList();
-            if (t.size() == 3)
-                s.subtasks.push_back({t[0].toString().toStdString(), t[1].toInt(), t[2].toInt()});
-        }
+        for (const QVariantList& t : tableRows(v, 3))
+            s.subtasks.push_back({t[0].toString().toStdString(), t[1].toInt(), t[2].toInt()});
         break;
     case SampleField::Qa:
         s.qa.clear();
-        for (const QVariant& x : v.toList()) {
-            const QVariantList t = x.toList();
-            if (t.size() == 2)
-                s.qa.push_back({t[0].toString().toStdString(), t[1].toString().toStdString()});
-        }
+        for (const QVariantList& t : tableRows(v, 2))
+            s.qa.push_back({t[0].toString().toStdString(), t[1].toString().toStdString()});
         break;
     case SampleField::Split:
         s.split = static_cast<data::Split>(v.toInt());

@@ -16,6 +16,8 @@ enum class SampleField { Task, Caption, Robots, Reasoning, Subtasks, Qa, Split, 
 QVariant fieldValue(const ember::data::Sample& s, SampleField f);
 void setFieldValue(ember::data::Sample& s, SampleField f, const QVariant& v);
 QString fieldName(SampleField f);
+// The rows of a Subtasks or Qa value that have `width` cells; a malformed row is passed over.
+QList<QVariantList> tableRows(const QVariant& v, int width);
 
 // Whoever owns the store: reads the sample, sets the field, updates it, refreshes the views.
 class FieldWriter {

@@ -65,6 +65,21 @@ QString signedFigure(double d)
     return (d > 0 ? "+" : "") + QString::number(d, 'f', 3);
 }
 
+// A row of the metrics or the image-versus-blind table: a name and the two figures compared.
+struct FigureRow {
+    QString name;
+    double first, second;
+};
+
+// Row `row` of such a table: name, both figures, then the difference cell the caller made.
+void setFigureRow(QTableWidget* t, int row, const FigureRow& r, QTableWidgetItem* difference)
+{
+    t->setItem(row, 0, new QTableWidgetItem(r.name));
+    t->setItem(row, 1, numItem(r.first));
+    t->setItem(row, 2, numItem(r.second));
+    t->setItem(row, 3, difference);
+}
+
 // What one evaluation asks for, copied for the job's thread.
 struct EvalRequest {
     QString checkpoints[2];   // A, and B (empty: none)
@@ -411,11 +426,7 @@ void EvaluateView::showReports()
 
 void EvaluateView::fillReliance()
 {
-    struct Row {
-        QString name;
-        double image, blind;
-    };
-    QVector<Row> rows;
+    QVector<FigureRow> rows;   // first: with the image, second: blind
     if (a_) {
         const auto& r = *a_;
         rows.push_back({tr("Selection, all (%1)").arg(r.selection.total), r.selection.accuracy, r.blindAccuracy});
@@ -427,24 +438,17 @@ void EvaluateView::fillReliance()
     }
     reliance_->setRowCount(rows.size());
     for (int i = 0; i < rows.size(); ++i) {
-        reliance_->setItem(i, 0, new QTableWidgetItem(rows[i].name));
-        reliance_->setItem(i, 1, numItem(rows[i].image));
-        reliance_->setItem(i, 2, numItem(rows[i].blind));
-        const double d = rows[i].image - rows[i].blind;
+        const double d = rows[i].first - rows[i].second;
         auto* di = numItem(d);
         if (!std::isnan(d))
             di->setText(signedFigure(d));
-        reliance_->setItem(i, 3, di);
+        setFigureRow(reliance_, i, rows[i], di);
     }
 }
 
 void EvaluateView::fillMetrics()
 {
-    struct Row {
-        QString name;
-        double a, b;
-    };
-    QVector<Row> rows;
+    QVector<FigureRow> rows;   // first: A, second: B
     auto nan = std::nan("");
     auto add = [&](const QString& name, auto get) {
         rows.push_back({name, a_ ? get(*a_) : nan, b_ ? get(*b_) : nan});
@@ -473,10 +477,7 @@ void EvaluateView::fillMetrics()
     metrics_->setColumnHidden(2, !b_);
     metrics_->setColumnHidden(3, !b_);
     for (int i = 0; i < rows.size(); ++i) {
-        metrics_->setItem(i, 0, new QTableWidgetItem(rows[i].name));
-        metrics_->setItem(i, 1, numItem(rows[i].a));
-        metrics_->setItem(i, 2, numItem(rows[i].b));
-        const double d = rows[i].b - rows[i].a;
+        const double d = rows[i].second - rows[i].first;
         auto* di = numItem(d);
         if (!std::isnan(d) && std::abs(d) > 1e-9) {
             // ECE is better when lower: colour by whether B improved, not by the sign.
@@ -484,7 +485,7 @@ void EvaluateView::fillMetrics()
             di->setForeground((d > 0) != lowerIsBetter ? QColor(20, 130, 60) : QColor(190, 40, 30));
             di->setText(signedFigure(d));
         }
-        metrics_->setItem(i, 3, di);
+        setFigureRow(metrics_, i, rows[i], di);
     }
 }
 

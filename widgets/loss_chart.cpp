@@ -1,5 +1,6 @@
 #include "loss_chart.h"
 
+#include "plot_style.h"
 #include "qcustomplot_wrap.h"
 
 #include <QTimer>
@@ -32,14 +33,7 @@ LossChart::LossChart(const QString& title, QWidget* parent)
     auto* t = new QCPTextElement(plot_, title, QFont(font().family(), font().pointSize(), QFont::Bold));
     t->setTextColor(palette().color(QPalette::Text));
     plot_->plotLayout()->addElement(0, 0, t);
-    for (auto* ax : {plot_->xAxis, plot_->yAxis}) {
-        ax->setLabelColor(palette().color(QPalette::Text));
-        ax->setTickLabelColor(palette().color(QPalette::Text));
-        ax->setBasePen(QPen(palette().color(QPalette::Mid)));
-        ax->setTickPen(QPen(palette().color(QPalette::Mid)));
-        ax->setSubTickPen(QPen(palette().color(QPalette::Mid)));
-        ax->grid()->setPen(QPen(palette().color(QPalette::Midlight), 1, Qt::DotLine));
-    }
+    styleAxes(plot_, palette());
     plot_->xAxis->setLabel(tr("step"));
     plot_->legend->setVisible(true);
     QFont lf = font();

@@ -78,7 +78,12 @@ QString RunsModel::statusText(const RunRow& r) const
 {
     if (r.status != data::RunStatus::Running)
         return QString::fromLatin1(r.status == data::RunStatus::Paused ? "stopped" : data::toString(r.status));
-    return r.livePid || (ownRun_ && r.id == ownRun_) ? QStringLiteral("running") : QStringLiteral("interrupted");
+    return isInterrupted(r) ? QStringLiteral("interrupted") : QStringLiteral("running");
+}
+
+bool RunsModel::isInterrupted(const RunRow& r) const
+{
+    return r.status == data::RunStatus::Running && !r.livePid && !(ownRun_ && r.id == ownRun_);
 }
 
 int RunsModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : static_cast<int>(runs_.size()); }

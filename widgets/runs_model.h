@@ -28,6 +28,8 @@ public:
     int rowOf(qint64 id) const;   // -1 when absent
     const QVector<RunRow>& runs() const { return runs_; }   // oldest first
     QString statusText(const RunRow& r) const;   // finished | stopped | failed | running | interrupted | ...
+    // Recorded as running, but no process trains it (killed): resumable like a stopped run.
+    bool isInterrupted(const RunRow& r) const;
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;

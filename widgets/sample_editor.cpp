@@ -1,18 +1,17 @@
 #include "sample_editor.h"
 
 #include "small_button.h"
+#include "table_field.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QEvent>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QSpinBox>
 #include <QTableWidget>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -70,10 +69,14 @@ SampleEditor::SampleEditor(QWidget* parent)
     lay->addWidget(section(tr("&Task"), task_, task_, tr("The task the robots are chosen for (Alt+T)")));
     lay->addWidget(buildRobots(body));
     lay->addWidget(buildReasoning(body));
-    lay->addWidget(buildTableField(subtaskSpec(), body));
+    subtasks_ = buildSubtasks(body);
+    lay->addWidget(tableSection(subtasks_, SampleField::Subtasks, tr("&Multi-robot subtasks"),
+                                tr("Subtasks with their robot and execution order (Alt+M)")));
     caption_ = textField("captionEdit", body);
     lay->addWidget(section(tr("&Caption"), caption_, caption_, tr("What the image shows (Alt+C)")));
-    lay->addWidget(buildTableField(qaSpec(), body));
+    qa_ = buildQa(body);
+    lay->addWidget(tableSection(qa_, SampleField::Qa, tr("&Questions and answers"),
+                                tr("Question/answer pairs about the image (Alt+Q)")));
     lay->addWidget(buildMeta(body));
     lay->addStretch();
 
@@ -150,85 +153,43 @@ QWidget* SampleEditor::buildReasoning(QWidget* parent)
     return section(tr("&Reasoning steps"), reasoning_, rs, tr("Ordered reasoning steps (Alt+R)"));
 }
 
-SampleEditor::TableFieldSpec SampleEditor::subtaskSpec()
+TableField* SampleEditor::buildSubtasks(QWidget* parent)
 {
-    TableFieldSpec t;
-    t.table = &subtasks_;
-    t.objectName = "subtaskTable";
-    t.headers = {tr("Subtask"), tr("Robot"), tr("Order")};
-    t.stretchColumn = 0;
-    t.maxHeight = 150;
-    t.field = SampleField::Subtasks;
-    t.value = &SampleEditor::subtasksValue;
-    t.addRow = &SampleEditor::addSubtask;
-    t.addText = tr("Add subtask");
-    t.addTip = tr("Add a subtask for a multi-robot task");
-    t.removeTip = tr("Remove the selected subtask");
-    t.title = tr("&Multi-robot subtasks");
-    t.tip = tr("Subtasks with their robot and execution order (Alt+M)");
-    return t;
+    TableField::Spec spec;
+    spec.objectName = "subtaskTable";
+    spec.columns = {{tr("Subtask"), TableField::Cell::Text},
+                    {tr("Robot"), TableField::Cell::Robot},
+                    {tr("Order"), TableField::Cell::Order}};
+    spec.stretchColumn = 0;
+    spec.maxHeight = 150;
+    spec.newRow = [](int rows) { return QVariantList{tr("new subtask"), 0, rows + 1}; };
+    spec.addText = tr("Add subtask");
+    spec.addTip = tr("Add a subtask for a multi-robot task");
+    spec.removeTip = tr("Remove the selected subtask");
+    return new TableField(spec, parent);
 }
 
-SampleEditor::TableFieldSpec SampleEditor::qaSpec()
+// A new question/answer pair goes at the end, its question opened for editing.
+TableField* SampleEditor::buildQa(QWidget* parent)
 {
-    TableFieldSpec t;
-    t.table = &qa_;
-    t.objectName = "qaTable";
-    t.headers = {tr("Question"), tr("Answer")};
-    t.stretchColumn = -1;
-    t.maxHeight = 170;
-    t.wordWrap = true;
-    t.field = SampleField::Qa;
-    t.value = &SampleEditor::qaValue;
-    t.addRow = &SampleEditor::addQaPair;
-    t.addText = tr("Add pair");
-    t.addTip = tr("Add a question/answer pair");
-    t.removeTip = tr("Remove the selected pair");
-    t.title = tr("&Questions and answers");
-    t.tip = tr("Question/answer pairs about the image (Alt+Q)");
-    return t;
+    TableField::Spec spec;
+    spec.objectName = "qaTable";
+    spec.columns = {{tr("Question"), TableField::Cell::Text}, {tr("Answer"), TableField::Cell::Text}};
+    spec.maxHeight = 170;
+    spec.wordWrap = true;
+    spec.newRow = [](int) { return QVariantList{tr("question"), tr("answer")}; };
+    spec.editNewRow = true;
+    spec.addText = tr("Add pair");
+    spec.addTip = tr("Add a question/answer pair");
+    spec.removeTip = tr("Remove the selected pair");
+    return new TableField(spec, parent);
 }
 
-// A table field in its section, with Add and Remove under it: Remove deletes the current row.
-QWidget* SampleEditor::buildTableField(const TableFieldSpec& spec, QWidget* parent)
+// A table field in its section; each of its changes is an edit of field f.
+QWidget* SampleEditor::tableSection(TableField* table, SampleField f, const QString& title, const QString& tip)
 {
-    auto* box = new QWidget(parent);
-    auto* boxLayout = new QVBoxLayout(box);
-    boxLayout->setContentsMargins(0, 0, 0, 0);
-    auto* t = new QTableWidget(0, static_cast<int>(spec.headers.size()), box);
-    *spec.table = t;
-    t->setObjectName(spec.objectName);
-    t->setHorizontalHeaderLabels(spec.headers);
-    if (spec.stretchColumn < 0)
-        t->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    else
-        t->horizontalHeader()->setSectionResizeMode(spec.stretchColumn, QHeaderView::Stretch);
-    t->verticalHeader()->hide();
-    t->setMinimumHeight(90);
-    t->setMaximumHeight(spec.maxHeight);
-    if (spec.wordWrap)
-        t->setWordWrap(true);
-    const SampleField field = spec.field;
-    const auto value = spec.value;
-    connect(t, &QTableWidget::itemChanged, this, [this, field, value] { emitEdit(field, (this->*value)()); });
-    auto* buttons = new QHBoxLayout;
-    auto* add = smallButton(spec.addText, spec.addTip, box);
-    auto* del = smallButton(tr("Remove"), spec.removeTip, box);
-    connect(add, &QPushButton::clicked, this, spec.addRow);
-    connect(del, &QPushButton::clicked, this, [this, t, field, value] {
-        if (t->currentRow() < 0)
-            return;
-        loading_ = true;
-        t->removeRow(t->currentRow());
-        loading_ = false;
-        emitEdit(field, (this->*value)());
-    });
-    buttons->addWidget(add);
-    buttons->addWidget(del);
-    buttons->addStretch();
-    boxLayout->addWidget(t);
-    boxLayout->addLayout(buttons);
-    return section(spec.title, t, box, spec.tip);
+    connect(table, &TableField::changed, this, [this, table, f] { emitEdit(f, table->value()); });
+    return section(title, table->table(), table, tip);
 }
 
 // Split and status, side by side.
@@ -375,27 +336,6 @@ QVariant SampleEditor::reasoningValue() const
     return l;
 }
 
-QVariant SampleEditor::subtasksValue() const
-{
-    QVariantList l;
-    for (int r = 0; r < subtasks_->rowCount(); ++r) {
-        const auto* t = subtasks_->item(r, 0);
-        const auto* c = qobject_cast<QComboBox*>(subtasks_->cellWidget(r, 1));
-        const auto* o = qobject_cast<QSpinBox*>(subtasks_->cellWidget(r, 2));
-        l << QVariant(QVariantList{t ? t->text() : QString(), c ? c->currentIndex() : 0, o ? o->value() : 1});
-    }
-    return l;
-}
-
-QVariant SampleEditor::qaValue() const
-{
-    QVariantList l;
-    for (int r = 0; r < qa_->rowCount(); ++r)
-        l << QVariant(QVariantList{qa_->item(r, 0) ? qa_->item(r, 0)->text() : QString(),
-                                   qa_->item(r, 1) ? qa_->item(r, 1)->text() : QString()});
-    return l;
-}
-
 void SampleEditor::fillReasoning(const QStringList& steps)
 {
     const int cur = reasoning_->currentRow();
@@ -406,69 +346,6 @@ void SampleEditor::fillReasoning(const QStringList& steps)
     }
     if (cur >= 0 && cur < reasoning_->count())
         reasoning_->setCurrentRow(cur);
-}
-
-void SampleEditor::addSubtaskRow(const QString& text, int robot, int order)
-{
-    const bool was = loading_;
-    loading_ = true;
-    const int r = subtasks_->rowCount();
-    subtasks_->insertRow(r);
-    subtasks_->setItem(r, 0, new QTableWidgetItem(text));
-    auto* c = new QComboBox(subtasks_);
-    for (int i = 0; i < data::robotCount(); ++i)
-        c->addItem(QString::fromStdString(data::robotName(i)));
-    c->setCurrentIndex(robot);
-    auto* o = new QSpinBox(subtasks_);
-    o->setRange(1, 99);
-    o->setValue(order);
-    subtasks_->setCellWidget(r, 1, c);
-    subtasks_->setCellWidget(r, 2, o);
-    connect(c, &QComboBox::currentIndexChanged, this, [this] { emitEdit(SampleField::Subtasks, subtasksValue()); });
-    connect(o, &QSpinBox::valueChanged, this, [this] { emitEdit(SampleField::Subtasks, subtasksValue()); });
-    loading_ = was;
-}
-
-void SampleEditor::addSubtask()
-{
-    addSubtaskRow(tr("new subtask"), 0, subtasks_->rowCount() + 1);
-    emitEdit(SampleField::Subtasks, subtasksValue());
-}
-
-// A new question/answer pair at the end, its question opened for editing.
-void SampleEditor::addQaPair()
-{
-    loading_ = true;
-    const int r = qa_->rowCount();
-    qa_->insertRow(r);
-    qa_->setItem(r, 0, new QTableWidgetItem(tr("question")));
-    qa_->setItem(r, 1, new QTableWidgetItem(tr("answer")));
-    loading_ = false;
-    emitEdit(SampleField::Qa, qaValue());
-    qa_->setCurrentCell(r, 0);
-    qa_->editItem(qa_->item(r, 0));
-}
-
-void SampleEditor::fillSubtasks(const QVariantList& v)
-{
-    subtasks_->setRowCount(0);
-    for (const QVariant& x : v) {
-        const QVariantList t = x.toList();
-        if (t.size() == 3)
-            addSubtaskRow(t[0].toString(), t[1].toInt(), t[2].toInt());
-    }
-}
-
-void SampleEditor::fillQa(const QVariantList& v)
-{
-    qa_->setRowCount(0);
-    for (const QVariant& x : v) {
-        const QVariantList t = x.toList();
-        const int r = qa_->rowCount();
-        qa_->insertRow(r);
-        qa_->setItem(r, 0, new QTableWidgetItem(t.value(0).toString()));
-        qa_->setItem(r, 1, new QTableWidgetItem(t.value(1).toString()));
-    }
 }
 
 void SampleEditor::showField(SampleField f, const QVariant& v)
@@ -497,12 +374,12 @@ void SampleEditor::showField(SampleField f, const QVariant& v)
             fillReasoning(v.toStringList());
         break;
     case SampleField::Subtasks:
-        if (subtasksValue() != v)
-            fillSubtasks(v.toList());
+        if (QVariant(subtasks_->value()) != v)
+            subtasks_->fill(v);
         break;
     case SampleField::Qa:
-        if (qaValue() != v)
-            fillQa(v.toList());
+        if (QVariant(qa_->value()) != v)
+            qa_->fill(v);
         break;
     case SampleField::Split:
         split_->setCurrentIndex(v.toInt());
@@ -549,6 +426,9 @@ void SampleEditor::setSuggestion(const Suggestion* s)
     suggestion_->setToolTip(s->reasoning.join("\n"));
 }
 
+QTableWidget* SampleEditor::subtaskTable() const { return subtasks_->table(); }
+QTableWidget* SampleEditor::qaTable() const { return qa_->table(); }
+
 void SampleEditor::toggleRobot(int robot)
 {
     if (robot >= 0 && robot < robots_.size() && sample_.id != 0)
@@ -563,8 +443,8 @@ void SampleEditor::focusField(SampleField f)
     case SampleField::Caption: w = caption_; break;
     case SampleField::Robots: w = robots_.value(0); break;
     case SampleField::Reasoning: w = reasoning_; break;
-    case SampleField::Subtasks: w = subtasks_; break;
-    case SampleField::Qa: w = qa_; break;
+    case SampleField::Subtasks: w = subtasks_->table(); break;
+    case SampleField::Qa: w = qa_->table(); break;
     case SampleField::Split: w = split_; break;
     case SampleField::Status: w = status_; break;
     }

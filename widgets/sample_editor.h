@@ -18,6 +18,8 @@ class QTableWidget;
 
 namespace ember::studio {
 
+class TableField;
+
 class SampleEditor final : public QScrollArea {
     Q_OBJECT
 public:
@@ -39,8 +41,8 @@ public:
     QPlainTextEdit* captionEdit() const { return caption_; }
     QCheckBox* robotBox(int i) const { return robots_.value(i); }
     QListWidget* reasoningList() const { return reasoning_; }
-    QTableWidget* subtaskTable() const { return subtasks_; }
-    QTableWidget* qaTable() const { return qa_; }
+    QTableWidget* subtaskTable() const;
+    QTableWidget* qaTable() const;
     QComboBox* splitBox() const { return split_; }
     QComboBox* statusBox() const { return status_; }
     QPushButton* acceptButton() const { return accept_; }
@@ -54,38 +56,17 @@ protected:
     bool eventFilter(QObject* o, QEvent* e) override;
 
 private:
-    // What tells the subtask and the question/answer tables apart.
-    struct TableFieldSpec {
-        QTableWidget** table;
-        QString objectName;
-        QStringList headers;
-        int stretchColumn;        // < 0: every column stretches
-        int maxHeight;
-        bool wordWrap = false;
-        SampleField field;
-        QVariant (SampleEditor::*value)() const;
-        void (SampleEditor::*addRow)();
-        QString addText, addTip, removeTip, title, tip;
-    };
-
     QWidget* buildRobots(QWidget* parent);
     QWidget* buildReasoning(QWidget* parent);
-    TableFieldSpec subtaskSpec();
-    TableFieldSpec qaSpec();
-    QWidget* buildTableField(const TableFieldSpec& spec, QWidget* parent);
+    TableField* buildSubtasks(QWidget* parent);
+    TableField* buildQa(QWidget* parent);
+    QWidget* tableSection(TableField* table, SampleField f, const QString& title, const QString& tip);
     QWidget* buildMeta(QWidget* parent);
     void connectTextFields();
     QWidget* section(const QString& title, QWidget* focus, QWidget* body, const QString& tip);
     void emitEdit(SampleField f, const QVariant& after, quint64 mergeKey = 0);
     QVariant reasoningValue() const;
-    QVariant subtasksValue() const;
-    QVariant qaValue() const;
     void fillReasoning(const QStringList& steps);
-    void fillSubtasks(const QVariantList& v);
-    void fillQa(const QVariantList& v);
-    void addSubtaskRow(const QString& text, int robot, int order);
-    void addSubtask();
-    void addQaPair();
     void insertStep();
     void removeStep();
     void moveStep(int delta);
@@ -100,9 +81,9 @@ private:
     QLabel* suggestion_;
     QPushButton* accept_;
     QListWidget* reasoning_;
-    QTableWidget* subtasks_;
+    TableField* subtasks_;
     QPlainTextEdit* caption_;
-    QTableWidget* qa_;
+    TableField* qa_;
     QComboBox* split_;
     QComboBox* status_;
 };

@@ -1,5 +1,6 @@
 #include "threshold_chart.h"
 
+#include "plot_style.h"
 #include "qcustomplot_wrap.h"
 
 #include <QKeyEvent>
@@ -39,14 +40,7 @@ ThresholdChart::ThresholdChart(QWidget* parent)
     xt->setTickStep(1.0);
     xt->setScaleStrategy(QCPAxisTickerFixed::ssNone);
     plot_->xAxis->setTicker(xt);
-    for (auto* ax : {plot_->xAxis, plot_->yAxis}) {
-        ax->setLabelColor(palette().color(QPalette::Text));
-        ax->setTickLabelColor(palette().color(QPalette::Text));
-        ax->setBasePen(QPen(palette().color(QPalette::Mid)));
-        ax->setTickPen(QPen(palette().color(QPalette::Mid)));
-        ax->setSubTickPen(QPen(palette().color(QPalette::Mid)));
-        ax->grid()->setPen(QPen(palette().color(QPalette::Midlight), 1, Qt::DotLine));
-    }
+    styleAxes(plot_, palette());
 
     beyond_ = new QCPItemRect(plot_);
     beyond_->setPen(Qt::NoPen);

@@ -20,6 +20,22 @@ QString& programOverride()
     static QString p;
     return p;
 }
+
+// Cuts the first whole line (its '\n' dropped) off the front of buf; false while none is whole.
+bool takeLine(QByteArray& buf, QByteArray& line)
+{
+    const int nl = buf.indexOf('\n');
+    if (nl < 0)
+        return false;
+    line = buf.left(nl);
+    buf.remove(0, nl + 1);
+    return true;
+}
+
+QString runDir(const QString& workspace, qint64 runId)
+{
+    return workspace + "/runs/run-" + QString::number(runId);
+}
 } // namespace
 
 TrainProcess::TrainProcess(QObject* parent) : QObject(parent) {}
@@ -96,10 +112,9 @@ void TrainProcess::readOut()
     if (!proc_)
         return;
     outBuf_ += proc_->readAllStandardOutput();
-    int nl;
-    while ((nl = outBuf_.indexOf('\n')) >= 0) {
-        const QByteArray line = outBuf_.left(nl).trimmed();
-        outBuf_.remove(0, nl + 1);
+    QByteArray raw;
+    while (takeLine(outBuf_, raw)) {
+        const QByteArray line = raw.trimmed();
         if (line.isEmpty())
             continue;
         const QJsonDocument d = QJsonDocument::fromJson(line);
@@ -126,24 +141,23 @@ void TrainProcess::readErr()
     if (!proc_)
         return;
     errBuf_ += proc_->readAllStandardError();
-    int nl;
-    while ((nl = errBuf_.indexOf('\n')) >= 0) {
-        qCInfo(lcTrain).noquote() << "embervlm:" << QString::fromUtf8(errBuf_.left(nl));
-        Q_EMIT logLine(QString::fromUtf8(errBuf_.left(nl)));
-        errBuf_.remove(0, nl + 1);
+    QByteArray line;
+    while (takeLine(errBuf_, line)) {
+        qCInfo(lcTrain).noquote() << "embervlm:" << QString::fromUtf8(line);
+        Q_EMIT logLine(QString::fromUtf8(line));
     }
 }
 
 QString TrainProcess::pidFile(const QString& workspace, qint64 runId)
 {
-    const QString dir = workspace + "/runs/run-" + QString::number(runId);
+    const QString dir = runDir(workspace, runId);
     QDir().mkpath(dir);
     return dir + "/pid";
 }
 
 qint64 TrainProcess::readPid(const QString& workspace, qint64 runId, qint64* totalSteps)
 {
-    QFile f(workspace + "/runs/run-" + QString::number(runId) + "/pid");
+    QFile f(runDir(workspace, runId) + "/pid");
     if (!f.open(QIODevice::ReadOnly))
         return 0;
     const QList<QByteArray> parts = f.readAll().simplified().split(' ');

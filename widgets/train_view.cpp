@@ -678,8 +678,7 @@ void TrainView::updateButtons()
     stopBtn_->setEnabled(running);
     bool resumable = false;
     if (const RunRow* r = running ? nullptr : runsModel_->run(selectedRun()))
-        resumable = r->status == data::RunStatus::Paused || r->status == data::RunStatus::Failed ||
-                    runsModel_->statusText(*r) == "interrupted";
+        resumable = r->status == data::RunStatus::Paused || r->status == data::RunStatus::Failed || runsModel_->isInterrupted(*r);
     resumeBtn_->setEnabled(resumable);
     form_->setEnabled(!running);
 }
