@@ -188,6 +188,27 @@ private Q_SLOTS:
         QCOMPARE(view_->imagePath(), before);
         QVERIFY(view_->hasSelection());   // the trace stays
     }
+
+    // Pasting goes through the same image handling as the Ask view: an empty clipboard image is
+    // refused with a message and the file stays; a real one replaces it and has no path.
+    void pastedImageIsCheckedLikeAsk()
+    {
+        const QString before = view_->imagePath();
+        QVERIFY(!before.isEmpty());
+        view_->messageBar()->dismiss();
+        Q_EMIT view_->imagePane()->imagePasted(QImage());
+        QVERIFY(view_->messageBar()->isVisible());
+        QVERIFY2(view_->messageBar()->text().contains("clipboard"), qPrintable(view_->messageBar()->text()));
+        QCOMPARE(view_->imagePath(), before);
+        QImage pasted(64, 48, QImage::Format_RGB32);
+        pasted.fill(Qt::darkCyan);
+        Q_EMIT view_->imagePane()->imagePasted(pasted);
+        QVERIFY(!view_->messageBar()->isVisible());
+        QVERIFY(view_->imagePath().isEmpty());
+        QCOMPARE(view_->imagePane()->image().size(), QSize(64, 48));
+        QVERIFY(view_->runButton()->isEnabled());
+        QVERIFY(view_->openImageFile(before));   // back to the file for any later test
+    }
 };
 
 QTEST_MAIN(TestReasoningView)

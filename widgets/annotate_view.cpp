@@ -1,4 +1,5 @@
 #include "annotate_view.h"
+#include "box_layouts.h"
 
 #include "data_job.h"
 #include "export_dialog.h"
@@ -50,9 +51,7 @@ AnnotateView::AnnotateView(EngineWorker* worker, QWidget* parent)
     , undo_(new QUndoStack(this))
 {
     setObjectName("annotateView");
-    auto* outer = new QVBoxLayout(this);
-    outer->setContentsMargins(8, 6, 8, 6);
-    outer->setSpacing(4);
+    auto* outer = columnLayout(this, {8, 6, 8, 6}, 4);
     message_ = new MessageBar(this);
     outer->addWidget(message_);
     outer->addLayout(buildFilterBar());
@@ -152,8 +151,7 @@ QSplitter* AnnotateView::buildPanes()
 QWidget* AnnotateView::buildListColumn(QWidget* parent)
 {
     auto* left = new QWidget(parent);
-    auto* ll = new QVBoxLayout(left);
-    ll->setContentsMargins(0, 0, 0, 0);
+    auto* ll = columnLayout(left, {});
     list_ = new QListView(left);
     list_->setObjectName("sampleList");
     list_->setModel(model_);

@@ -1,15 +1,14 @@
 #include "ask_view.h"
+#include "box_layouts.h"
 #include "studio_resources.h"
 
+#include "current_image.h"
 #include "image_pane.h"
 #include "message_bar.h"
 #include "sample_hooks.h"
 
-#include <QApplication>
 #include <QCheckBox>
-#include <QClipboard>
 #include <QDoubleSpinBox>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -17,7 +16,6 @@
 #include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
-#include <QMimeData>
 #include <QPushButton>
 #include <QSettings>
 #include <QShortcut>
@@ -49,9 +47,7 @@ AskView::AskView(EngineWorker* worker, QWidget* parent)
     , worker_(worker)
 {
     setObjectName("askView");
-    auto* root = new QVBoxLayout(this);
-    root->setContentsMargins(12, 12, 12, 12);
-    root->setSpacing(8);
+    auto* root = columnLayout(this, {12, 12, 12, 12}, 8);
     message_ = new MessageBar(this);
     root->addWidget(message_);
 
@@ -59,30 +55,54 @@ AskView::AskView(EngineWorker* worker, QWidget* parent)
     split->setObjectName("askSplitter");
     split->setChildrenCollapsible(false);
     root->addWidget(split, 1);
+    split->addWidget(buildImageSide(split));
+    split->addWidget(buildConversationSide(split));
+    split->setStretchFactor(0, 0);
+    split->setStretchFactor(1, 1);
+    split->setSizes({380, 820});
 
-    // Left: image and sampling controls.
-    auto* left = new QWidget(split);
-    auto* lv = new QVBoxLayout(left);
-    lv->setContentsMargins(0, 0, 6, 0);
-    lv->setSpacing(8);
+    restoreSettings(split);
+    connectControls();
+    connectImage();
+    connectWorker();
+
+    setTabOrder(question_, send_);
+    setTabOrder(send_, stop_);
+    setTabOrder(stop_, regen_);
+    setTabOrder(regen_, addSample_);
+    setTabOrder(addSample_, newConv_);
+    setSampleSink(nullptr);
+    updateButtons();
+}
+
+// Left: the image, its name, how to change it, and the sampling controls.
+QWidget* AskView::buildImageSide(QWidget* parent)
+{
+    auto* left = new QWidget(parent);
+    auto* lv = columnLayout(left, {0, 0, 6, 0}, 8);
     pane_ = new ImagePane(left);
+    image_ = new CurrentImage(pane_, this);
     lv->addWidget(pane_, 1);
     imageName_ = new QLabel(left);
     imageName_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     imageName_->setWordWrap(true);
     lv->addWidget(imageName_);
-    auto* imgButtons = new QHBoxLayout;
-    imgButtons->setSpacing(6);
-    auto* open = new QPushButton(studioIcon("open-image"), tr("&Open image…"), left);
-    open->setToolTip(tr("Open an image file (you can also drop one on the image or paste with Ctrl+V)"));
-    auto* paste = new QPushButton(tr("&Paste"), left);
-    paste->setToolTip(tr("Use the image on the clipboard"));
-    imgButtons->addWidget(open);
-    imgButtons->addWidget(paste);
+    auto* imgButtons = rowLayout();
+    openImage_ = new QPushButton(studioIcon("open-image"), tr("&Open image…"), left);
+    openImage_->setToolTip(tr("Open an image file (you can also drop one on the image or paste with Ctrl+V)"));
+    pasteImage_ = new QPushButton(tr("&Paste"), left);
+    pasteImage_->setToolTip(tr("Use the image on the clipboard"));
+    imgButtons->addWidget(openImage_);
+    imgButtons->addWidget(pasteImage_);
     imgButtons->addStretch();
     lv->addLayout(imgButtons);
+    lv->addWidget(buildSamplingBox(left));
+    return left;
+}
 
-    auto* sampling = new QGroupBox(tr("Sampling"), left);
+QGroupBox* AskView::buildSamplingBox(QWidget* parent)
+{
+    auto* sampling = new QGroupBox(tr("Sampling"), parent);
     auto* form = new QFormLayout(sampling);
     form->setLabelAlignment(Qt::AlignRight | Qt::AlignVCenter);
     form->setHorizontalSpacing(10);
@@ -111,17 +131,17 @@ AskView::AskView(EngineWorker* worker, QWidget* parent)
     form->addRow(tr("&Max tokens:"), maxTokens_);
     form->addRow(tr("S&eed:"), seed_);
     form->addRow(colour_);
-    lv->addWidget(sampling);
+    return sampling;
+}
 
-    // Right: conversation and the question box.
-    auto* right = new QWidget(split);
-    auto* rv = new QVBoxLayout(right);
-    rv->setContentsMargins(6, 0, 0, 0);
-    rv->setSpacing(8);
+// Right: the conversation, the question box and what to do with an answer.
+QWidget* AskView::buildConversationSide(QWidget* parent)
+{
+    auto* right = new QWidget(parent);
+    auto* rv = columnLayout(right, {6, 0, 0, 0}, 8);
     conv_ = new ConversationView(right);
     rv->addWidget(conv_, 1);
-    auto* askRow = new QHBoxLayout;
-    askRow->setSpacing(6);
+    auto* askRow = rowLayout();
     question_ = new QLineEdit(right);
     question_->setPlaceholderText(tr("Ask about the image and press Enter"));
     question_->setAccessibleName(tr("Question"));
@@ -134,8 +154,7 @@ AskView::AskView(EngineWorker* worker, QWidget* parent)
     askRow->addWidget(send_);
     askRow->addWidget(stop_);
     rv->addLayout(askRow);
-    auto* actRow = new QHBoxLayout;
-    actRow->setSpacing(6);
+    auto* actRow = rowLayout();
     regen_ = new QPushButton(studioIcon("regenerate"), tr("&Regenerate"), right);
     regen_->setToolTip(tr("Answer the last question again with the current settings (Ctrl+R)"));
     addSample_ = new QPushButton(tr("&Add to dataset"), right);
@@ -146,13 +165,11 @@ AskView::AskView(EngineWorker* worker, QWidget* parent)
     actRow->addStretch();
     actRow->addWidget(newConv_);
     rv->addLayout(actRow);
+    return right;
+}
 
-    split->addWidget(left);
-    split->addWidget(right);
-    split->setStretchFactor(0, 0);
-    split->setStretchFactor(1, 1);
-    split->setSizes({380, 820});
-
+void AskView::restoreSettings(QSplitter* split)
+{
     QSettings s;
     temperature_->setValue(s.value("ask/temperature", 0.7).toDouble());
     topK_->setValue(s.value("ask/topK", 40).toInt());
@@ -163,7 +180,10 @@ AskView::AskView(EngineWorker* worker, QWidget* parent)
     conv_->setColourByProbability(colour_->isChecked());
     split->restoreState(s.value("ask/splitter").toByteArray());
     connect(split, &QSplitter::splitterMoved, this, [split] { QSettings().setValue("ask/splitter", split->saveState()); });
+}
 
+void AskView::connectControls()
+{
     for (auto* sb : {static_cast<QAbstractSpinBox*>(temperature_), static_cast<QAbstractSpinBox*>(topK_),
                      static_cast<QAbstractSpinBox*>(topP_), static_cast<QAbstractSpinBox*>(maxTokens_),
                      static_cast<QAbstractSpinBox*>(seed_)})
@@ -180,26 +200,38 @@ AskView::AskView(EngineWorker* worker, QWidget* parent)
     connect(regen_, &QPushButton::clicked, this, &AskView::regenerate);
     connect(addSample_, &QPushButton::clicked, this, &AskView::addToDataset);
     connect(newConv_, &QPushButton::clicked, this, &AskView::newConversation);
-    connect(open, &QPushButton::clicked, this, &AskView::openImageDialog);
-    connect(paste, &QPushButton::clicked, this, &AskView::pasteImage);
-    connect(pane_, &ImagePane::fileDropped, this, &AskView::openImageFile);
-    connect(pane_, &ImagePane::imagePasted, this, &AskView::setPastedImage);
     auto* esc = new QShortcut(QKeySequence(Qt::Key_Escape), this, nullptr, nullptr, Qt::WidgetWithChildrenShortcut);
     connect(esc, &QShortcut::activated, this, &AskView::stop);
     auto* regenKey = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_R), this, nullptr, nullptr, Qt::WidgetWithChildrenShortcut);
     connect(regenKey, &QShortcut::activated, this, &AskView::regenerate);
+}
 
+void AskView::connectImage()
+{
+    connect(openImage_, &QPushButton::clicked, this, [this] { image_->openDialog(this, ws_.imagesDir()); });
+    connect(pasteImage_, &QPushButton::clicked, image_, &CurrentImage::pasteFromClipboard);
+    connect(image_, &CurrentImage::refused, message_, &MessageBar::showError);
+    // A new image ends the answer streaming about the old one.
+    connect(image_, &CurrentImage::aboutToChange, this, [this] {
+        if (active_)
+            stop();
+    });
+    connect(image_, &CurrentImage::changed, this, [this](const QImage& shown) {
+        showImageName(shown);
+        message_->dismiss();
+        loadConversation();
+        updateButtons();
+        if (!image_->path().isEmpty())
+            QSettings().setValue("ask/lastImage", image_->path());
+        Q_EMIT imageChanged(image_->path());
+    });
+}
+
+void AskView::connectWorker()
+{
     connect(worker_, &EngineWorker::tokenStreamed, this, &AskView::onToken);
     connect(worker_, &EngineWorker::generationFinished, this, &AskView::onFinished);
     connect(worker_, &EngineWorker::failed, this, &AskView::onFailed);
-
-    setTabOrder(question_, send_);
-    setTabOrder(send_, stop_);
-    setTabOrder(stop_, regen_);
-    setTabOrder(regen_, addSample_);
-    setTabOrder(addSample_, newConv_);
-    setSampleSink(nullptr);
-    updateButtons();
 }
 
 void AskView::saveSettings() const
@@ -260,68 +292,22 @@ void AskView::updateButtons()
     send_->setEnabled(!gen && modelReady_ && !question_->text().trimmed().isEmpty());
     stop_->setEnabled(gen);
     regen_->setEnabled(!gen && modelReady_ && hasAnswer);
-    addSample_->setEnabled(!gen && sink_ && hasAnswer && !image_.empty());
+    addSample_->setEnabled(!gen && sink_ && hasAnswer && !image_->empty());
     newConv_->setEnabled(!gen && !conv_->turns().isEmpty());
 }
 
-void AskView::setImage(const QImage& image, const ImageInput& input, const QString& path)
+void AskView::showImageName(const QImage& shown)
 {
-    if (active_)
-        stop();
-    pane_->setImage(image);
-    image_ = input;
-    imagePath_ = path;
-    imageName_->setText(path.isEmpty() ? tr("Pasted image · %1×%2").arg(image.width()).arg(image.height())
-                                       : tr("%1 · %2×%3").arg(QFileInfo(path).fileName()).arg(image.width()).arg(image.height()));
+    const QString& path = image_->path();
+    imageName_->setText(path.isEmpty() ? tr("Pasted image · %1×%2").arg(shown.width()).arg(shown.height())
+                                       : tr("%1 · %2×%3").arg(QFileInfo(path).fileName()).arg(shown.width()).arg(shown.height()));
     imageName_->setToolTip(path);
-    message_->dismiss();
-    loadConversation();
-    updateButtons();
-    Q_EMIT imageChanged(path);
 }
 
-bool AskView::openImageFile(const QString& path)
-{
-    QImage img;
-    ImageInput in;
-    QString err;
-    if (!readImageFile(path, &img, &in, &err)) {
-        message_->showError(err);
-        return false;
-    }
-    setImage(img, in, QFileInfo(path).absoluteFilePath());
-    QSettings().setValue("ask/lastImage", imagePath_);
-    return true;
-}
-
-bool AskView::setPastedImage(const QImage& image)
-{
-    if (image.isNull() || static_cast<qint64>(image.width()) * image.height() > ember::kMaxImagePixels) {
-        message_->showError(tr("The clipboard holds no usable image."));
-        return false;
-    }
-    setImage(image, encodeImage(image), QString());
-    return true;
-}
-
-void AskView::openImageDialog()
-{
-    const QString start = imagePath_.isEmpty() ? ws_.imagesDir() : QFileInfo(imagePath_).absolutePath();
-    const QString f = chooseImageFile(this, start);
-    if (!f.isEmpty())
-        openImageFile(f);
-}
-
-void AskView::pasteImage()
-{
-    const QMimeData* m = QApplication::clipboard()->mimeData();
-    if (m && m->hasImage())
-        setPastedImage(qvariant_cast<QImage>(m->imageData()));
-    else if (m && m->hasUrls() && !m->urls().isEmpty() && m->urls().first().isLocalFile())
-        openImageFile(m->urls().first().toLocalFile());
-    else
-        message_->showError(tr("The clipboard holds no image."));
-}
+bool AskView::openImageFile(const QString& path) { return image_->openFile(path); }
+bool AskView::setPastedImage(const QImage& image) { return image_->setPasted(image); }
+QString AskView::imagePath() const { return image_->path(); }
+QString AskView::imageSha256() const { return image_->input().sha256; }
 
 void AskView::ask(const QString& text)
 {
@@ -342,7 +328,7 @@ void AskView::start(const QString& q)
     const QString prompt = QString::fromStdString(ember::askPrompt(history, q.toStdString()));
     msFirst_ = -1;
     clock_.start();
-    active_ = worker_->generate(image_, prompt, options());
+    active_ = worker_->generate(image_->input(), prompt, options());
     message_->dismiss();
     updateButtons();
     Q_EMIT generatingChanged(true);
@@ -415,23 +401,24 @@ void AskView::newConversation()
 
 void AskView::saveConversation()
 {
-    if (!ws_.isValid() || image_.empty())
+    if (!ws_.isValid() || image_->empty())
         return;
     QJsonArray turns;
     for (const auto& t : conv_->turns())
         if (!t.stopReason.isEmpty())
             turns.append(t.toJson());
-    ws_.saveConversation(image_.sha256, QJsonObject{{"image_sha256", image_.sha256}, {"image_path", imagePath_}, {"turns", turns}});
+    const ImageInput& image = image_->input();
+    ws_.saveConversation(image.sha256, QJsonObject{{"image_sha256", image.sha256}, {"image_path", image_->path()}, {"turns", turns}});
 }
 
 void AskView::loadConversation()
 {
-    if (!ws_.isValid() || image_.empty()) {
+    if (!ws_.isValid() || image_->empty()) {
         conv_->clearConversation();
         return;
     }
     QVector<Turn> turns;
-    for (const auto& v : ws_.loadConversation(image_.sha256).value("turns").toArray())
+    for (const auto& v : ws_.loadConversation(image_->input().sha256).value("turns").toArray())
         turns.append(Turn::fromJson(v.toObject()));
     conv_->setTurns(turns);
     updateButtons();
@@ -442,7 +429,8 @@ void AskView::addToDataset()
     if (!sink_ || conv_->turns().isEmpty())
         return;
     const Turn& t = conv_->turns().last();
-    const QString err = sink_->addDraftSample(DraftSample{imagePath_, image_.bytes, image_.sha256, t.question, t.answer().trimmed()});
+    const ImageInput& image = image_->input();
+    const QString err = sink_->addDraftSample(DraftSample{image_->path(), image.bytes, image.sha256, t.question, t.answer().trimmed()});
     if (err.isEmpty())
         message_->showInfo(tr("Added a draft sample to the dataset."));
     else

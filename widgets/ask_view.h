@@ -10,13 +10,16 @@
 
 class QCheckBox;
 class QDoubleSpinBox;
+class QGroupBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
 class QSpinBox;
+class QSplitter;
 
 namespace ember::studio {
 
+class CurrentImage;
 class ImagePane;
 class MessageBar;
 class SampleSink;
@@ -40,8 +43,8 @@ public:
     void newConversation();
 
     bool isGenerating() const { return active_ != 0; }
-    QString imagePath() const { return imagePath_; }
-    QString imageSha256() const { return image_.sha256; }
+    QString imagePath() const;
+    QString imageSha256() const;
     ember::GenerationOptions options() const;
     void setOptions(const ember::GenerationOptions& o);
 
@@ -70,10 +73,15 @@ private:
     void saveConversation();
     void loadConversation();
     void addToDataset();
-    void openImageDialog();
-    void pasteImage();
     void saveSettings() const;
-    void setImage(const QImage& image, const ImageInput& input, const QString& path);
+    void restoreSettings(QSplitter* split);
+    void showImageName(const QImage& shown);
+    QWidget* buildImageSide(QWidget* parent);
+    QGroupBox* buildSamplingBox(QWidget* parent);
+    QWidget* buildConversationSide(QWidget* parent);
+    void connectControls();
+    void connectImage();
+    void connectWorker();
 
     EngineWorker* worker_;
     StudioWorkspace ws_;
@@ -82,8 +90,7 @@ private:
     int active_ = 0;               // request id of the generation streaming now
     QElapsedTimer clock_;
     double msFirst_ = -1;
-    ImageInput image_;
-    QString imagePath_;
+    CurrentImage* image_ = nullptr;
 
     ImagePane* pane_;
     QLabel* imageName_;
@@ -94,6 +101,8 @@ private:
     QPushButton* regen_;
     QPushButton* addSample_;
     QPushButton* newConv_;
+    QPushButton* openImage_;
+    QPushButton* pasteImage_;
     QDoubleSpinBox* temperature_;
     QSpinBox* topK_;
     QDoubleSpinBox* topP_;

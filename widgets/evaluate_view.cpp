@@ -1,4 +1,5 @@
 #include "evaluate_view.h"
+#include "box_layouts.h"
 
 #include "confusion_map.h"
 #include "data_job.h"
@@ -221,8 +222,7 @@ QWidget* EvaluateView::buildFigures(QWidget* parent)
 QWidget* EvaluateView::buildNumbers(QWidget* parent)
 {
     auto* left = new QWidget(parent);
-    auto* ll = new QVBoxLayout(left);
-    ll->setContentsMargins(0, 0, 0, 0);
+    auto* ll = columnLayout(left, {});
     metrics_ = figureTable({tr("Metric"), tr("A"), tr("B"), tr("B − A")}, tr("Metrics"), left);
     ll->addWidget(metrics_, 3);
     auto* relianceTitle = new QLabel(tr("<b>What the image contributes</b> (A; blind: every image replaced by uniform grey)"), left);
@@ -237,8 +237,7 @@ QWidget* EvaluateView::buildNumbers(QWidget* parent)
 QWidget* EvaluateView::buildConfusion(QWidget* parent)
 {
     auto* mid = new QWidget(parent);
-    auto* ml = new QVBoxLayout(mid);
-    ml->setContentsMargins(0, 0, 0, 0);
+    auto* ml = columnLayout(mid, {});
     matrix_ = new ConfusionMap(mid);
     ml->addWidget(matrix_, 3);
     cellTitle_ = new QLabel(tr("Click a cell to list its samples; double-click one to open it in Annotate."), mid);

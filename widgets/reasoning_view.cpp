@@ -1,7 +1,9 @@
 #include "reasoning_view.h"
+#include "box_layouts.h"
 #include "studio_resources.h"
 
 #include "answer_bars.h"
+#include "current_image.h"
 #include "image_pane.h"
 #include "message_bar.h"
 #include "sample_hooks.h"
@@ -51,29 +53,8 @@ ReasoningView::ReasoningView(EngineWorker* worker, QWidget* parent)
     , worker_(worker)
 {
     setObjectName("reasoningView");
-    auto* root = new QVBoxLayout(this);
-    root->setContentsMargins(12, 12, 12, 12);
-    root->setSpacing(8);
-
-    auto* top = new QHBoxLayout;
-    top->setSpacing(6);
-    auto* taskLabel = new QLabel(tr("T&ask:"), this);
-    task_ = new QLineEdit(this);
-    task_->setPlaceholderText(tr("Describe a task, e.g. inspect the roof of a tall building for cracks"));
-    task_->setClearButtonEnabled(true);
-    taskLabel->setBuddy(task_);
-    fromSample_ = new QPushButton(tr("From &sample…"), this);
-    auto* openImage = new QPushButton(studioIcon("open-image"), tr("&Image…"), this);
-    openImage->setToolTip(tr("Open an image file (or drop one on the image)"));
-    runButton_ = new QPushButton(studioIcon("run"), tr("&Run selection"), this);
-    runButton_->setToolTip(tr("Run robot selection on the image and task (Enter in the task box)"));
-    top->addWidget(taskLabel);
-    top->addWidget(task_, 1);
-    top->addWidget(fromSample_);
-    top->addWidget(openImage);
-    top->addWidget(runButton_);
-    root->addLayout(top);
-
+    auto* root = columnLayout(this, {12, 12, 12, 12}, 8);
+    root->addLayout(buildTaskRow());
     message_ = new MessageBar(this);
     root->addWidget(message_);
 
@@ -81,16 +62,57 @@ ReasoningView::ReasoningView(EngineWorker* worker, QWidget* parent)
     split->setObjectName("reasoningSplitter");
     split->setChildrenCollapsible(false);
     root->addWidget(split, 1);
+    split->addWidget(buildImageSide(split));
+    split->addWidget(buildTraceSide(split));
+    split->addWidget(buildTextSide(split));
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 3);
+    split->setStretchFactor(2, 2);
+    split->setSizes({330, 520, 330});
+    restoreSettings(split);
 
-    // Left: image with the Grad-CAM overlay.
-    auto* left = new QWidget(split);
-    auto* lv = new QVBoxLayout(left);
-    lv->setContentsMargins(0, 0, 6, 0);
-    lv->setSpacing(6);
+    camDebounce_.setSingleShot(true);
+    camDebounce_.setInterval(200);
+    connect(&camDebounce_, &QTimer::timeout, this, &ReasoningView::requestGradCam);
+    connectControls();
+    connectImage();
+    connectWorker();
+
+    setSampleSource(nullptr);
+    refresh();
+}
+
+// Top: the task and where the run's inputs come from.
+QHBoxLayout* ReasoningView::buildTaskRow()
+{
+    auto* top = rowLayout();
+    auto* taskLabel = new QLabel(tr("T&ask:"), this);
+    task_ = new QLineEdit(this);
+    task_->setPlaceholderText(tr("Describe a task, e.g. inspect the roof of a tall building for cracks"));
+    task_->setClearButtonEnabled(true);
+    taskLabel->setBuddy(task_);
+    fromSample_ = new QPushButton(tr("From &sample…"), this);
+    openImage_ = new QPushButton(studioIcon("open-image"), tr("&Image…"), this);
+    openImage_->setToolTip(tr("Open an image file (or drop one on the image)"));
+    runButton_ = new QPushButton(studioIcon("run"), tr("&Run selection"), this);
+    runButton_->setToolTip(tr("Run robot selection on the image and task (Enter in the task box)"));
+    top->addWidget(taskLabel);
+    top->addWidget(task_, 1);
+    top->addWidget(fromSample_);
+    top->addWidget(openImage_);
+    top->addWidget(runButton_);
+    return top;
+}
+
+// Left: the image with the Grad-CAM overlay.
+QWidget* ReasoningView::buildImageSide(QWidget* parent)
+{
+    auto* left = new QWidget(parent);
+    auto* lv = columnLayout(left, {0, 0, 6, 0}, 6);
     pane_ = new ImagePane(left);
+    image_ = new CurrentImage(pane_, this);
     lv->addWidget(pane_, 1);
-    auto* camRow = new QHBoxLayout;
-    camRow->setSpacing(6);
+    auto* camRow = rowLayout();
     showCam_ = new QCheckBox(tr("&Heat map for"), left);
     showCam_->setChecked(true);
     showCam_->setToolTip(tr("Grad-CAM on the last RepViT stage for the chosen robot's answer"));
@@ -100,16 +122,17 @@ ReasoningView::ReasoningView(EngineWorker* worker, QWidget* parent)
     camRow->addWidget(showCam_);
     camRow->addWidget(camRobot_Box_, 1);
     lv->addLayout(camRow);
+    return left;
+}
 
-    // Middle: chart, prediction, steps.
-    auto* mid = new QWidget(split);
-    auto* mv = new QVBoxLayout(mid);
-    mv->setContentsMargins(6, 0, 6, 0);
-    mv->setSpacing(6);
+// Middle: the score chart, its threshold, the prediction and the steps.
+QWidget* ReasoningView::buildTraceSide(QWidget* parent)
+{
+    auto* mid = new QWidget(parent);
+    auto* mv = columnLayout(mid, {6, 0, 6, 0}, 6);
     chart_ = new ThresholdChart(mid);
     mv->addWidget(chart_, 3);
-    auto* thRow = new QHBoxLayout;
-    thRow->setSpacing(6);
+    auto* thRow = rowLayout();
     auto* thLabel = new QLabel(tr("&Threshold:"), mid);
     thresholdBox_ = new QDoubleSpinBox(mid);
     thresholdBox_->setRange(0.0, 1.0);
@@ -126,7 +149,16 @@ ReasoningView::ReasoningView(EngineWorker* worker, QWidget* parent)
     prediction_->setAccessibleName(tr("Prediction at this threshold"));
     prediction_->setMinimumHeight(prediction_->fontMetrics().height() * 2 + 4);
     mv->addWidget(prediction_);
-    steps_ = new QTreeWidget(mid);
+    mv->addWidget(buildStepList(mid), 2);
+    mv->addLayout(buildStepNavigation(mid));
+    bars_ = new DistributionBars(mid);
+    mv->addWidget(bars_);
+    return mid;
+}
+
+QTreeWidget* ReasoningView::buildStepList(QWidget* parent)
+{
+    steps_ = new QTreeWidget(parent);
     steps_->setRootIsDecorated(false);
     steps_->setAllColumnsShowFocus(true);
     steps_->setUniformRowHeights(true);
@@ -134,26 +166,28 @@ ReasoningView::ReasoningView(EngineWorker* worker, QWidget* parent)
     steps_->setItemDelegateForColumn(3, new StepBarsDelegate(steps_));
     steps_->header()->setStretchLastSection(true);
     steps_->setAccessibleName(tr("Reasoning steps"));
-    mv->addWidget(steps_, 2);
-    auto* nav = new QHBoxLayout;
-    nav->setSpacing(6);
-    prev_ = new QPushButton(studioIcon("previous"), tr("&Previous"), mid);
+    return steps_;
+}
+
+QHBoxLayout* ReasoningView::buildStepNavigation(QWidget* parent)
+{
+    auto* nav = rowLayout();
+    prev_ = new QPushButton(studioIcon("previous"), tr("&Previous"), parent);
     prev_->setToolTip(tr("Previous step (Alt+Left)"));
-    next_ = new QPushButton(studioIcon("next"), tr("&Next"), mid);
+    next_ = new QPushButton(studioIcon("next"), tr("&Next"), parent);
     next_->setToolTip(tr("Next step (Alt+Right)"));
-    stepTitle_ = new QLabel(mid);
+    stepTitle_ = new QLabel(parent);
     nav->addWidget(prev_);
     nav->addWidget(next_);
     nav->addWidget(stepTitle_, 1);
-    mv->addLayout(nav);
-    bars_ = new DistributionBars(mid);
-    mv->addWidget(bars_);
+    return nav;
+}
 
-    // Right: the generated text reasoning and exports.
-    auto* right = new QWidget(split);
-    auto* rv = new QVBoxLayout(right);
-    rv->setContentsMargins(6, 0, 0, 0);
-    rv->setSpacing(6);
+// Right: the generated text reasoning and the exports.
+QWidget* ReasoningView::buildTextSide(QWidget* parent)
+{
+    auto* right = new QWidget(parent);
+    auto* rv = columnLayout(right, {6, 0, 0, 0}, 6);
     auto* textLabel = new QLabel(tr("Generated reasoning"), right);
     QFont bold = textLabel->font();
     bold.setBold(true);
@@ -164,8 +198,7 @@ ReasoningView::ReasoningView(EngineWorker* worker, QWidget* parent)
     text_->setAccessibleName(tr("Generated reasoning"));
     text_->setPlaceholderText(tr("The model's text reasoning for the task appears here."));
     rv->addWidget(text_, 1);
-    auto* exp = new QHBoxLayout;
-    exp->setSpacing(6);
+    auto* exp = rowLayout();
     exportJson_ = new QPushButton(tr("Export &JSON…"), right);
     exportJson_->setToolTip(tr("Save the trace (every step, scores, distributions, threshold) as JSON"));
     exportPng_ = new QPushButton(tr("Export P&NG…"), right);
@@ -174,37 +207,23 @@ ReasoningView::ReasoningView(EngineWorker* worker, QWidget* parent)
     exp->addWidget(exportPng_);
     exp->addStretch();
     rv->addLayout(exp);
+    return right;
+}
 
-    split->addWidget(left);
-    split->addWidget(mid);
-    split->addWidget(right);
-    split->setStretchFactor(0, 2);
-    split->setStretchFactor(1, 3);
-    split->setStretchFactor(2, 2);
-    split->setSizes({330, 520, 330});
+void ReasoningView::restoreSettings(QSplitter* split)
+{
     QSettings s;
     split->restoreState(s.value("reasoning/splitter").toByteArray());
     connect(split, &QSplitter::splitterMoved, this, [split] { QSettings().setValue("reasoning/splitter", split->saveState()); });
     task_->setText(s.value("reasoning/task", tr("Inspect the roof of a tall building for cracks")).toString());
+}
 
-    camDebounce_.setSingleShot(true);
-    camDebounce_.setInterval(200);
-    connect(&camDebounce_, &QTimer::timeout, this, &ReasoningView::requestGradCam);
-
+void ReasoningView::connectControls()
+{
     connect(task_, &QLineEdit::returnPressed, this, &ReasoningView::run);
     connect(task_, &QLineEdit::textChanged, this, &ReasoningView::updateButtons);
     connect(runButton_, &QPushButton::clicked, this, &ReasoningView::run);
     connect(fromSample_, &QPushButton::clicked, this, &ReasoningView::pickSample);
-    connect(openImage, &QPushButton::clicked, this, &ReasoningView::openImageDialog);
-    connect(pane_, &ImagePane::fileDropped, this, &ReasoningView::openImageFile);
-    connect(pane_, &ImagePane::imagePasted, this, [this](const QImage& img) {
-        if (img.isNull())
-            return;
-        pane_->setImage(img);
-        image_ = encodeImage(img);
-        imagePath_.clear();
-        updateButtons();
-    });
     connect(chart_, &ThresholdChart::thresholdChanged, this, &ReasoningView::setThreshold);
     connect(thresholdBox_, qOverload<double>(&QDoubleSpinBox::valueChanged), this, [this](double v) {
         if (std::abs(v - threshold_) > 1e-9)
@@ -224,15 +243,25 @@ ReasoningView::ReasoningView(EngineWorker* worker, QWidget* parent)
     connect(camRobot_Box_, qOverload<int>(&QComboBox::activated), this, [this](int) { camDebounce_.start(); });
     connect(exportJson_, &QPushButton::clicked, this, &ReasoningView::exportJsonDialog);
     connect(exportPng_, &QPushButton::clicked, this, &ReasoningView::exportPngDialog);
+}
 
+void ReasoningView::connectImage()
+{
+    connect(openImage_, &QPushButton::clicked, this, [this] { image_->openDialog(this, ws_.imagesDir()); });
+    connect(image_, &CurrentImage::refused, message_, &MessageBar::showError);
+    connect(image_, &CurrentImage::changed, this, [this] {
+        message_->dismiss();
+        updateButtons();
+    });
+}
+
+void ReasoningView::connectWorker()
+{
     connect(worker_, &EngineWorker::selectionFinished, this, &ReasoningView::onSelection);
     connect(worker_, &EngineWorker::tokenStreamed, this, &ReasoningView::onToken);
     connect(worker_, &EngineWorker::generationFinished, this, &ReasoningView::onGenerationFinished);
     connect(worker_, &EngineWorker::gradCamFinished, this, &ReasoningView::onGradCam);
     connect(worker_, &EngineWorker::failed, this, &ReasoningView::onFailed);
-
-    setSampleSource(nullptr);
-    refresh();
 }
 
 void ReasoningView::setWorkspace(const StudioWorkspace& ws) { ws_ = ws; }
@@ -253,42 +282,20 @@ void ReasoningView::setModelReady(bool ready)
 
 void ReasoningView::updateButtons()
 {
-    runButton_->setEnabled(modelReady_ && !isRunning() && !image_.empty() && !task_->text().trimmed().isEmpty());
+    runButton_->setEnabled(modelReady_ && !isRunning() && !image_->empty() && !task_->text().trimmed().isEmpty());
     fromSample_->setEnabled(source_ != nullptr);
     const bool has = hasSelection();
     prev_->setEnabled(has && current_ > 0);
     next_->setEnabled(has && current_ + 1 < static_cast<int>(sel_.chain.size()));
     exportJson_->setEnabled(has);
     exportPng_->setEnabled(true);
-    camRobot_Box_->setEnabled(has && !image_.empty());
+    camRobot_Box_->setEnabled(has && !image_->empty());
 }
 
-bool ReasoningView::openImageFile(const QString& path)
-{
-    QImage img;
-    ImageInput in;
-    QString err;
-    if (!readImageFile(path, &img, &in, &err)) {
-        message_->showError(err);
-        return false;
-    }
-    pane_->setImage(img);
-    image_ = in;
-    imagePath_ = QFileInfo(path).absoluteFilePath();
-    message_->dismiss();
-    updateButtons();
-    return true;
-}
+bool ReasoningView::openImageFile(const QString& path) { return image_->openFile(path); }
+QString ReasoningView::imagePath() const { return image_->path(); }
 
 void ReasoningView::setTask(const QString& task) { task_->setText(task); }
-
-void ReasoningView::openImageDialog()
-{
-    const QString start = imagePath_.isEmpty() ? ws_.imagesDir() : QFileInfo(imagePath_).absolutePath();
-    const QString f = chooseImageFile(this, start);
-    if (!f.isEmpty())
-        openImageFile(f);
-}
 
 void ReasoningView::pickSample()
 {
@@ -310,7 +317,7 @@ void ReasoningView::run()
         message_->showError(tr("No model is loaded yet."));
         return;
     }
-    if (image_.empty()) {
+    if (image_->empty()) {
         message_->showError(tr("Open an image first."));
         return;
     }
@@ -321,17 +328,17 @@ void ReasoningView::run()
     QSettings().setValue("reasoning/task", task);
     message_->dismiss();
     runTask_ = task;
-    runImage_ = image_;
+    runImage_ = image_->input();
     generated_.clear();
     text_->clear();
     pane_->clearHeatMap();
-    selReq_ = worker_->selectRobot(image_, task);
+    selReq_ = worker_->selectRobot(runImage_, task);
     ember::GenerationOptions g;
     g.maxNewTokens = kReasoningMaxTokens;
     g.temperature = 0.f;
     g.stopIds = {kReasoningEndId};
     g.alternatives = 0;
-    textReq_ = worker_->generate(image_, QString::fromStdString(ember::reasoningPrompt(task.toStdString())), g);
+    textReq_ = worker_->generate(runImage_, QString::fromStdString(ember::reasoningPrompt(task.toStdString())), g);
     updateButtons();
     Q_EMIT runningChanged(true);
 }
@@ -557,7 +564,7 @@ bool ReasoningView::exportJson(const QString& path, QString* error) const
     for (float p : trace_.answerProbs)
         answerProbs.append(p);
     const QJsonObject o{{"task", runTask_},
-                        {"image_path", imagePath_},
+                        {"image_path", image_->path()},
                         {"image_sha256", runImage_.sha256},
                         {"labels", labels},
                         {"threshold", threshold_},

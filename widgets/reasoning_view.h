@@ -12,14 +12,17 @@
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
+class QSplitter;
 class QTreeWidget;
 
 namespace ember::studio {
 
+class CurrentImage;
 class DistributionBars;
 class ImagePane;
 class MessageBar;
@@ -53,7 +56,7 @@ public:
     int predictedStopStep() const;
     int currentStep() const { return current_; }
     double threshold() const { return threshold_; }
-    QString imagePath() const { return imagePath_; }
+    QString imagePath() const;
 
     ThresholdChart* chart() const { return chart_; }
     QLabel* predictionLabel() const { return prediction_; }
@@ -82,7 +85,16 @@ private:
     void updateButtons();
     void finishedOne();
     void pickSample();
-    void openImageDialog();
+    QHBoxLayout* buildTaskRow();
+    QWidget* buildImageSide(QWidget* parent);
+    QWidget* buildTraceSide(QWidget* parent);
+    QTreeWidget* buildStepList(QWidget* parent);
+    QHBoxLayout* buildStepNavigation(QWidget* parent);
+    QWidget* buildTextSide(QWidget* parent);
+    void restoreSettings(QSplitter* split);
+    void connectControls();
+    void connectImage();
+    void connectWorker();
     void exportJsonDialog();
     void exportPngDialog();
 
@@ -90,8 +102,7 @@ private:
     StudioWorkspace ws_;
     SampleSource* source_ = nullptr;
     bool modelReady_ = false;
-    ImageInput image_;
-    QString imagePath_;
+    CurrentImage* image_ = nullptr;
     QString runTask_;
     ImageInput runImage_;
     int selReq_ = 0, textReq_ = 0, camReq_ = 0;
@@ -106,6 +117,7 @@ private:
     MessageBar* message_;
     QLineEdit* task_;
     QPushButton* fromSample_;
+    QPushButton* openImage_;
     QPushButton* runButton_;
     ImagePane* pane_;
     QComboBox* camRobot_Box_;

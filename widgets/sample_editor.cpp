@@ -1,4 +1,5 @@
 #include "sample_editor.h"
+#include "box_layouts.h"
 
 #include "small_button.h"
 #include "table_field.h"
@@ -61,9 +62,7 @@ SampleEditor::SampleEditor(QWidget* parent)
     // Fields scroll vertically only; they wrap or elide instead of widening the panel.
     setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     auto* body = new QWidget(this);
-    auto* lay = new QVBoxLayout(body);
-    lay->setContentsMargins(10, 6, 10, 10);
-    lay->setSpacing(4);
+    auto* lay = columnLayout(body, {10, 6, 10, 10}, 4);
 
     task_ = textField("taskEdit", body);
     lay->addWidget(section(tr("&Task"), task_, task_, tr("The task the robots are chosen for (Alt+T)")));
@@ -119,8 +118,7 @@ QWidget* SampleEditor::buildRobots(QWidget* parent)
 QWidget* SampleEditor::buildReasoning(QWidget* parent)
 {
     auto* rs = new QWidget(parent);
-    auto* rsl = new QVBoxLayout(rs);
-    rsl->setContentsMargins(0, 0, 0, 0);
+    auto* rsl = columnLayout(rs, {});
     reasoning_ = new QListWidget(rs);
     reasoning_->setObjectName("reasoningList");
     reasoning_->setDragDropMode(QAbstractItemView::InternalMove);
@@ -238,9 +236,7 @@ void SampleEditor::connectTextFields()
 QWidget* SampleEditor::section(const QString& title, QWidget* focus, QWidget* body, const QString& tip)
 {
     auto* w = new QWidget(this);
-    auto* l = new QVBoxLayout(w);
-    l->setContentsMargins(0, 6, 0, 0);
-    l->setSpacing(2);
+    auto* l = columnLayout(w, {0, 6, 0, 0}, 2);
     auto* h = new QLabel(title, w);
     QFont f = h->font();
     f.setBold(true);
