@@ -269,7 +269,8 @@ void tidyImages(const std::string& dir, const std::set<std::string>& known, Stal
     }
 }
 
-// Checkpoint rows whose file is gone (rotation after a kill, a user's clean-up).
+// Checkpoint rows whose file is gone (rotation after a kill, a user's clean-up), and rows that
+// an overwritten file left behind.
 int64_t dropMissingCheckpoints(Database& db, const std::string& dir, std::error_code& ec)
 {
     std::vector<int64_t> gone;
@@ -287,7 +288,9 @@ int64_t dropMissingCheckpoints(Database& db, const std::string& dir, std::error_
         del.bind(1, id).run();
         rows++;
     }
-    return rows;
+    // Older workspaces recorded every new best under the one best.safetensors: keep its newest row.
+    db.exec("DELETE FROM checkpoints WHERE id NOT IN (SELECT MAX(id) FROM checkpoints GROUP BY run_id, path)");
+    return rows + db.changes();
 }
 
 // One run folder: checkpoint files that state.json no longer names, and temporary files.
@@ -893,6 +896,7 @@ int64_t Workspace::addCheckpoint(CheckpointInfo& c)
     Transaction tx(*db_);
     if (c.isBest)   // one best checkpoint per run
         db_->prepare("UPDATE checkpoints SET is_best=0 WHERE run_id=?").bind(1, c.runId).run();
+    db_->prepare("DELETE FROM checkpoints WHERE run_id=? AND path=?").bind(1, c.runId).bind(2, c.path).run();
     db_->prepare("INSERT INTO checkpoints(run_id, step, path, metrics, is_best, created) VALUES(?,?,?,?,?,?)")
         .bind(1, c.runId)
         .bind(2, c.step)
@@ -904,6 +908,11 @@ int64_t Workspace::addCheckpoint(CheckpointInfo& c)
     c.id = db_->lastInsertId();
     tx.commit();
     return c.id;
+}
+
+void Workspace::removeCheckpoint(int64_t runId, const std::string& path)
+{
+    db_->prepare("DELETE FROM checkpoints WHERE run_id=? AND path=?").bind(1, runId).bind(2, path).run();
 }
 
 std::vector<CheckpointInfo> Workspace::checkpoints(int64_t runId) const

@@ -165,7 +165,10 @@ public:
     void addMetrics(int64_t runId, int64_t step, const std::vector<std::pair<std::string, double>>& values);
     std::vector<MetricPoint> metrics(int64_t runId, const std::string& name, int64_t fromStep = 0) const;
     std::vector<std::string> metricNames(int64_t runId) const;
+    // A file holds one step's weights: a checkpoint at a path the run already recorded (its
+    // best.safetensors, overwritten) replaces the earlier row.
     int64_t addCheckpoint(CheckpointInfo& c);
+    void removeCheckpoint(int64_t runId, const std::string& path);   // its files were deleted
     std::vector<CheckpointInfo> checkpoints(int64_t runId) const;
 
     // The raw connection, for the importers' transactions and for tests.

@@ -15,7 +15,9 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -393,6 +395,40 @@ private Q_SLOTS:
         QVERIFY2(lines.contains("\"event\":\"started\""), qPrintable(runDir + ": " + lines.left(200)));
         QVERIFY(lines.contains("\"event\":\"step\""));
         QVERIFY(lines.contains("\"event\":\"stopped\""));
+    }
+
+    // The workspace lists each checkpoint file of a run once, and only files that are there:
+    // every new best overwrites best.safetensors, every new checkpoint rotates the last away.
+    void checkpointRowsMatchTheFiles()
+    {
+        auto c = tinyConfig(3, 8);
+        c.init_checkpoint = init_;
+        c.eval_every = 1;
+        c.checkpoint_every = 3;
+        int bests = 0, saves = 0;
+        auto o = trainerOn(c);
+        o.progress = [&](const std::string& line) {
+            auto j = json::parse(line);
+            if (j["event"] == "checkpoint") {
+                ++saves;
+                bests += j["best"].get<bool>();
+            }
+        };
+        const auto r = train::runTraining(o);
+        QCOMPARE(QString::fromLatin1(data::toString(r.status)), QString("finished"));
+        // Without a second best and a rotation this test would not tell anything.
+        QVERIFY2(bests >= 2 && saves > bests, qPrintable(QString("%1 bests of %2 checkpoints").arg(bests).arg(saves)));
+        auto ws = data::Workspace::open(ws_.toStdString());
+        const auto rows = ws.checkpoints(r.runId);
+        std::set<std::string> paths;
+        int best = 0;
+        for (const auto& row : rows) {
+            QVERIFY2(paths.insert(row.path).second, row.path.c_str());
+            QVERIFY2(std::filesystem::exists(std::filesystem::path(ws_.toStdString()) / row.path), row.path.c_str());
+            best += row.isBest;
+        }
+        QCOMPARE(best, 1);
+        QVERIFY(!rows.empty());
     }
 
     // Stage 2 distils from an imported top-k file; a malformed file names its line.

@@ -264,6 +264,49 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(DbError, ws.updateRun(bad));
     }
 
+    // A file holds one step's weights: a new best written over best.safetensors replaces the
+    // row of the best before it, and a rotated-away checkpoint's row goes with its files.
+    void oneCheckpointRowPerFile()
+    {
+        QTemporaryDir dir;
+        const std::string root = testutil::path(dir, "ws");
+        int64_t runId = 0;
+        {
+            auto ws = Workspace::open(root);
+            RunInfo r;
+            r.name = "r";
+            r.stage = 3;
+            ws.createRun(r);
+            runId = r.id;
+            CheckpointInfo best10{0, runId, 10, "runs/run-1/best.safetensors", "{}", true, 0};
+            CheckpointInfo last20{0, runId, 20, "runs/run-1/ckpt-20.safetensors", "{}", false, 0};
+            CheckpointInfo best30{0, runId, 30, "runs/run-1/best.safetensors", "{}", true, 0};
+            ws.addCheckpoint(best10);
+            ws.addCheckpoint(last20);
+            ws.addCheckpoint(best30);
+            auto cps = ws.checkpoints(runId);
+            QCOMPARE(cps.size(), size_t(2));
+            QCOMPARE(cps[0].step, int64_t(20));
+            QCOMPARE(cps[1].step, int64_t(30));
+            QVERIFY(cps[1].isBest);
+            ws.removeCheckpoint(runId, "runs/run-1/ckpt-20.safetensors");
+            cps = ws.checkpoints(runId);
+            QCOMPARE(cps.size(), size_t(1));
+            QCOMPARE(cps[0].step, int64_t(30));
+            // What an older studio left: two rows for the one file.
+            ws.database().exec("INSERT INTO checkpoints(run_id, step, path, is_best, created) "
+                               "VALUES(" + std::to_string(runId) + ", 40, 'runs/run-1/best.safetensors', 1, 0)");
+            QCOMPARE(ws.checkpoints(runId).size(), size_t(2));
+        }
+        std::filesystem::create_directories(root + "/runs/run-1");
+        testutil::writeFile(root + "/runs/run-1/best.safetensors", "weights");
+        auto ws = Workspace::open(root);
+        ws.tidy();   // as on the first open in a process: the newest row of each file stays
+        const auto cps = ws.checkpoints(runId);
+        QCOMPARE(cps.size(), size_t(1));
+        QCOMPARE(cps[0].step, int64_t(40));
+    }
+
     void reasoningFormatRoundTrips()
     {
         const std::vector<std::string> steps{"Look.", "Think about step 2 here.", "Answer."};

@@ -489,8 +489,10 @@ void Trainer::saveCheckpoint(bool best)
             removeCheckpointFiles(name);
         throw;
     }
-    if (!previous.empty() && previous != name)
+    if (!previous.empty() && previous != name) {
         removeCheckpointFiles(previous);
+        ws_.removeCheckpoint(run_.id, workspacePath(previous));
+    }
     recordCheckpoint(best, name);
 }
 
@@ -502,12 +504,18 @@ void Trainer::removeCheckpointFiles(const std::string& name) const
         fs::remove(inRunDir(siblingFile(name, ext)), ec);
 }
 
+// How the workspace records a file of this run's folder.
+std::string Trainer::workspacePath(const std::string& name) const
+{
+    return fs::relative(inRunDir(name), o_.workspaceDir).string();
+}
+
 void Trainer::recordCheckpoint(bool best, const std::string& name)
 {
     data::CheckpointInfo ci;
     ci.runId = run_.id;
     ci.step = state_.step;
-    ci.path = fs::relative(inRunDir(best ? "best.safetensors" : name), o_.workspaceDir).string();
+    ci.path = workspacePath(best ? "best.safetensors" : name);
     ci.isBest = best;
     ci.metrics = json{{"best_loss", finiteOrNull(state_.bestLoss)}}.dump();
     ws_.addCheckpoint(ci);

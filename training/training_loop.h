@@ -62,6 +62,7 @@ private:
     void saveCheckpoint(bool best);
     void removeCheckpointFiles(const std::string& name) const;
     void recordCheckpoint(bool best, const std::string& name);
+    std::string workspacePath(const std::string& name) const;
 
     // --- the end ---
     TrainResult stopHere();
