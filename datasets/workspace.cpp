@@ -896,7 +896,7 @@ int64_t Workspace::addCheckpoint(CheckpointInfo& c)
     Transaction tx(*db_);
     if (c.isBest)   // one best checkpoint per run
         db_->prepare("UPDATE checkpoints SET is_best=0 WHERE run_id=?").bind(1, c.runId).run();
-    db_->prepare("DELETE FROM checkpoints WHERE run_id=? AND path=?").bind(1, c.runId).bind(2, c.path).run();
+    removeCheckpoint(c.runId, c.path);
     db_->prepare("INSERT INTO checkpoints(run_id, step, path, metrics, is_best, created) VALUES(?,?,?,?,?,?)")
         .bind(1, c.runId)
         .bind(2, c.step)
