@@ -56,9 +56,15 @@ int cmdDemo(const Args& a, Workspace& ws)
 
 int cmdImport(const Args& a, Workspace& ws)
 {
-    if (a.positional().empty()) throw UsageError("import needs at least one PATH");
+    std::vector<ImportStep> items;
+    try {
+        items = planImport(a.positional(), a.get("--format"), a.get("--questions"), a.get("--annotations"));
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
     ImportOptions o;
     o.author = a.get("--author");
+    o.imagesDir = a.get("--images");
     // One command, one transaction: a bad second file leaves the first unimported too.
     Transaction all(ws.database());
     struct NewFiles {
@@ -74,24 +80,19 @@ int cmdImport(const Args& a, Workspace& ws)
     o.newFilesOut = &created.paths;
     int64_t imported = 0;
     try {
-        for (const auto& path : a.positional()) {
-            const std::string fmt = a.has("--format") ? a.get("--format") : detectFormat(path);
+        for (const auto& item : items) {
             const auto t0 = std::chrono::steady_clock::now();
-            const auto prog = progressPrinter("import " + path);
-            ImportReport r;
-            if (fmt == "single") r = importUpstreamSingle(ws, path, o, prog);
-            else if (fmt == "multi") r = importUpstreamMulti(ws, path, o, prog);
-            else if (fmt == "jsonl") r = importJsonl(ws, path, o, prog);
-            else if (fmt == "folder") r = importImageFolder(ws, path, o, prog);
-            else throw UsageError("unknown --format '" + fmt + "' (single, multi, jsonl or folder)");
+            const auto prog = progressPrinter("import " + item.path);
+            const ImportReport r = importStep(ws, item, o, prog);
             const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             for (const auto& w : r.warnings) std::cerr << "warning: " << w << "\n";
-            std::cout << path << ": read " << r.imported << " new, skipped " << r.skipped << " (" << fmt << ", " << s << " s)\n";
+            std::cout << item.path << (item.second.empty() ? "" : " + " + item.second) << ": read " << r.imported
+                      << " new, skipped " << r.skipped << " (" << item.format << ", " << s << " s)\n";
             imported += r.imported;
         }
         all.commit();
     } catch (...) {
-        if (a.positional().size() > 1)
+        if (items.size() > 1)
             std::cerr << "nothing imported: the files of one command are imported together or not at all\n";
         throw;
     }
@@ -107,14 +108,11 @@ int cmdExport(const Args& a, Workspace& ws)
     o.copyImages = !a.has("--no-images");
     if (a.has("--split")) o.filter.split = splitFromString(a.get("--split"));
     ExportReport r;
-    if (a.has("--splits")) {
-        r = exportSplits(ws, a.get("--splits"), fmt, o, progressPrinter("export"));
-    } else {
-        const auto out = a.require("-o");
-        if (fmt == "jsonl") r = exportJsonl(ws, out, o, progressPrinter("export"));
-        else if (fmt == "single") r = exportUpstreamSingle(ws, out, o, progressPrinter("export"));
-        else if (fmt == "multi") r = exportUpstreamMulti(ws, out, o, progressPrinter("export"));
-        else throw UsageError("unknown --format '" + fmt + "' (jsonl, single or multi)");
+    try {
+        if (a.has("--splits")) r = exportSplits(ws, a.get("--splits"), fmt, o, progressPrinter("export"));
+        else r = exportAs(ws, fmt, a.require("-o"), o, progressPrinter("export"));
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
     }
     for (const auto& w : r.warnings) std::cerr << "warning: " << w << "\n";
     std::cout << "wrote " << r.written << " samples";
@@ -210,13 +208,17 @@ Command dataCommand()
                      {"--seed", "S", "world seed (default 1)"},
                      {"--size", "PX", "image size (default 256)"}},
                     cmdDemo),
-        onWorkspace("import", "import upstream JSON, JSON lines or an image folder",
-                    {{"--format", "FORMAT", "single, multi, jsonl or folder (detected when omitted)"},
+        onWorkspace("import", "import LLaVA, chat JSONL, COCO, VQA v2, imagefolder, upstream JSON, JSONL or images",
+                    {{"--format", "FORMAT",
+                      "single, multi, jsonl, folder, llava, messages, coco, imagefolder or vqa (detected when omitted)"},
+                     {"--images", "DIR", "where the files' image names are looked up first"},
+                     {"--questions", "FILE", "VQA v2 questions file"},
+                     {"--annotations", "FILE", "VQA v2 annotations file (answers)"},
                      {"--author", "NAME", "recorded as each sample's author"}},
                     cmdImport, "PATH", "files or folders; one command imports all or nothing"),
-        onWorkspace("export", "write samples as JSON lines or in the upstream formats",
-                    {{"--format", "FORMAT", "jsonl (default), single or multi"},
-                     {"-o", "FILE", "output file"},
+        onWorkspace("export", "write samples as JSONL, LLaVA, chat JSONL, COCO, VQA v2, imagefolder or upstream JSON",
+                    {{"--format", "FORMAT", "jsonl (default), single, multi, llava, messages, coco, imagefolder or vqa"},
+                     {"-o", "PATH", "output file (a folder for coco, imagefolder and vqa)"},
                      {"--split", "SPLIT", "only train, val or test"},
                      {"--splits", "DIR", "one file per split in DIR instead of -o"},
                      {"--no-images", "", "do not copy the images"}},

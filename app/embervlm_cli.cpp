@@ -2,6 +2,7 @@
 #include "cli_args.h"
 #include "data_commands.h"
 #include "train_commands.h"
+#include "score_command.h"
 #include "convert.h"
 #include "describe.h"
 #include "engine.h"
@@ -293,8 +294,8 @@ std::vector<Command> commands()
                        {"-o", "FILE", "output checkpoint", true}}),
          "", "", cmdInit},
         {"convert", "import timm / Hugging Face weights into a checkpoint",
-         modelOptions({{"--timm", "FILE", "timm RepViT weights (.safetensors or .pth)"},
-                       {"--gpt2", "FILE", "Hugging Face GPT-2 weights"},
+         modelOptions({{"--timm", "FILE", "timm RepViT weights (.safetensors, or a .pth/.pt torch.save state dict)"},
+                       {"--gpt2", "FILE", "Hugging Face GPT-2 weights (model.safetensors or pytorch_model.bin)"},
                        {"--base", "FILE", "checkpoint whose other parts are kept"},
                        {"--preset", "NAME", "preset for the parts not given (default base)"},
                        {"--seed", "S", "seed for the parts initialised at random"},
@@ -322,6 +323,7 @@ std::vector<Command> commands()
         trainCommand(),
         evalCommand(),
         demoCommand(),
+        scoreCommand(),
     };
 }
 

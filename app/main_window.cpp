@@ -7,6 +7,7 @@
 #include "demo_world.h"
 #include "engine_worker.h"
 #include "confusion_map.h"
+#include "convert.h"
 #include "evaluate_view.h"
 #include "message_bar.h"
 #include "cpu_isa.h"
@@ -581,10 +582,44 @@ void MainWindow::openWorkspaceDialog()
 
 void MainWindow::openCheckpointDialog()
 {
-    const QString f = QFileDialog::getOpenFileName(this, tr("Open checkpoint"), ws_.isValid() ? ws_.modelsDir() : QDir::homePath(),
-                                                   tr("EmberVLM checkpoints (*.safetensors);;All files (*)"));
+    const QString f = QFileDialog::getOpenFileName(
+        this, tr("Open checkpoint"), ws_.isValid() ? ws_.modelsDir() : QDir::homePath(),
+        tr("Checkpoints and state dicts (*.safetensors *.pt *.pth *.bin);;EmberVLM checkpoints (*.safetensors);;"
+           "PyTorch state dicts (*.pt *.pth *.bin);;All files (*)"));
     if (!f.isEmpty())
-        openCheckpoint(f);
+        openOrImportCheckpoint(f);
+}
+
+void MainWindow::openOrImportCheckpoint(const QString& path)
+{
+    const QString outDir = ws_.isValid() ? ws_.modelsDir() : QFileInfo(path).absolutePath();
+    const QString base = QString::fromStdString(info_.path);   // the open model keeps its other parts
+    auto plan = std::make_shared<ember::OpenPlan>();
+    statusBar()->showMessage(tr("Reading %1…").arg(path));
+    DataJob* job = DataJob::start(
+        [plan, path, outDir, base](const ember::data::Progress&) {
+            *plan = ember::importForOpening(path.toStdString(), outDir.toStdString(), base.toStdString());
+            return QString::fromStdString(plan->message);
+        },
+        this);
+    connect(job, &DataJob::finished, this, [this, plan](bool ok, bool, const QString& msg) {
+        if (!ok) {
+            statusBar()->clearMessage();
+            message_->showError(msg);
+            return;
+        }
+        const QString target = QFileInfo(QString::fromStdString(plan->path)).absoluteFilePath();
+        if (!msg.isEmpty()) {
+            // Said again once the converted model is loaded (loading clears the status bar).
+            auto once = std::make_shared<QMetaObject::Connection>();
+            *once = connect(this, &MainWindow::modelChanged, this, [this, once, msg, target](const ember::ModelInfo& info) {
+                disconnect(*once);
+                if (QString::fromStdString(info.path) == target)
+                    statusBar()->showMessage(msg, 30000);
+            });
+        }
+        openCheckpoint(target);
+    });
 }
 
 void MainWindow::saveLayout()

@@ -27,6 +27,12 @@ torch::ScalarType scalarType(DType t)
     case DType::F16: return torch::kFloat16;
     case DType::BF16: return torch::kBFloat16;
     case DType::I64: return torch::kInt64;
+    case DType::F64: return torch::kFloat64;
+    case DType::I32: return torch::kInt32;
+    case DType::I16: return torch::kInt16;
+    case DType::I8: return torch::kInt8;
+    case DType::U8: return torch::kUInt8;
+    case DType::BOOL: return torch::kBool;
     }
     return torch::kFloat32;
 }
@@ -38,6 +44,12 @@ DType dtypeOf(const torch::Tensor& t)
     case torch::kFloat16: return DType::F16;
     case torch::kBFloat16: return DType::BF16;
     case torch::kInt64: return DType::I64;
+    case torch::kFloat64: return DType::F64;
+    case torch::kInt32: return DType::I32;
+    case torch::kInt16: return DType::I16;
+    case torch::kInt8: return DType::I8;
+    case torch::kUInt8: return DType::U8;
+    case torch::kBool: return DType::BOOL;
     default: throw std::runtime_error(std::string("cannot store tensors of type ") + c10::toString(t.scalar_type()));
     }
 }
@@ -52,7 +64,7 @@ torch::Tensor toTensor(const TensorView& v)
     return t;
 }
 
-NamedTensors readTensors(const SafetensorsFile& file)
+NamedTensors readTensors(const TensorFile& file)
 {
     NamedTensors out;
     for (const auto& v : file.tensors())
@@ -79,7 +91,7 @@ void writeTensors(const std::string& path, const NamedTensors& tensors,
     writeSafetensors(path, std::move(out), metadata);
 }
 
-ModelConfig configFromShapes(const SafetensorsFile& file, const std::string& configJson, std::vector<std::string>* warnings)
+ModelConfig configFromShapes(const TensorFile& file, const std::string& configJson, std::vector<std::string>* warnings)
 {
     auto shape = [&](const std::string& name) -> const std::vector<int64_t>& {
         const TensorView* v = file.find(name);
@@ -145,19 +157,25 @@ ModelConfig configFromShapes(const SafetensorsFile& file, const std::string& con
     return c;
 }
 
-CheckpointMeta readCheckpointMeta(const SafetensorsFile& file)
+CheckpointMeta readCheckpointMeta(const TensorFile& file)
 {
     CheckpointMeta m;
     m.raw = file.metadata();
     auto fmt = m.raw.find("format");
-    if (fmt == m.raw.end() || fmt->second != "embervlm")
+    // torch.save(model.state_dict()) carries no metadata: EmberVLM's own names make it ours.
+    const bool torchStateDict = std::string(file.formatName()) == "PyTorch";
+    if (torchStateDict && !file.find("language_model.wte.weight"))
+        throw std::runtime_error(file.path() + ": a PyTorch state dict without EmberVLM's tensor names (no "
+                                 "'language_model.wte.weight'); use `embervlm convert --timm FILE` or `--gpt2 FILE` "
+                                 "for timm or Hugging Face weights");
+    if (!torchStateDict && (fmt == m.raw.end() || fmt->second != "embervlm"))
         throw std::runtime_error(file.path() + ": not an EmberVLM checkpoint (metadata format is '" +
                                  (fmt == m.raw.end() ? std::string("missing") : fmt->second) +
                                  "'; use `embervlm convert` for timm or Hugging Face files)");
     auto cfg = m.raw.find("config");
     std::string why;
     if (cfg == m.raw.end()) {
-        why = "the metadata has no model config";
+        why = torchStateDict ? "a PyTorch state dict carries no model config" : "the metadata has no model config";
     } else {
         try {
             m.config = ModelConfig::fromJson(cfg->second);
@@ -193,7 +211,8 @@ CheckpointMeta readCheckpointMeta(const SafetensorsFile& file)
                                      " names, config says " + std::to_string(m.config.num_robots));
     }
     auto trained = m.raw.find("trained");
-    m.trained = trained != m.raw.end() && trained->second == "true";
+    // Weights someone saved from PyTorch are taken as trained ones (no metadata can say otherwise).
+    m.trained = torchStateDict || (trained != m.raw.end() && trained->second == "true");
     return m;
 }
 
@@ -215,7 +234,7 @@ double minimumParameters(const ModelConfig& c)
 
 } // namespace
 
-void requireStorageFor(const ModelConfig& cfg, const SafetensorsFile& file)
+void requireStorageFor(const ModelConfig& cfg, const TensorFile& file)
 {
     double stored = 0;   // values, at the narrowest float width (2 bytes)
     for (const auto& v : file.tensors())
@@ -229,7 +248,7 @@ void requireStorageFor(const ModelConfig& cfg, const SafetensorsFile& file)
     }
 }
 
-void loadState(EmberVLMImpl& model, const SafetensorsFile& file)
+void loadState(EmberVLMImpl& model, const TensorFile& file)
 {
     torch::NoGradGuard ng;
     std::set<std::string> expected;
@@ -243,7 +262,7 @@ void loadState(EmberVLMImpl& model, const SafetensorsFile& file)
             throw std::runtime_error(file.path() + ": tensor '" + name + "' has shape " + shapeString(v->shape) +
                                      ", expected " + want);
         const bool wantInt = t.scalar_type() == torch::kInt64;
-        if (wantInt != (v->dtype == DType::I64))
+        if (wantInt ? v->dtype != DType::I64 : !dtypeIsFloating(v->dtype))
             throw std::runtime_error(file.path() + ": tensor '" + name + "' has dtype " + dtypeName(v->dtype) +
                                      ", expected " + want);
         if (t.is_cpu() && t.is_contiguous() && t.scalar_type() == torch::kFloat32 && v->dtype == DType::F32) {
@@ -265,7 +284,7 @@ void loadState(EmberVLMImpl& model, const SafetensorsFile& file)
 
 EmberVLM loadCheckpointFile(const std::string& path, CheckpointMeta* metaOut)
 {
-    auto file = SafetensorsFile::open(path);
+    auto file = openStateDict(path);
     auto meta = readCheckpointMeta(*file);
     requireStorageFor(meta.config, *file);
     EmberVLM model(meta.config);

@@ -2,10 +2,12 @@
 
 #include "checkpoint.h"
 #include "seeded_model.h"
+#include "torch_state_dict.h"
 
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <sys/stat.h>
 
 namespace ember {
 
@@ -33,7 +35,7 @@ void assign(std::map<std::string, torch::Tensor>& target, const std::string& nam
 
 size_t importTimm(std::map<std::string, torch::Tensor>& target, const std::string& path)
 {
-    auto file = SafetensorsFile::open(path);
+    auto file = openStateDict(path);   // safetensors or torch.save, by content
     std::set<std::string> seen;
     for (const auto& v : file->tensors()) {
         if (v.name.rfind("head.", 0) == 0)
@@ -57,7 +59,7 @@ size_t importTimm(std::map<std::string, torch::Tensor>& target, const std::strin
 
 size_t importGpt2(std::map<std::string, torch::Tensor>& target, const std::string& path, int64_t nLayer)
 {
-    auto file = SafetensorsFile::open(path);
+    auto file = openStateDict(path);   // safetensors or torch.save, by content
     std::map<std::string, torch::Tensor> src;
     for (const auto& v : file->tensors()) {
         std::string n = v.name;
@@ -120,7 +122,51 @@ size_t importGpt2(std::map<std::string, torch::Tensor>& target, const std::strin
     return count;
 }
 
+bool fileExists(const std::string& path)
+{
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+}
+
 } // namespace
+
+StateDictKind stateDictKind(const TensorFile& file)
+{
+    if (file.find("language_model.wte.weight"))
+        return StateDictKind::EmberVLM;
+    if (file.find("stem.conv1.c.weight"))
+        return StateDictKind::TimmVision;
+    if ((file.find("transformer.wte.weight") && file.find("transformer.h.0.attn.c_attn.weight")) ||
+        (file.find("wte.weight") && file.find("h.0.attn.c_attn.weight")))
+        return StateDictKind::HfGpt2;
+    return StateDictKind::Unknown;
+}
+
+OpenPlan importForOpening(const std::string& path, const std::string& outDir, const std::string& base)
+{
+    StateDictKind kind = StateDictKind::Unknown;
+    try {
+        kind = stateDictKind(*openStateDict(path));
+    } catch (const std::exception&) {
+        return {path, {}};   // loading it gives the reason
+    }
+    if (kind != StateDictKind::TimmVision && kind != StateDictKind::HfGpt2)
+        return {path, {}};
+    std::string name = path.substr(path.find_last_of('/') + 1);
+    if (const auto dot = name.find_last_of('.'); dot != std::string::npos && dot > 0)
+        name.resize(dot);
+    std::string out = outDir + "/" + name + "-imported.safetensors";
+    for (int i = 2; fileExists(out); ++i)
+        out = outDir + "/" + name + "-imported-" + std::to_string(i) + ".safetensors";
+    ConvertOptions o;
+    o.base = base;
+    o.output = out;
+    (kind == StateDictKind::TimmVision ? o.timmVision : o.hfGpt2) = path;
+    convertCheckpoint(o);
+    const char* what = kind == StateDictKind::TimmVision ? "timm RepViT vision weights" : "Hugging Face GPT-2 weights";
+    return {out, std::string("Imported ") + what + " from " + path + " into " + out + "; the rest of the model comes from " +
+                     (base.empty() ? std::string("a seeded base initialisation") : base) + "."};
+}
 
 std::vector<std::string> convertCheckpoint(const ConvertOptions& o)
 {

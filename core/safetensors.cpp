@@ -25,6 +25,12 @@ const char* dtypeName(DType t)
     case DType::F16: return "F16";
     case DType::BF16: return "BF16";
     case DType::I64: return "I64";
+    case DType::F64: return "F64";
+    case DType::I32: return "I32";
+    case DType::I16: return "I16";
+    case DType::I8: return "I8";
+    case DType::U8: return "U8";
+    case DType::BOOL: return "BOOL";
     }
     return "?";
 }
@@ -36,8 +42,19 @@ size_t dtypeSize(DType t)
     case DType::F16: return 2;
     case DType::BF16: return 2;
     case DType::I64: return 8;
+    case DType::F64: return 8;
+    case DType::I32: return 4;
+    case DType::I16: return 2;
+    case DType::I8: return 1;
+    case DType::U8: return 1;
+    case DType::BOOL: return 1;
     }
     return 0;
+}
+
+bool dtypeIsFloating(DType t)
+{
+    return t == DType::F32 || t == DType::F16 || t == DType::BF16 || t == DType::F64;
 }
 
 int64_t TensorView::numel() const
@@ -57,40 +74,13 @@ namespace {
 
 bool parseDType(const std::string& s, DType& out)
 {
-    if (s == "F32") out = DType::F32;
-    else if (s == "F16") out = DType::F16;
-    else if (s == "BF16") out = DType::BF16;
-    else if (s == "I64") out = DType::I64;
-    else return false;
-    return true;
-}
-
-struct ReadOnlyMap {
-    void* data;
-    uint64_t size;
-};
-
-// Maps a regular file of at least 8 bytes (the header length) read-only.
-ReadOnlyMap mapFile(const std::string& path)
-{
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        fail(path, std::string("cannot open: ") + std::strerror(errno));
-    struct stat st {};
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        fail(path, "not a regular file");
-    }
-    const auto size = static_cast<uint64_t>(st.st_size);
-    if (size < 8) {
-        ::close(fd);
-        fail(path, "truncated: " + std::to_string(size) + " bytes, not even a header length");
-    }
-    void* m = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    ::close(fd);
-    if (m == MAP_FAILED)
-        fail(path, std::string("cannot map: ") + std::strerror(errno));
-    return {m, size};
+    for (DType t : {DType::F32, DType::F16, DType::BF16, DType::I64, DType::F64, DType::I32, DType::I16, DType::I8,
+                    DType::U8, DType::BOOL})
+        if (s == dtypeName(t)) {
+            out = t;
+            return true;
+        }
+    return false;
 }
 
 // The JSON header object that follows the little-endian 8-byte length; sets headerLen.
@@ -155,7 +145,7 @@ TensorView readTensorEntry(const std::string& path, const std::string& name, con
     v.name = name;
     if (!e["dtype"].is_string() || !parseDType(e["dtype"].get<std::string>(), v.dtype))
         fail(path, "tensor '" + name + "': unsupported dtype " + e["dtype"].dump() +
-                       " (supported: F32, F16, BF16, I64)");
+                       " (supported: F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL)");
     const uint64_t numel = readShape(path, name, e["shape"], v.shape);
     const auto& off = e["data_offsets"];
     if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
@@ -179,15 +169,13 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path)
 {
     std::unique_ptr<SafetensorsFile> f(new SafetensorsFile);
     f->path_ = path;
-    const ReadOnlyMap mapped = mapFile(path);
     // Owned by f from here on, so the destructor unmaps it if validation throws.
-    f->map_ = mapped.data;
-    f->mapSize_ = mapped.size;
-    const auto* bytes = static_cast<const uint8_t*>(mapped.data);
+    f->mapFile(path, 8, "not even a header length");
+    const auto* bytes = static_cast<const uint8_t*>(f->map_);
     uint64_t headerLen = 0;
-    const json header = parseHeader(path, bytes, mapped.size, headerLen);
+    const json header = parseHeader(path, bytes, f->mapSize_, headerLen);
     const uint8_t* data = bytes + 8 + headerLen;
-    const uint64_t dataSize = mapped.size - 8 - headerLen;
+    const uint64_t dataSize = f->mapSize_ - 8 - headerLen;
 
     for (auto it = header.begin(); it != header.end(); ++it) {
         const std::string& name = it.key();
@@ -201,18 +189,47 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path)
     }
     std::sort(f->tensors_.begin(), f->tensors_.end(),
               [](const TensorView& a, const TensorView& b) { return a.data < b.data; });
-    for (size_t i = 0; i < f->tensors_.size(); ++i)
-        f->index_[f->tensors_[i].name] = i;
+    f->buildIndex();
     return f;
 }
 
-SafetensorsFile::~SafetensorsFile()
+TensorFile::~TensorFile()
 {
     if (map_)
         munmap(map_, mapSize_);
 }
 
-const TensorView* SafetensorsFile::find(const std::string& name) const
+void TensorFile::mapFile(const std::string& path, uint64_t minSize, const char* what)
+{
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        fail(path, std::string("cannot open: ") + std::strerror(errno));
+    struct stat st {};
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        fail(path, "not a regular file");
+    }
+    const auto size = static_cast<uint64_t>(st.st_size);
+    if (size < minSize) {
+        ::close(fd);
+        fail(path, "truncated: " + std::to_string(size) + " bytes, " + what);
+    }
+    void* m = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (m == MAP_FAILED)
+        fail(path, std::string("cannot map: ") + std::strerror(errno));
+    map_ = m;
+    mapSize_ = static_cast<size_t>(size);
+}
+
+void TensorFile::buildIndex()
+{
+    index_.clear();
+    for (size_t i = 0; i < tensors_.size(); ++i)
+        index_[tensors_[i].name] = i;
+}
+
+const TensorView* TensorFile::find(const std::string& name) const
 {
     auto it = index_.find(name);
     return it == index_.end() ? nullptr : &tensors_[it->second];

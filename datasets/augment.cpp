@@ -2,6 +2,7 @@
 
 #include "content_hash.h"
 #include "demo_scenes.h"
+#include "image.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -144,7 +145,14 @@ Sample augmentSample(const Workspace& ws, const Sample& src, int index, const Au
     }
     if (image) *image = cv::Mat();
     if (opts.images && src.image.id && image) {
-        const cv::Mat orig = cv::imread(ws.absolutePath(src.image.path), cv::IMREAD_COLOR);
+        cv::Mat orig;   // BGR, decoded as the model and the views decode it (upright, alpha on white)
+        try {
+            const ember::RgbImage rgb = ember::decodeImageFile(ws.absolutePath(src.image.path));
+            cv::cvtColor(cv::Mat(rgb.height, rgb.width, CV_8UC3, const_cast<uint8_t*>(rgb.rgb.data())), orig,
+                         cv::COLOR_RGB2BGR);
+        } catch (const ember::ImageError&) {
+            // a missing or unreadable file: the sample keeps its text augmentation only
+        }
         if (!orig.empty()) {
             const auto t = randomTransform(h ^ 0xA5A5A5A5ull, !mentionsSides(src));
             *image = applyTransform(orig, t);

@@ -22,13 +22,30 @@ void append(EncodedSample& e, const std::vector<int>& ids, bool loss)
     e.loss.insert(e.loss.end(), ids.size(), loss ? 1 : 0);
 }
 
+// Stage 1's texts: the reference captions, else the answers (LLaVA-Pretrain's layout).
+std::vector<std::string> alignmentTexts(const Sample& s)
+{
+    auto texts = allCaptions(s);
+    if (texts.empty())
+        for (const auto& p : s.qa)
+            if (!p.answer.empty()) texts.push_back(p.answer);
+    return texts;
+}
+
 } // namespace
+
+size_t textVariants(const Sample& s, Stage stage)
+{
+    if (stage == Stage::Alignment) return std::max<size_t>(1, alignmentTexts(s).size());
+    if (stage == Stage::Instruction) return std::max<size_t>(1, s.qa.empty() ? allCaptions(s).size() : s.qa.size());
+    return 1;
+}
 
 bool eligible(const Sample& s, Stage stage)
 {
     switch (stage) {
-    case Stage::Alignment: return s.image.id != 0 && !s.caption.empty();
-    case Stage::Instruction: return !s.qa.empty();
+    case Stage::Alignment: return s.image.id != 0 && !alignmentTexts(s).empty();
+    case Stage::Instruction: return !s.qa.empty() || (s.image.id != 0 && !allCaptions(s).empty());
     case Stage::Selection: return !s.robots.empty() && !s.task.empty();
     case Stage::Reasoning: return !s.robots.empty() && !s.task.empty() && !s.reasoning.empty();
     }
@@ -43,12 +60,19 @@ EncodedSample encodeSample(const Sample& s, Stage stage, uint64_t variant)
     const auto tok = Tokenizer::shared();
     EncodedSample e;
     switch (stage) {
-    case Stage::Alignment:
-        append(e, tok->encode(s.caption), true);
+    case Stage::Alignment: {
+        const auto texts = alignmentTexts(s);
+        append(e, tok->encode(texts[variant % texts.size()]), true);
         append(e, {Tokenizer::kEndOfText}, true);
         break;
+    }
     case Stage::Instruction: {
-        const auto& qa = s.qa[variant % s.qa.size()];
+        QaPair qa;
+        if (!s.qa.empty()) qa = s.qa[variant % s.qa.size()];
+        else {
+            const auto caps = allCaptions(s);
+            qa = {kDescribeQuestion, caps[variant % caps.size()]};
+        }
         append(e, tok->encode(askPrompt({}, qa.question)), false);
         append(e, tok->encode(" " + qa.answer), true);
         append(e, {Tokenizer::kEndOfText}, true);
@@ -78,10 +102,9 @@ std::vector<int64_t> tokenVocabulary(const Workspace& ws, const SampleQuery& fil
     for (auto id : ws.ids(filter)) {
         const auto s = ws.get(id);
         if (!s) continue;
-        for (Stage st : {Stage::Alignment, Stage::Selection, Stage::Reasoning})
-            if (eligible(*s, st)) add(encodeSample(*s, st));
-        if (eligible(*s, Stage::Instruction))
-            for (size_t v = 0; v < s->qa.size(); ++v) add(encodeSample(*s, Stage::Instruction, v));
+        for (Stage st : {Stage::Alignment, Stage::Instruction, Stage::Selection, Stage::Reasoning})
+            if (eligible(*s, st))
+                for (size_t v = 0; v < textVariants(*s, st); ++v) add(encodeSample(*s, st, v));
     }
     return std::vector<int64_t>(ids.begin(), ids.end());
 }
@@ -97,8 +120,9 @@ BatchBuilder::BatchBuilder(const Workspace& ws, const BatchOptions& opts) : opts
     if (samples_.empty())
         throw std::invalid_argument("no samples for stage " + std::to_string(static_cast<int>(opts_.stage)) +
                                     " in workspace " + ws.dir());
-    if (opts_.stage != Stage::Instruction)
-        for (const auto& s : samples_) encoded_.push_back(encodeSample(s, opts_.stage));
+    // Samples with one text are encoded once; the others pick a caption or pair per epoch.
+    for (const auto& s : samples_)
+        encoded_.push_back(textVariants(s, opts_.stage) == 1 ? encodeSample(s, opts_.stage) : EncodedSample{});
     std::map<std::string, std::set<std::string>> seen;
     for (const auto& s : samples_)
         for (const auto& [k, v] : s.scene) seen[k].insert(v);
@@ -140,8 +164,8 @@ Batch BatchBuilder::build(int64_t epoch, int64_t index) const
     for (int64_t b = 0; b < B; ++b) {
         const auto k = static_cast<size_t>(order[static_cast<size_t>(begin + b)]);
         const uint64_t variant = hash64(std::to_string(opts_.seed) + ":" + std::to_string(epoch) + ":" + samples_[k].uid);
-        EncodedSample e = opts_.stage == Stage::Instruction ? encodeSample(samples_[k], opts_.stage, variant) : encoded_[k];
-        if (opts_.stage == Stage::Instruction)
+        EncodedSample e = encoded_[k].ids.empty() ? encodeSample(samples_[k], opts_.stage, variant) : encoded_[k];
+        if (opts_.stage == Stage::Instruction && !samples_[k].qa.empty())
             qaIndex[static_cast<size_t>(b)] = static_cast<int64_t>(variant % samples_[k].qa.size());
         if (e.ids.size() > static_cast<size_t>(opts_.maxTokens)) {
             e.ids.resize(static_cast<size_t>(opts_.maxTokens));

@@ -4,7 +4,11 @@
 //
 // Text per stage (templates from core/engine.h; docs/schema.md, "Training batches"):
 //   1 alignment    caption + <|endoftext|>                                     loss on all of it
+//                  (one of the sample's reference captions; without any, the answers of its Q&A
+//                  pairs: LLaVA-Pretrain's captions come as one-turn conversations)
 //   2 instruction  askPrompt({}, question) + " " + answer + <|endoftext|>      loss on " answer<|endoftext|>"
+//                  (a sample with captions and no Q&A: "Describe the image." and a caption, so a
+//                  COCO import trains stage 2 too)
 //   3 selection    selectionPrompt(task), or as stage 4 when the sample has reasoning steps; robot targets
 //   4 reasoning    reasoningPrompt(task) + "Step 1: … Step N: …" + <|reasoning_end|>
 //                                                                              loss on the steps and the end token
@@ -70,9 +74,13 @@ struct EncodedSample {
     std::vector<uint8_t> loss;   // same length as ids
 };
 // Throws std::invalid_argument when the sample lacks what the stage needs. `variant` picks the
-// question/answer pair in stage 2.
+// caption in stage 1 and the question/answer pair in stage 2.
 EncodedSample encodeSample(const Sample& s, Stage stage, uint64_t variant = 0);
 bool eligible(const Sample& s, Stage stage);
+// How many different texts encodeSample gives for the stage (captions, Q&A pairs; 1 otherwise).
+size_t textVariants(const Sample& s, Stage stage);
+// The instruction stage's question for a captioned sample without Q&A pairs.
+constexpr const char* kDescribeQuestion = "Describe the image.";
 // Every token id the training texts of the matching samples use (captions, every question and
 // answer, selection and reasoning prompts, reasoning text, end tokens), sorted: the candidate set
 // of TrainConfig::lm_vocab "workspace".

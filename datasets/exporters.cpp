@@ -1,6 +1,6 @@
 #include "exporters.h"
 
-#include "atomic_file.h"
+#include "export_support.h"
 
 #include "sample_json.h"
 
@@ -16,32 +16,7 @@ using nlohmann::json;
 
 namespace ember::data {
 
-namespace {
-
-constexpr int64_t kProgressEvery = 256;
-
-// The previous export at the same path survives a failed one: written beside it, renamed at the end.
-std::unique_ptr<ember::AtomicFile> openOut(const std::string& path)
-{
-    const auto parent = fs::path(path).parent_path();
-    if (!parent.empty()) fs::create_directories(parent);
-    return std::make_unique<ember::AtomicFile>(path);
-}
-
-// Calls fn for each matching sample, fully loaded, in the query's order, one at a time.
-template <typename Fn>
-void forEachSample(const Workspace& ws, const SampleQuery& q, const Progress& progress, Fn fn)
-{
-    const auto ids = ws.ids(q);
-    const auto total = static_cast<int64_t>(ids.size());
-    for (int64_t i = 0; i < total; ++i) {
-        if (i % kProgressEvery == 0) report(progress, i, total);
-        if (auto s = ws.get(ids[static_cast<size_t>(i)])) fn(*s);
-    }
-    report(progress, total, total);
-}
-
-} // namespace
+using namespace detail;
 
 ExportReport exportJsonl(const Workspace& ws, const std::string& path, const ExportOptions& opts,
                          const Progress& progress)
@@ -162,6 +137,30 @@ ExportReport exportSplits(const Workspace& ws, const std::string& dir, const std
         ++part;
     }
     return total;
+}
+
+const char* exportFormatNames()
+{
+    return "jsonl, single, multi, llava, messages, coco, imagefolder or vqa";
+}
+
+bool exportWritesFolder(const std::string& format)
+{
+    return format == "coco" || format == "imagefolder" || format == "vqa";
+}
+
+ExportReport exportAs(const Workspace& ws, const std::string& format, const std::string& out,
+                      const ExportOptions& opts, const Progress& progress)
+{
+    if (format == "jsonl") return exportJsonl(ws, out, opts, progress);
+    if (format == "single") return exportUpstreamSingle(ws, out, opts, progress);
+    if (format == "multi") return exportUpstreamMulti(ws, out, opts, progress);
+    if (format == "llava") return exportLlava(ws, out, opts, progress);
+    if (format == "messages") return exportMessages(ws, out, opts, progress);
+    if (format == "coco") return exportCoco(ws, out, opts, progress);
+    if (format == "imagefolder") return exportHfImageFolder(ws, out, opts, progress);
+    if (format == "vqa") return exportVqa(ws, out, opts, progress);
+    throw std::invalid_argument("unknown export format '" + format + "' (" + exportFormatNames() + ")");
 }
 
 } // namespace ember::data

@@ -1,5 +1,7 @@
 #include "importers.h"
 
+#include "import_support.h"
+
 #include "content_hash.h"
 #include "image.h"
 #include "sample_json.h"
@@ -28,75 +30,7 @@ ImportError::ImportError(std::string f, int64_t l, std::string fld, const std::s
 
 namespace {
 
-constexpr int64_t kProgressEvery = 256;
-
-std::string readFile(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ImportError(path, 0, "", "cannot open file");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) throw ImportError(path, 0, "", "cannot read file");
-    return ss.str();
-}
-
-int64_t lineAt(const std::string& text, size_t byte)
-{
-    byte = std::min(byte, text.size());
-    return 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(byte), '\n');
-}
-
-// The line on which each element of a top-level JSON array starts. nlohmann's DOM keeps no
-// positions, so a small scanner over strings and nesting finds them.
-std::vector<int64_t> arrayElementLines(const std::string& text)
-{
-    std::vector<int64_t> lines;
-    int depth = 0;
-    bool inString = false, escape = false, expectElement = false;
-    int64_t line = 1;
-    for (char c : text) {
-        if (c == '\n') ++line;
-        if (inString) {
-            if (escape) escape = false;
-            else if (c == '\\') escape = true;
-            else if (c == '"') inString = false;
-            continue;
-        }
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-        if (depth == 1 && expectElement && c != ']') {
-            lines.push_back(line);
-            expectElement = false;
-        }
-        if (c == '"') inString = true;
-        else if (c == '[' || c == '{') {
-            ++depth;
-            if (depth == 1 && c == '[') expectElement = true;
-        } else if (c == ']' || c == '}') --depth;
-        else if (c == ',' && depth == 1) expectElement = true;
-    }
-    return lines;
-}
-
-json parseArrayFile(const std::string& path, const std::string& text, std::vector<int64_t>& lines)
-{
-    json doc;
-    try {
-        doc = json::parse(text);
-    } catch (const json::parse_error& e) {
-        throw ImportError(path, lineAt(text, e.byte ? e.byte - 1 : 0), "", std::string("invalid JSON: ") + e.what());
-    }
-    if (!doc.is_array()) throw ImportError(path, 1, "", "expected a JSON array of records");
-    lines = arrayElementLines(text);
-    lines.resize(doc.size(), 0);
-    return doc;
-}
-
-std::string requiredString(const json& rec, const char* key)
-{
-    if (!rec.contains(key)) throw FieldError(key, "missing");
-    if (!rec.at(key).is_string()) throw FieldError(key, "must be a string");
-    return rec.at(key).get<std::string>();
-}
+using namespace detail;
 
 std::string stripTaskPrefix(std::string s)
 {
@@ -138,32 +72,6 @@ std::vector<int> robotsField(const json& rec, const char* key)
     }
 }
 
-bool uidExists(Workspace& ws, const std::string& uid)
-{
-    auto st = ws.database().prepare("SELECT 1 FROM samples WHERE uid=?");
-    st.bind(1, uid);
-    return st.step();
-}
-
-// Removes image files an import wrote unless it committed.
-struct NewFiles {
-    std::vector<std::string> paths;
-    bool committed = false;
-    ~NewFiles()
-    {
-        if (committed) return;
-        std::error_code ec;
-        for (const auto& p : paths) fs::remove(p, ec);
-    }
-};
-
-// The upstream files carry no ids: a uid made of the file name and the record's index keeps a
-// repeated import of the same file from duplicating it.
-std::string upstreamUid(const std::string& kind, const std::string& path, size_t index)
-{
-    return sha256Hex(kind + ":" + fs::path(path).filename().string() + ":" + std::to_string(index)).substr(0, 16);
-}
-
 template <typename Convert>
 ImportReport importArray(Workspace& ws, const std::string& path, const std::string& kind, const ImportOptions& opts,
                          const Progress& progress, Convert convert)
@@ -182,7 +90,8 @@ ImportReport importArray(Workspace& ws, const std::string& path, const std::stri
         } catch (const FieldError& e) {
             throw ImportError(path, lines[i], e.field, e.what());
         }
-        s.uid = upstreamUid(kind, path, i);
+        // The upstream files carry no ids: the record's index keeps a repeated import from duplicating it.
+        s.uid = foreignUid(kind, path, std::to_string(i));
         if (uidExists(ws, s.uid)) {
             ++rep.skipped;
             continue;
@@ -316,15 +225,14 @@ ImportReport importJsonl(Workspace& ws, const std::string& path, const ImportOpt
             throw ImportError(path, ln, "derived_from", "no sample with uid '" + uid + "' in the file or workspace");
     report(progress, fileBytes, fileBytes);
     tx.commit();
-    newFiles.committed = true;
-    if (opts.newFilesOut) opts.newFilesOut->insert(opts.newFilesOut->end(), newFiles.paths.begin(), newFiles.paths.end());
+    newFiles.commit(opts);
     return rep;
 }
 
 ImportReport importImageFolder(Workspace& ws, const std::string& dir, const ImportOptions& opts,
                                const Progress& progress)
 {
-    static const std::set<std::string> kExts{".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"};
+    static const std::set<std::string> kExts{".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif"};
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) throw ImportError(dir, 0, "", "not a folder");
     std::vector<fs::path> files;
@@ -368,34 +276,170 @@ ImportReport importImageFolder(Workspace& ws, const std::string& dir, const Impo
     }
     report(progress, total, total);
     tx.commit();
-    newFiles.committed = true;
-    if (opts.newFilesOut) opts.newFilesOut->insert(opts.newFilesOut->end(), newFiles.paths.begin(), newFiles.paths.end());
+    newFiles.commit(opts);
     return rep;
 }
+
+namespace {
+
+bool hasMetadataFile(const fs::path& dir)
+{
+    std::error_code ec;
+    for (const char* sub : {"", "train", "validation", "valid", "val", "dev", "test"})
+        for (const char* name : {"metadata.jsonl", "metadata.csv"})
+            if (fs::is_regular_file(dir / sub / name, ec)) return true;
+    return false;
+}
+
+bool endsWith(const std::string& s, const std::string& end)
+{
+    return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
+}
+
+// The regular files in dir/sub named <start>…<end>, sorted: how COCO and VQA exports name their
+// annotation files.
+std::vector<std::string> filesLike(const fs::path& dir, const char* sub, const std::string& start, const std::string& end)
+{
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(dir / sub, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.rfind(start, 0) == 0 && endsWith(name, end) && it->is_regular_file(ec)) out.push_back(it->path().string());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// The first of the keys found in the file, read a block at a time ("" when none): COCO and
+// VQA files put their distinguishing keys after a long "images" or "info" part.
+std::string firstKeyFound(std::ifstream& in, const std::vector<std::string>& keys)
+{
+    in.clear();
+    in.seekg(0);
+    std::string carry, block(1 << 20, '\0');
+    while (in) {
+        in.read(block.data(), static_cast<std::streamsize>(block.size()));
+        const std::string text = carry + block.substr(0, static_cast<size_t>(in.gcount()));
+        size_t best = std::string::npos;
+        std::string found;
+        for (const auto& k : keys)
+            if (const auto p = text.find(k); p < best) best = p, found = k;
+        if (!found.empty()) return found;
+        carry = text.size() > 64 ? text.substr(text.size() - 64) : text;
+    }
+    return "";
+}
+
+} // namespace
 
 std::string detectFormat(const std::string& path)
 {
     std::error_code ec;
-    if (fs::is_directory(path, ec)) return "folder";
+    if (fs::is_directory(path, ec)) {
+        if (hasMetadataFile(path)) return "imagefolder";
+        if (!filesLike(path, "annotations", "captions_", ".json").empty()) return "coco-folder";
+        if (!filesLike(path, "", "", "_questions.json").empty()) return "vqa-folder";
+        return "folder";
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) throw ImportError(path, 0, "", "cannot open file");
-    if (fs::path(path).extension() == ".jsonl") return "jsonl";
     std::string head(4096, '\0');
     in.read(head.data(), static_cast<std::streamsize>(head.size()));
     head.resize(static_cast<size_t>(in.gcount()));
     const auto first = head.find_first_not_of(" \t\r\n");
-    if (first != std::string::npos && head[first] == '{') return "jsonl";
-    if (first != std::string::npos && head[first] == '[') {
-        // The catalogue in "instruction" is long; look for the distinguishing keys further in.
+    const char c = first == std::string::npos ? '\0' : head[first];
+    const bool jsonlName = fs::path(path).extension() == ".jsonl";
+    if (c == '{') {
+        // One object per line, or one object for the whole file (COCO, VQA).
+        std::string firstLine;
         in.clear();
         in.seekg(0);
-        std::string chunk(1 << 16, '\0');
-        in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-        chunk.resize(static_cast<size_t>(in.gcount()));
-        if (chunk.find("\"subtasks\"") != std::string::npos) return "multi";
-        if (chunk.find("\"output\"") != std::string::npos) return "single";
+        std::getline(in, firstLine);
+        const json rec = json::parse(firstLine, nullptr, false);
+        // A minified COCO or VQA file is one line too: those have "annotations" or "questions".
+        const bool oneLineRecord = rec.is_object() && !rec.contains("annotations") && !rec.contains("questions");
+        if (oneLineRecord || (jsonlName && !rec.is_object())) return rec.contains("messages") ? "messages" : "jsonl";
+        const auto k = firstKeyFound(in, {"\"multiple_choice_answer\"", "\"question_id\"", "\"caption\""});
+        if (k == "\"multiple_choice_answer\"") return "vqa-annotations";
+        if (k == "\"question_id\"") return "vqa-questions";
+        if (k == "\"caption\"") return "coco";
     }
-    throw ImportError(path, 0, "", "unknown format (expected upstream single/multi JSON, JSONL or a folder)");
+    if (c == '[') {
+        // The upstream catalogue in "instruction" is long; look for the distinguishing keys further in.
+        const auto k = firstKeyFound(in, {"\"conversations\"", "\"subtasks\"", "\"output\""});
+        if (k == "\"conversations\"") return "llava";
+        if (k == "\"subtasks\"") return "multi";
+        if (k == "\"output\"") return "single";
+    }
+    throw ImportError(path, 0, "",
+                      "unknown format (expected upstream single/multi JSON, the studio's JSONL, LLaVA JSON, chat "
+                      "messages JSONL, COCO captions, VQA v2 questions or annotations, an imagefolder or a folder "
+                      "of images); --format names it");
+}
+
+const char* importFormatNames()
+{
+    return "single, multi, jsonl, folder, llava, messages, coco, imagefolder or vqa";
+}
+
+ImportReport importAs(Workspace& ws, const std::string& format, const std::string& path, const ImportOptions& opts,
+                      const Progress& progress)
+{
+    if (format == "single") return importUpstreamSingle(ws, path, opts, progress);
+    if (format == "multi") return importUpstreamMulti(ws, path, opts, progress);
+    if (format == "jsonl") return importJsonl(ws, path, opts, progress);
+    if (format == "folder") return importImageFolder(ws, path, opts, progress);
+    if (format == "llava") return importLlava(ws, path, opts, progress);
+    if (format == "messages") return importMessages(ws, path, opts, progress);
+    if (format == "coco") return importCoco(ws, path, opts, progress);
+    if (format == "imagefolder") return importHfImageFolder(ws, path, opts, progress);
+    if (format == "vqa-questions") return importVqa(ws, path, "", opts, progress);
+    throw std::invalid_argument("unknown import format '" + format + "' (" + importFormatNames() + ")");
+}
+
+std::vector<ImportStep> planImport(const std::vector<std::string>& paths, const std::string& forcedFormat,
+                                   std::string questions, std::string annotations)
+{
+    static const std::set<std::string> kKnown{"single", "multi", "jsonl", "folder", "llava", "messages", "coco",
+                                              "imagefolder", "vqa", "vqa-questions", "vqa-annotations",
+                                              "coco-folder", "vqa-folder"};
+    if (!forcedFormat.empty() && !kKnown.count(forcedFormat))
+        throw std::invalid_argument("unknown format '" + forcedFormat + "' (" + importFormatNames() + ")");
+    std::vector<ImportStep> steps;
+    for (const auto& path : paths) {
+        const std::string fmt = forcedFormat.empty() ? detectFormat(path) : forcedFormat;
+        if (fmt == "coco-folder") {
+            // What `data export --format coco` writes: one step per annotations/captions_*.json.
+            for (const auto& f : filesLike(path, "annotations", "captions_", ".json")) steps.push_back({"coco", f, ""});
+            continue;
+        }
+        if (fmt == "vqa-folder") {
+            // What `data export --format vqa` writes: per subset a questions file and maybe answers.
+            for (const auto& q : filesLike(path, "", "", "_questions.json")) {
+                const std::string name = fs::path(q).filename().string();   // v2_OpenEnded_mscoco_<sub>_questions.json
+                const auto sub = name.substr(0, name.size() - std::string("_questions.json").size());
+                const auto cut = sub.rfind('_');
+                const std::string subset = cut == std::string::npos ? sub : sub.substr(cut + 1);
+                const auto answers = filesLike(path, "", "", "_" + subset + "_annotations.json");
+                steps.push_back({"vqa", q, answers.empty() ? "" : answers.front()});
+            }
+            continue;
+        }
+        if (fmt == "vqa-questions" || (fmt == "vqa" && questions.empty())) questions = path;
+        else if (fmt == "vqa-annotations" || fmt == "vqa") annotations = path;
+        else steps.push_back({fmt, path, ""});
+    }
+    if (!annotations.empty() && questions.empty())
+        throw std::invalid_argument("VQA annotations " + annotations + " need their questions file");
+    if (!questions.empty()) steps.push_back({"vqa", questions, annotations});
+    if (steps.empty()) throw std::invalid_argument("nothing to import: no path given");
+    return steps;
+}
+
+ImportReport importStep(Workspace& ws, const ImportStep& step, const ImportOptions& opts, const Progress& progress)
+{
+    return step.format == "vqa" ? importVqa(ws, step.path, step.second, opts, progress)
+                                : importAs(ws, step.format, step.path, opts, progress);
 }
 
 } // namespace ember::data

@@ -155,6 +155,15 @@ std::vector<int> robotsFromMask(uint32_t mask)
     return out;
 }
 
+std::vector<std::string> allCaptions(const Sample& s)
+{
+    std::vector<std::string> out;
+    if (!s.caption.empty()) out.push_back(s.caption);
+    for (const auto& c : s.moreCaptions)
+        if (!c.empty()) out.push_back(c);
+    return out;
+}
+
 int64_t nowMs()
 {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())

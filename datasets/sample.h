@@ -27,10 +27,26 @@ struct Subtask {
     bool operator==(const Subtask& o) const { return text == o.text && robot == o.robot && order == o.order; }
 };
 
+// One human answer of a VQA question (VQA v2 collects ten per question).
+struct HumanAnswer {
+    std::string answer;
+    std::string confidence;   // "yes" | "maybe" | "no"; "" when unknown
+    bool operator==(const HumanAnswer& o) const { return answer == o.answer && confidence == o.confidence; }
+};
+
 struct QaPair {
     std::string question;
-    std::string answer;
-    bool operator==(const QaPair& o) const { return question == o.question && answer == o.answer; }
+    std::string answer;          // the answer trained on (VQA's multiple_choice_answer)
+    // What a VQA v2 import carries and VQA accuracy needs; empty for other pairs.
+    int64_t questionId = 0;      // 0: none
+    std::string answerType;      // "yes/no" | "number" | "other"
+    std::string questionType;    // e.g. "what color is the"
+    std::vector<HumanAnswer> humanAnswers;
+    bool operator==(const QaPair& o) const
+    {
+        return question == o.question && answer == o.answer && questionId == o.questionId &&
+               answerType == o.answerType && questionType == o.questionType && humanAnswers == o.humanAnswers;
+    }
 };
 
 struct ImageInfo {
@@ -51,6 +67,8 @@ struct Sample {
     std::vector<std::string> reasoning;   // ordered steps, without "Step N:" prefixes
     std::vector<Subtask> subtasks;
     std::string caption;
+    // Further reference captions (a COCO image has about five); `caption` is the first.
+    std::vector<std::string> moreCaptions;
     std::vector<QaPair> qa;
     Split split = Split::None;
     Status status = Status::Draft;
@@ -65,7 +83,14 @@ struct Sample {
     // What the scene contains, as attribute → value ("place" → "rooftop", "time" → "dusk"):
     // known for generated data, the targets of the vision tower's auxiliary loss.
     std::map<std::string, std::string> scene;
+    // Fields of a foreign format the studio has no place for, kept for its export: a JSON object
+    // as text ("" when none), e.g. {"id": "000000033471"} (LLaVA), {"image_id": 9} (COCO, VQA),
+    // an imagefolder's other metadata columns.
+    std::string extra;
 };
+
+// caption followed by moreCaptions, empty ones left out.
+std::vector<std::string> allCaptions(const Sample& s);
 
 // "Step 1: … Step 2: …" (the text the model is trained to produce).
 std::string formatReasoning(const std::vector<std::string>& steps);

@@ -4,6 +4,20 @@ namespace ember::data {
 
 using nlohmann::json;
 
+namespace {
+
+json qaToJson(const QaPair& p)
+{
+    json q = {{"question", p.question}, {"answer", p.answer}};
+    if (p.questionId) q["question_id"] = p.questionId;
+    if (!p.answerType.empty()) q["answer_type"] = p.answerType;
+    if (!p.questionType.empty()) q["question_type"] = p.questionType;
+    if (!p.humanAnswers.empty()) q["answers"] = json::parse(humanAnswersToJson(p.humanAnswers));
+    return q;
+}
+
+} // namespace
+
 json sampleToJson(const Sample& s, const std::string& imageRef)
 {
     json robots = json::array();
@@ -12,7 +26,7 @@ json sampleToJson(const Sample& s, const std::string& imageRef)
     for (const auto& t : s.subtasks)
         subtasks.push_back({{"subtask", t.text}, {"assigned_robot", robotName(t.robot)}, {"execution_order", t.order}});
     json qa = json::array();
-    for (const auto& p : s.qa) qa.push_back({{"question", p.question}, {"answer", p.answer}});
+    for (const auto& p : s.qa) qa.push_back(qaToJson(p));
     // nlohmann's json keeps keys sorted, which makes the line byte-stable.
     json j = {{"uid", s.uid},
               {"task", s.task},
@@ -33,7 +47,50 @@ json sampleToJson(const Sample& s, const std::string& imageRef)
     if (!s.augmentation.empty()) j["augmentation"] = s.augmentation;
     if (s.imageDecided) j["image_decided"] = true;
     if (!s.scene.empty()) j["scene"] = s.scene;
+    if (!s.moreCaptions.empty()) j["more_captions"] = s.moreCaptions;
+    if (!s.extra.empty()) j["extra"] = extraObject(s);
     return j;
+}
+
+std::string humanAnswersToJson(const std::vector<HumanAnswer>& answers)
+{
+    if (answers.empty()) return {};
+    json a = json::array();
+    for (const auto& h : answers) {
+        json one = {{"answer", h.answer}};
+        if (!h.confidence.empty()) one["answer_confidence"] = h.confidence;
+        a.push_back(std::move(one));
+    }
+    return a.dump();
+}
+
+std::vector<HumanAnswer> humanAnswersFromJson(const std::string& text)
+{
+    std::vector<HumanAnswer> out;
+    if (text.empty()) return out;
+    const json j = json::parse(text, nullptr, false);
+    if (!j.is_array()) return out;
+    for (const auto& a : j) {
+        if (!a.is_object() || !a.contains("answer") || !a["answer"].is_string()) continue;
+        HumanAnswer h{a["answer"].get<std::string>(), ""};
+        if (a.contains("answer_confidence") && a["answer_confidence"].is_string())
+            h.confidence = a["answer_confidence"].get<std::string>();
+        out.push_back(std::move(h));
+    }
+    return out;
+}
+
+json extraObject(const Sample& s)
+{
+    if (s.extra.empty()) return json::object();
+    json j = json::parse(s.extra, nullptr, false);
+    if (!j.is_object()) throw std::invalid_argument("sample " + s.uid + ": extra fields are not a JSON object");
+    return j;
+}
+
+void setExtra(Sample& s, const json& object)
+{
+    s.extra = object.empty() ? std::string() : object.dump();
 }
 
 std::string sceneToJson(const std::map<std::string, std::string>& scene)
@@ -159,7 +216,34 @@ void readQa(const json& j, const json& empty, Sample& s)
     for (size_t i = 0; i < qa.size(); ++i) {
         const std::string f = "qa[" + std::to_string(i) + "]";
         if (!qa[i].is_object()) throw FieldError(f, "must be an object");
-        within(f, [&] { s.qa.push_back({str(qa[i], "question", true), str(qa[i], "answer", true)}); });
+        within(f, [&] {
+            QaPair p;
+            p.question = str(qa[i], "question", true);
+            p.answer = str(qa[i], "answer", true);
+            p.questionId = integer(qa[i], "question_id");
+            p.answerType = str(qa[i], "answer_type");
+            p.questionType = str(qa[i], "question_type");
+            const auto& answers = array(qa[i], "answers", empty);
+            for (size_t k = 0; k < answers.size(); ++k)
+                within("answers[" + std::to_string(k) + "]", [&] {
+                    if (!answers[k].is_object()) throw FieldError("", "must be an object");
+                    p.humanAnswers.push_back({str(answers[k], "answer", true), str(answers[k], "answer_confidence")});
+                });
+            s.qa.push_back(std::move(p));
+        });
+    }
+}
+
+void readMoreCaptionsAndExtra(const json& j, const json& empty, Sample& s)
+{
+    const auto& caps = array(j, "more_captions", empty);
+    for (size_t i = 0; i < caps.size(); ++i) {
+        if (!caps[i].is_string()) throw FieldError("more_captions[" + std::to_string(i) + "]", "must be a string");
+        s.moreCaptions.push_back(caps[i].get<std::string>());
+    }
+    if (const json* e = member(j, "extra"); e && !e->is_null()) {
+        if (!e->is_object()) throw FieldError("extra", "must be an object");
+        setExtra(s, *e);
     }
 }
 
@@ -234,6 +318,7 @@ Sample sampleFromJson(const json& j, std::string* imageRef, std::string* imageSh
     s.derivedFrom = str(j, "derived_from");
     s.augmentation = str(j, "augmentation");
     readImageDecidedAndScene(j, s);
+    readMoreCaptionsAndExtra(j, empty, s);
     readImage(j, imageRef, imageSha256);
     if (s.task.empty() && s.caption.empty() && s.qa.empty() && (!imageRef || imageRef->empty()))
         throw FieldError("task", "record has no task, caption, question or image");

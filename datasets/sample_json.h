@@ -27,4 +27,12 @@ Sample sampleFromJson(const nlohmann::json& j, std::string* imageRef, std::strin
 std::string sceneToJson(const std::map<std::string, std::string>& scene);
 std::map<std::string, std::string> sceneFromJson(const std::string& text);
 
+// QaPair::humanAnswers as stored: [{"answer", "answer_confidence"}] ("" when none); lenient
+// reading like sceneFromJson.
+std::string humanAnswersToJson(const std::vector<HumanAnswer>& answers);
+std::vector<HumanAnswer> humanAnswersFromJson(const std::string& text);
+// Sample::extra: "" or a JSON object; anything else is refused (std::invalid_argument).
+nlohmann::json extraObject(const Sample& s);
+void setExtra(Sample& s, const nlohmann::json& object);
+
 } // namespace ember::data

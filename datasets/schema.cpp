@@ -107,6 +107,19 @@ CREATE INDEX checkpoints_run ON checkpoints(run_id, step);
 ALTER TABLE samples ADD COLUMN image_decided INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE samples ADD COLUMN scene TEXT NOT NULL DEFAULT '';   -- JSON object, attribute -> value
 )SQL",
+    // 3: practitioners' formats: several reference captions, VQA's human answers, foreign fields.
+    R"SQL(
+ALTER TABLE samples ADD COLUMN extra TEXT NOT NULL DEFAULT '';   -- JSON object of a foreign format's fields
+CREATE TABLE captions(                     -- reference captions after samples.caption
+  sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+  position  INTEGER NOT NULL,
+  text      TEXT NOT NULL,
+  PRIMARY KEY(sample_id, position)) WITHOUT ROWID;
+ALTER TABLE qa_pairs ADD COLUMN question_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE qa_pairs ADD COLUMN answer_type TEXT NOT NULL DEFAULT '';
+ALTER TABLE qa_pairs ADD COLUMN question_type TEXT NOT NULL DEFAULT '';
+ALTER TABLE qa_pairs ADD COLUMN human_answers TEXT NOT NULL DEFAULT '';  -- JSON [{"answer","answer_confidence"}]
+)SQL",
 };
 
 } // namespace

@@ -132,7 +132,7 @@ Statement prepareWith(Database& db, std::string sql, const Where& w, int64_t ext
 } // namespace
 
 struct Workspace::Cache {
-    std::optional<Statement> insertSample, insertStep, insertSubtask, insertQa, findInstruction, addInstruction;
+    std::optional<Statement> insertSample, insertStep, insertSubtask, insertQa, insertCaption, findInstruction, addInstruction;
 };
 
 std::string newUid()
@@ -394,7 +394,10 @@ void Workspace::writeChildren(const Sample& s)
         c.insertStep.emplace(db_->prepare("INSERT INTO reasoning_steps(sample_id, position, text) VALUES(?,?,?)"));
         c.insertSubtask.emplace(
             db_->prepare("INSERT INTO subtasks(sample_id, position, text, robot, exec_order) VALUES(?,?,?,?,?)"));
-        c.insertQa.emplace(db_->prepare("INSERT INTO qa_pairs(sample_id, position, question, answer) VALUES(?,?,?,?)"));
+        c.insertQa.emplace(db_->prepare(
+            "INSERT INTO qa_pairs(sample_id, position, question, answer, question_id, answer_type, question_type, "
+            "human_answers) VALUES(?,?,?,?,?,?,?,?)"));
+        c.insertCaption.emplace(db_->prepare("INSERT INTO captions(sample_id, position, text) VALUES(?,?,?)"));
     }
     for (size_t i = 0; i < s.reasoning.size(); ++i)
         c.insertStep->bind(1, s.id).bind(2, static_cast<int64_t>(i)).bind(3, s.reasoning[i]).run();
@@ -405,15 +408,27 @@ void Workspace::writeChildren(const Sample& s)
             .bind(4, s.subtasks[i].robot)
             .bind(5, s.subtasks[i].order)
             .run();
-    for (size_t i = 0; i < s.qa.size(); ++i)
-        c.insertQa->bind(1, s.id).bind(2, static_cast<int64_t>(i)).bind(3, s.qa[i].question).bind(4, s.qa[i].answer).run();
+    for (size_t i = 0; i < s.qa.size(); ++i) {
+        const auto& q = s.qa[i];
+        c.insertQa->bind(1, s.id)
+            .bind(2, static_cast<int64_t>(i))
+            .bind(3, q.question)
+            .bind(4, q.answer)
+            .bind(5, q.questionId)
+            .bind(6, q.answerType)
+            .bind(7, q.questionType)
+            .bind(8, humanAnswersToJson(q.humanAnswers))
+            .run();
+    }
+    for (size_t i = 0; i < s.moreCaptions.size(); ++i)
+        c.insertCaption->bind(1, s.id).bind(2, static_cast<int64_t>(i)).bind(3, s.moreCaptions[i]).run();
 }
 
 namespace {
 
 // Binds the columns insert and update both write, from parameter `first` on, in this order:
 // image_id, task, instruction_id, robot_mask, caption, split, status, source, author, modified,
-// derived_from, augmentation, image_decided, scene. Returns the next free index.
+// derived_from, augmentation, image_decided, scene, extra. Returns the next free index.
 int bindEditableColumns(Statement& st, const Sample& s, int64_t instructionId, int first)
 {
     int i = first;
@@ -431,6 +446,7 @@ int bindEditableColumns(Statement& st, const Sample& s, int64_t instructionId, i
     st.bind(i++, s.augmentation);
     st.bind(i++, static_cast<int64_t>(s.imageDecided));
     st.bind(i++, sceneToJson(s.scene));
+    st.bind(i++, s.extra);
     return i;
 }
 
@@ -448,7 +464,8 @@ int64_t Workspace::insertInTransaction(Sample& s)
     if (!c.insertSample)
         c.insertSample.emplace(db_->prepare(
             "INSERT INTO samples(uid, created, image_id, task, instruction_id, robot_mask, caption, split, status, "
-            "source, author, modified, derived_from, augmentation, image_decided, scene) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+            "source, author, modified, derived_from, augmentation, image_decided, scene, extra) "
+            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     auto& st = *c.insertSample;
     const int64_t instr = instructionId(s.instruction);
     st.bind(1, s.uid).bind(2, s.created);
@@ -487,13 +504,13 @@ void Workspace::update(Sample& s)
     Transaction tx(*db_);
     auto st = db_->prepare(
         "UPDATE samples SET image_id=?, task=?, instruction_id=?, robot_mask=?, caption=?, split=?, status=?, source=?, "
-        "author=?, modified=?, derived_from=?, augmentation=?, image_decided=?, scene=? WHERE id=?");
+        "author=?, modified=?, derived_from=?, augmentation=?, image_decided=?, scene=?, extra=? WHERE id=?");
     const int64_t instr = instructionId(s.instruction);
     const int next = bindEditableColumns(st, s, instr, 1);
     st.bind(next, s.id);
     st.run();
     if (db_->changes() != 1) throw std::invalid_argument("no sample with id " + std::to_string(s.id));
-    for (const char* t : {"reasoning_steps", "subtasks", "qa_pairs"})
+    for (const char* t : {"reasoning_steps", "subtasks", "qa_pairs", "captions"})
         db_->prepare(std::string("DELETE FROM ") + t + " WHERE sample_id=?").bind(1, s.id).run();
     writeChildren(s);
     tx.commit();
@@ -546,9 +563,24 @@ void Workspace::loadChildren(Sample& s) const
             s.subtasks.push_back({st.getText(0), static_cast<int>(st.getInt(1)), static_cast<int>(st.getInt(2))});
     }
     {
-        auto st = db_->prepare("SELECT question, answer FROM qa_pairs WHERE sample_id=? ORDER BY position");
+        auto st = db_->prepare("SELECT question, answer, question_id, answer_type, question_type, human_answers "
+                               "FROM qa_pairs WHERE sample_id=? ORDER BY position");
         st.bind(1, s.id);
-        while (st.step()) s.qa.push_back({st.getText(0), st.getText(1)});
+        while (st.step()) {
+            QaPair q;
+            q.question = st.getText(0);
+            q.answer = st.getText(1);
+            q.questionId = st.getInt(2);
+            q.answerType = st.getText(3);
+            q.questionType = st.getText(4);
+            q.humanAnswers = humanAnswersFromJson(st.getText(5));
+            s.qa.push_back(std::move(q));
+        }
+    }
+    {
+        auto st = db_->prepare("SELECT text FROM captions WHERE sample_id=? ORDER BY position");
+        st.bind(1, s.id);
+        while (st.step()) s.moreCaptions.push_back(st.getText(0));
     }
 }
 
@@ -579,6 +611,7 @@ Sample Workspace::readSampleRow(Statement& st) const
     }
     s.imageDecided = st.getInt(20) != 0;
     s.scene = sceneFromJson(st.getText(21));
+    s.extra = st.getText(22);
     return s;
 }
 
@@ -586,7 +619,7 @@ namespace {
 const char* kFullSelect =
     "SELECT s.id, s.uid, s.task, COALESCE(n.text, ''), s.robot_mask, s.caption, s.split, s.status, s.source, "
     "s.author, s.created, s.modified, COALESCE(s.derived_from, ''), s.augmentation, i.id, i.hash, i.path, i.width, "
-    "i.height, i.bytes, s.image_decided, s.scene FROM samples s LEFT JOIN images i ON i.id = s.image_id "
+    "i.height, i.bytes, s.image_decided, s.scene, s.extra FROM samples s LEFT JOIN images i ON i.id = s.image_id "
     "LEFT JOIN instructions n ON n.id = s.instruction_id ";
 }
 
@@ -710,18 +743,10 @@ StoredImage Workspace::storeImageBytes(const std::vector<uint8_t>& bytes, const 
     const std::string hash = sha256Hex(bytes.data(), bytes.size());
     if (auto known = imageByHash(hash)) return {*known, false};
     if (bytes.empty()) throw ember::ImageError("empty image file");
-    ember::requireDecodableSize(bytes.data(), bytes.size());
-    cv::Mat img;
-    try {
-        img = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<uint8_t*>(bytes.data())),
-                           cv::IMREAD_COLOR);
-    } catch (const cv::Exception& e) {
-        if (e.err.find("CV_IO_MAX_IMAGE_PIXELS") != std::string::npos) throw ember::ImageError("image too large");
-        throw ember::ImageError(std::string("cannot decode image: ") + e.err);
-    }
-    if (img.empty()) throw ember::ImageError("not a decodable image (corrupt or unsupported format)");
-    if (static_cast<int64_t>(img.cols) * img.rows > ember::kMaxImagePixels)
-        throw ember::ImageError("image too large (" + std::to_string(img.cols) + "×" + std::to_string(img.rows) + " pixels)");
+    // The decoder the model and the views use: the stored size and the thumbnail are upright
+    // (EXIF orientation), a GIF's first frame, alpha on white; a truncated file is refused.
+    const ember::RgbImage decoded = ember::decodeImage(bytes.data(), bytes.size(), "");
+    const cv::Mat img(decoded.height, decoded.width, CV_8UC3, const_cast<uint8_t*>(decoded.rgb.data()));
     std::string ext = extIn.empty() ? "png" : extIn;
     if (ext == "jpeg") ext = "jpg";
     const std::string rel = std::string(kImagesDir) + "/" + hash.substr(0, 2) + "/" + hash + "." + ext;
@@ -737,6 +762,7 @@ StoredImage Workspace::storeImageBytes(const std::vector<uint8_t>& bytes, const 
     cv::Mat thumb;
     const double scale = static_cast<double>(kThumbnailSide) / std::max(img.cols, img.rows);
     cv::resize(img, thumb, cv::Size(), std::min(1.0, scale), std::min(1.0, scale), cv::INTER_AREA);
+    cv::cvtColor(thumb, thumb, cv::COLOR_RGB2BGR);
     std::vector<uint8_t> jpeg;
     cv::imencode(".jpg", thumb, jpeg, {cv::IMWRITE_JPEG_QUALITY, 80});
 

@@ -4,10 +4,13 @@ set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config
       libtorch-dev libopenblas0-pthread libopencv-dev nlohmann-json3-dev libicu-dev libsqlite3-dev
       qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite libqcustomplot-dev libqcustomplot2.1-qt6
-      libgl-dev libgloo-dev libdnnl-dev libcli11-dev libssl-dev libqt6svg6)
+      libgl-dev libgloo-dev libdnnl-dev libcli11-dev libssl-dev libqt6svg6
+      libgif-dev libtiff-dev)   # GIF (OpenCV 4.6 has no GIF decoder) and float TIFF: core/image.cpp
 if [ "${1:-}" = "--tests" ]; then
   # The independent PyTorch reference the parity tests and benchmarks compare against.
   pkgs+=(python3-torch python3-numpy python3-opencv)
+  # Real photographs (scikit-image's data folder) and Pillow to derive odd files from them (test_photos).
+  pkgs+=(python3-skimage)
   # The install-tree test validates the desktop entry and metainfo and builds the .deb.
   pkgs+=(desktop-file-utils appstream dpkg-dev fakeroot file)
 fi

@@ -394,7 +394,7 @@ private Q_SLOTS:
         studio_test::writeImage(dir_.path() + "/pics", "a.png", 120, 90);
         studio_test::writeImage(dir_.path() + "/pics", "b.png", 90, 120);
         const qint64 n = ws_->count();
-        v->startImport(dir_.path() + "/pics", "folder");
+        v->startImport({dir_.path() + "/pics"});
         QVERIFY(done.wait(60000));
         QVERIFY2(done.last().at(0).toBool(), qPrintable(done.last().at(1).toString()));
         QCOMPARE(ws_->count(), n + 2);

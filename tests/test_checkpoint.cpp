@@ -7,6 +7,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -261,41 +262,9 @@ private Q_SLOTS:
     void importersRestoreWeights()
     {
         EmberVLM src(tiny());
-        initWeights(*src, 21);
         torch::NoGradGuard ng;
-        for (auto& [name, t] : stateDict(*src))
-            if (t.is_floating_point())
-                t.normal_(0, 0.1);   // every tensor distinct, biases included
         NamedTensors timm, hf;
-        for (auto& [name, t] : stateDict(*src))
-            if (name.rfind("vision.", 0) == 0)
-                timm.emplace_back(name.substr(7), t);
-        timm.emplace_back("head.head.l.weight", torch::zeros({1000, 32}));   // timm's classifier, ignored
-        auto& lm = *src->language_model;
-        hf.emplace_back("transformer.wte.weight", lm.wte->weight.narrow(0, 0, 50257).clone());
-        hf.emplace_back("transformer.wpe.weight", lm.wpe->weight);
-        for (int i = 0; i < 2; ++i) {
-            auto* b = lm.h[i]->as<GptBlockImpl>();
-            const std::string p = "transformer.h." + std::to_string(i) + ".";
-            hf.emplace_back(p + "ln_1.weight", b->ln_1->weight);
-            hf.emplace_back(p + "ln_1.bias", b->ln_1->bias);
-            hf.emplace_back(p + "ln_2.weight", b->ln_2->weight);
-            hf.emplace_back(p + "ln_2.bias", b->ln_2->bias);
-            hf.emplace_back(p + "attn.c_attn.weight",
-                            torch::cat({b->attn->q_proj->weight.t(), b->attn->k_proj->weight.t(), b->attn->v_proj->weight.t()}, 1));
-            hf.emplace_back(p + "attn.c_attn.bias",
-                            torch::cat({b->attn->q_proj->bias, b->attn->k_proj->bias, b->attn->v_proj->bias}));
-            hf.emplace_back(p + "attn.c_proj.weight", b->attn->out_proj->weight.t());
-            hf.emplace_back(p + "attn.c_proj.bias", b->attn->out_proj->bias);
-            hf.emplace_back(p + "attn.bias", torch::ones({1, 1, 8, 8}));   // HF's causal-mask buffer, ignored
-            hf.emplace_back(p + "mlp.c_fc.weight", b->mlp->fc1->weight.t());
-            hf.emplace_back(p + "mlp.c_fc.bias", b->mlp->fc1->bias);
-            hf.emplace_back(p + "mlp.c_proj.weight", b->mlp->fc2->weight.t());
-            hf.emplace_back(p + "mlp.c_proj.bias", b->mlp->fc2->bias);
-        }
-        hf.emplace_back("transformer.ln_f.weight", lm.ln_f->weight);
-        hf.emplace_back("transformer.ln_f.bias", lm.ln_f->bias);
-        hf.emplace_back("lm_head.weight", lm.wte->weight.narrow(0, 0, 50257).clone());
+        importerSources(src, timm, hf);
         const QString timmPath = dir_.path() + "/repvit_m0_9.safetensors";
         const QString hfPath = dir_.path() + "/gpt2.safetensors";
         writeTensors(timmPath.toStdString(), timm, {{"format", "pt"}});
@@ -349,7 +318,139 @@ private Q_SLOTS:
         QVERIFY2(err.find("missing tensor") != std::string::npos, err.c_str());
     }
 
+    // The same weights as PyTorch state dicts, written by PyTorch's torch.save (a flat
+    // pytorch_model.bin with non-contiguous Conv1D weights; a timm .pth nested under
+    // "state_dict" as training scripts save it), convert to a byte-identical checkpoint. An
+    // EmberVLM state dict saved by PyTorch loads as a model; the studio's Open imports the others.
+    void importersReadPyTorchFiles()
+    {
+        if (!pythonTorch())
+            QSKIP("Debian's python3-torch is missing (/usr/bin/python3 cannot import torch): it writes the PyTorch "
+                  "files; install it with apt-get install python3-torch");
+        EmberVLM src(tiny());
+        torch::NoGradGuard ng;
+        NamedTensors timm, hf;
+        importerSources(src, timm, hf);
+        const QString d = dir_.path() + "/pt";
+        QVERIFY(QDir().mkpath(d));
+        writeTensors((d + "/repvit.safetensors").toStdString(), timm, {{"format", "pt"}});
+        writeTensors((d + "/gpt2.safetensors").toStdString(), hf, {{"format", "pt"}});
+        QVERIFY(toTorch(d + "/repvit.safetensors", d + "/repvit_m0_9.pth", {"--nest", "state_dict"}));
+        QVERIFY(toTorch(d + "/gpt2.safetensors", d + "/pytorch_model.bin", {"--strided"}));
+
+        ConvertOptions o;
+        o.configOverrides = kTiny;
+        o.seed = 99;
+        o.timmVision = (d + "/repvit.safetensors").toStdString();
+        o.hfGpt2 = (d + "/gpt2.safetensors").toStdString();
+        o.output = (d + "/from-safetensors.safetensors").toStdString();
+        convertCheckpoint(o);
+        o.timmVision = (d + "/repvit_m0_9.pth").toStdString();
+        o.hfGpt2 = (d + "/pytorch_model.bin").toStdString();
+        o.output = (d + "/from-torch.safetensors").toStdString();
+        convertCheckpoint(o);
+        QFile a(d + "/from-safetensors.safetensors"), b(d + "/from-torch.safetensors");
+        QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+        QVERIFY(a.size() > 100000);
+        QVERIFY(a.readAll() == b.readAll());
+
+        // The same name mapping and checks: a wrong shape names the tensor.
+        NamedTensors bad = hf;
+        bad[1].second = torch::zeros({1024, 31});
+        writeTensors((d + "/bad.safetensors").toStdString(), bad, {});
+        QVERIFY(toTorch(d + "/bad.safetensors", d + "/bad.bin", {}));
+        o.hfGpt2 = (d + "/bad.bin").toStdString();
+        auto err = errorOf([&] { convertCheckpoint(o); });
+        QVERIFY2(err.find("bad.bin: tensor 'transformer.wpe.weight' gives shape [1024,31]") != std::string::npos, err.c_str());
+
+        // torch.save(model.state_dict()) of an EmberVLM model: loads, config from the shapes.
+        const QString ours = d + "/ours.safetensors";
+        saveCheckpointFile(ours.toStdString(), *src);
+        QVERIFY(toTorch(ours, d + "/ours.pt", {}));
+        CheckpointMeta meta;
+        auto back = loadCheckpointFile((d + "/ours.pt").toStdString(), &meta);
+        QVERIFY(meta.trained);
+        QVERIFY(!meta.warnings.empty() && meta.warnings[0].find("a PyTorch state dict carries no model config") != std::string::npos);
+        auto want = stateDict(*src), got = stateDict(*back);
+        QCOMPARE(got.size(), want.size());
+        for (size_t i = 0; i < want.size(); ++i)
+            QVERIFY2(torch::equal(got[i].second, want[i].second), want[i].first.c_str());
+        err = errorOf([&] { loadCheckpointFile((d + "/pytorch_model.bin").toStdString()); });
+        QVERIFY2(err.find("a PyTorch state dict without EmberVLM's tensor names") != std::string::npos, err.c_str());
+
+        // Open in the studio: GPT-2 weights are imported onto the open model, ours pass through.
+        auto plan = importForOpening((d + "/pytorch_model.bin").toStdString(), d.toStdString(), ours.toStdString());
+        QCOMPARE(QString::fromStdString(plan.path), d + "/pytorch_model-imported.safetensors");
+        QVERIFY2(plan.message.find("Imported Hugging Face GPT-2 weights") != std::string::npos, plan.message.c_str());
+        auto imported = loadCheckpointFile(plan.path);
+        QVERIFY(torch::equal(stateDict(*imported)[0].second, want[0].second));   // vision kept from the base
+        auto again = importForOpening((d + "/pytorch_model.bin").toStdString(), d.toStdString(), ours.toStdString());
+        QCOMPARE(QString::fromStdString(again.path), d + "/pytorch_model-imported-2.safetensors");
+        auto same = importForOpening((d + "/ours.pt").toStdString(), d.toStdString(), {});
+        QCOMPARE(QString::fromStdString(same.path), d + "/ours.pt");
+        QVERIFY(same.message.empty());
+    }
+
 private:
+    static bool pythonTorch()
+    {
+        QProcess p;
+        p.start("/usr/bin/python3", {"-c", "import torch"});
+        return p.waitForFinished(120000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+    }
+
+    static bool toTorch(const QString& in, const QString& out, const QStringList& extra)
+    {
+        QProcess p;
+        p.start("/usr/bin/python3", QStringList{EMBERVLM_SOURCE_DIR "/tests/reference/torch_state_dicts.py",
+                                                "from-safetensors", in, out} + extra);
+        if (!p.waitForFinished(300000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) {
+            qWarning().noquote() << "torch_state_dicts.py failed:" << p.readAllStandardError();
+            return false;
+        }
+        return true;
+    }
+
+    // A model's weights in timm's and Hugging Face GPT-2's layouts (names, fused c_attn, Conv1D
+    // [in,out] weights), with a classifier head and HF's mask buffers the importers skip.
+    static void importerSources(EmberVLM& src, NamedTensors& timm, NamedTensors& hf)
+    {
+        initWeights(*src, 21);
+        torch::NoGradGuard ng;
+        for (auto& [name, t] : stateDict(*src))
+            if (t.is_floating_point())
+                t.normal_(0, 0.1);   // every tensor distinct, biases included
+        for (auto& [name, t] : stateDict(*src))
+            if (name.rfind("vision.", 0) == 0)
+                timm.emplace_back(name.substr(7), t);
+        timm.emplace_back("head.head.l.weight", torch::zeros({1000, 32}));   // timm's classifier, ignored
+        auto& lm = *src->language_model;
+        hf.emplace_back("transformer.wte.weight", lm.wte->weight.narrow(0, 0, 50257).clone());
+        hf.emplace_back("transformer.wpe.weight", lm.wpe->weight);
+        for (int i = 0; i < 2; ++i) {
+            auto* b = lm.h[i]->as<GptBlockImpl>();
+            const std::string p = "transformer.h." + std::to_string(i) + ".";
+            hf.emplace_back(p + "ln_1.weight", b->ln_1->weight);
+            hf.emplace_back(p + "ln_1.bias", b->ln_1->bias);
+            hf.emplace_back(p + "ln_2.weight", b->ln_2->weight);
+            hf.emplace_back(p + "ln_2.bias", b->ln_2->bias);
+            hf.emplace_back(p + "attn.c_attn.weight",
+                            torch::cat({b->attn->q_proj->weight.t(), b->attn->k_proj->weight.t(), b->attn->v_proj->weight.t()}, 1));
+            hf.emplace_back(p + "attn.c_attn.bias",
+                            torch::cat({b->attn->q_proj->bias, b->attn->k_proj->bias, b->attn->v_proj->bias}));
+            hf.emplace_back(p + "attn.c_proj.weight", b->attn->out_proj->weight.t());
+            hf.emplace_back(p + "attn.c_proj.bias", b->attn->out_proj->bias);
+            hf.emplace_back(p + "attn.bias", torch::ones({1, 1, 8, 8}));   // HF's causal-mask buffer, ignored
+            hf.emplace_back(p + "mlp.c_fc.weight", b->mlp->fc1->weight.t());
+            hf.emplace_back(p + "mlp.c_fc.bias", b->mlp->fc1->bias);
+            hf.emplace_back(p + "mlp.c_proj.weight", b->mlp->fc2->weight.t());
+            hf.emplace_back(p + "mlp.c_proj.bias", b->mlp->fc2->bias);
+        }
+        hf.emplace_back("transformer.ln_f.weight", lm.ln_f->weight);
+        hf.emplace_back("transformer.ln_f.bias", lm.ln_f->bias);
+        hf.emplace_back("lm_head.weight", lm.wte->weight.narrow(0, 0, 50257).clone());
+    }
+
     QTemporaryDir dir_;
 };
 

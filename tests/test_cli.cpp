@@ -158,7 +158,7 @@ private Q_SLOTS:
     {
         QTest::addColumn<QStringList>("args");
         for (const char* c : {"info", "params", "init", "convert", "ask", "select", "tokenize", "forward", "data", "train",
-                              "eval", "demo"})
+                              "eval", "demo", "score"})
             QTest::newRow(c) << QStringList{c, "--help"};
         for (const char* c : {"demo", "import", "export", "split", "augment", "stats"})
             QTest::newRow(qPrintable(QString("data ") + c)) << QStringList{"data", c, "--help"};
@@ -315,6 +315,37 @@ private Q_SLOTS:
         QVERIFY2(compute["vision"].toString().startsWith("oneDNN chain at"), qPrintable(compute["vision"].toString()));
         QVERIFY(compute["prompt_products"].toString().startsWith("oneDNN matmul"));
         QVERIFY(compute["isa"].toString().startsWith(level.isEmpty() ? QString(ember::isaName(ember::detectedIsa())) : level));
+    }
+
+    // `embervlm score` on test_scoring's fixtures: the official tools' figures, their key names.
+    void scoreOnFixtures()
+    {
+        const QString f = QStringLiteral(EMBERVLM_TEST_FIXTURES_DIR "/scoring/");
+        const QString caps = f + "captions_val.json", results = f + "results.json";
+        auto r = embervlm({"score", "--references", caps, "--predictions", results, "--json"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const auto c = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(c.keys(), (QStringList{"Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4", "CIDEr", "ROUGE_L"}));
+        QVERIFY(qAbs(c["CIDEr"].toDouble() - 1.4085804957282408) < 1e-4);
+        QVERIFY(qAbs(c["Bleu_4"].toDouble() - 0.38152238397914834) < 1e-4);
+        r = embervlm({"score", "--references", f + "v2_mscoco_val_annotations.json", "--predictions",
+                      f + "vqa_results.json", "--questions", f + "v2_OpenEnded_mscoco_val_questions.json", "--json"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const auto v = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(v.keys(), (QStringList{"overall", "perAnswerType", "perQuestionType"}));
+        QCOMPARE(v["overall"].toDouble(), 73.0);
+        QCOMPARE(v["perAnswerType"].toObject()["yes/no"].toDouble(), 66.67);
+        r = embervlm({"score", "--references", caps, "--predictions", results});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.contains("CIDEr") && r.out.contains("1.4086"));
+        // A file that does not fit: 1, one line naming it; a wrong command line: 2.
+        r = embervlm({"score", "--references", caps, "--predictions", f + "vqa_results.json"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("vqa_results.json: results[0] has no \"image_id\""), r.err.constData());
+        QCOMPARE(embervlm({"score", "--references", caps}).code, 2);
+        QCOMPARE(embervlm({"score", "--references", caps, "--predictions", results, "--questions",
+                           f + "v2_OpenEnded_mscoco_val_questions.json"}).code,
+                 2);
     }
 
 private:

@@ -2,6 +2,7 @@
 #include "box_layouts.h"
 
 #include "data_job.h"
+#include "display_image.h"
 #include "export_dialog.h"
 #include "exporters.h"
 #include "image_pane.h"
@@ -454,9 +455,9 @@ void AnnotateView::showSample(qint64 id)
     }
     editor_->setSample(s ? *s : data::Sample{});
     editor_->setSuggestion(suggestions_->find(id));
-    QImage img;
+    QImage img;   // decoded as the model sees it: upright, first frame or page, alpha on white
     if (s && s->image.id)
-        img.load(QString::fromStdString(ws_->absolutePath(s->image.path)));
+        img = loadDisplayImage(QString::fromStdString(ws_->absolutePath(s->image.path)));
     pane_->setImage(img);
     Q_EMIT currentSampleChanged(id);
 }
@@ -598,44 +599,68 @@ void AnnotateView::importDialog()
     if (chosen == folder) {
         const QString d = QFileDialog::getExistingDirectory(this, tr("Import a folder of images"), QDir::homePath());
         if (!d.isEmpty())
-            startImport(d, "folder");
+            startImport({d});
     } else if (chosen == files) {
-        const QString f = QFileDialog::getOpenFileName(
+        // Several at once: VQA comes as a questions and an annotations file.
+        const QStringList f = QFileDialog::getOpenFileNames(
             this, tr("Import"), QDir::homePath(),
-            tr("Datasets and images (*.json *.jsonl *.png *.jpg *.jpeg *.bmp *.webp);;All files (*)"));
+            tr("Datasets and images (*.json *.jsonl *.png *.jpg *.jpeg *.bmp *.webp *.gif *.tif *.tiff);;"
+               "LLaVA, COCO or VQA JSON (*.json);;JSON lines: chat messages or the studio's own (*.jsonl);;All files (*)"));
         if (f.isEmpty())
             return;
-        const QString ext = QFileInfo(f).suffix().toLower();
-        startImport(f, QStringList{"png", "jpg", "jpeg", "bmp", "webp"}.contains(ext) ? "image" : QString());
+        static const QStringList kImageExts{"png", "jpg", "jpeg", "bmp", "webp", "gif", "tif", "tiff"};
+        const bool images = std::all_of(f.begin(), f.end(), [](const QString& p) {
+            return kImageExts.contains(QFileInfo(p).suffix().toLower());
+        });
+        startImport(f, images ? "image" : QString());
     }
 }
 
-void AnnotateView::startImport(const QString& path, const QString& format)
+void AnnotateView::startImport(const QStringList& paths, const QString& format)
 {
-    const std::string p = path.toStdString();
+    std::vector<std::string> ps;
+    for (const auto& p : paths) ps.push_back(p.toStdString());
     const std::string fmt = format.toStdString();
-    runJob(tr("Importing %1…").arg(QFileInfo(path).fileName()),
-           [p, fmt](data::Workspace& ws, const data::Progress& progress) -> QString {
-               data::ImportReport r;
+    runJob(tr("Importing %1…").arg(paths.size() == 1 ? QFileInfo(paths.front()).fileName() : tr("%n file(s)", "", paths.size())),
+           [ps, fmt](data::Workspace& ws, const data::Progress& progress) -> QString {
+               data::ImportReport total;
                if (fmt == "image") {
-                   // One image file: a draft sample of its own.
-                   data::report(progress, 0, 1);
-                   data::Sample s;
-                   s.image = ws.storeImageFile(p).info;
-                   s.source = "image:" + QFileInfo(QString::fromStdString(p)).fileName().toStdString();
-                   ws.insert(s);
-                   r.imported = 1;
-                   data::report(progress, 1, 1);
+                   // Image files: a draft sample of each, in one transaction.
+                   data::Transaction tx(ws.database());
+                   for (size_t i = 0; i < ps.size(); ++i) {
+                       data::report(progress, static_cast<int64_t>(i), static_cast<int64_t>(ps.size()));
+                       data::Sample s;
+                       s.image = ws.storeImageFile(ps[i]).info;
+                       s.source = "image:" + QFileInfo(QString::fromStdString(ps[i])).fileName().toStdString();
+                       ws.insertInTransaction(s);
+                       ++total.imported;
+                   }
+                   tx.commit();
                } else {
-                   const std::string f = fmt.empty() ? data::detectFormat(p) : fmt;
-                   if (f == "single") r = data::importUpstreamSingle(ws, p, {}, progress);
-                   else if (f == "multi") r = data::importUpstreamMulti(ws, p, {}, progress);
-                   else if (f == "jsonl") r = data::importJsonl(ws, p, {}, progress);
-                   else r = data::importImageFolder(ws, p, {}, progress);
+                   // As `embervlm data import`: all the files or none.
+                   std::vector<std::string> written;
+                   data::ImportOptions o;
+                   o.newFilesOut = &written;
+                   data::Transaction tx(ws.database());
+                   try {
+                       for (const auto& step : data::planImport(ps, fmt)) {
+                           const auto r = data::importStep(ws, step, o, progress);
+                           total.imported += r.imported;
+                           total.skipped += r.skipped;
+                           total.warnings.insert(total.warnings.end(), r.warnings.begin(), r.warnings.end());
+                       }
+                       tx.commit();
+                   } catch (...) {
+                       std::error_code ec;
+                       for (const auto& f : written) std::filesystem::remove(f, ec);
+                       throw;
+                   }
                }
-               QString msg = QObject::tr("Imported %1 sample(s), skipped %2.").arg(r.imported).arg(r.skipped);
-               if (!r.warnings.empty())
-                   msg += QObject::tr(" %1 warning(s), first: %2").arg(r.warnings.size()).arg(QString::fromStdString(r.warnings.front()));
+               QString msg = QObject::tr("Imported %1 sample(s), skipped %2.").arg(total.imported).arg(total.skipped);
+               if (!total.warnings.empty())
+                   msg += QObject::tr(" %1 warning(s), first: %2")
+                              .arg(total.warnings.size())
+                              .arg(QString::fromStdString(total.warnings.front()));
                return msg;
            },
            true);
@@ -665,9 +690,7 @@ void AnnotateView::startExport(const QString& path, const QString& format, int s
                    r = data::exportSplits(ws, p, fmt, o, progress);
                } else {
                    QDir().mkpath(QFileInfo(QString::fromStdString(p)).absolutePath());
-                   if (fmt == "single") r = data::exportUpstreamSingle(ws, p, o, progress);
-                   else if (fmt == "multi") r = data::exportUpstreamMulti(ws, p, o, progress);
-                   else r = data::exportJsonl(ws, p, o, progress);
+                   r = data::exportAs(ws, fmt, p, o, progress);
                }
                return QObject::tr("Exported %1 sample(s) to %2 (%3 skipped: the format cannot hold them).")
                    .arg(r.written)

@@ -60,7 +60,9 @@ public:
     void importDialog();
     void exportDialog();
     // Runs an import in the background (format as detectFormat names it); for tests and dialogs.
-    void startImport(const QString& path, const QString& format);
+    // format "" detects each file's format; "image" makes one draft sample of each image file.
+    // VQA's questions and annotations files chosen together are imported as one dataset.
+    void startImport(const QStringList& paths, const QString& format = {});
     void startExport(const QString& path, const QString& format, int split);   // split: -1 all
 
     // For tests.

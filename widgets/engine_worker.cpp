@@ -1,6 +1,7 @@
 #include "engine_worker.h"
 
 #include "content_hash.h"
+#include "display_image.h"
 #include "studio_log.h"
 
 #include "image.h"
@@ -44,37 +45,51 @@ QString sha256Hex(const QByteArray& bytes)
 
 bool readImageFile(const QString& path, QImage* image, ImageInput* input, QString* error)
 {
+    const QString name = QFileInfo(path).fileName();
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly)) {
-        *error = QObject::tr("Cannot open %1: %2").arg(QFileInfo(path).fileName(), f.errorString());
+        *error = QObject::tr("Cannot open %1: %2").arg(name, f.errorString());
         return false;
     }
     const QByteArray bytes = f.readAll();
+    // Shown as the model sees it (core's decoder: EXIF orientation, first frame or page, alpha on
+    // white); the file's own bytes go to the engine, which decodes them the same way.
+    QString why;
+    QImage img = decodeDisplayImage(bytes, name, &why);
+    if (!img.isNull()) {
+        *image = img;
+        *input = ImageInput{bytes, sha256Hex(bytes)};
+        return true;
+    }
+    // Formats only Qt reads (ICO, SVG, XPM…) are shown by Qt and go to the engine as PNG. The
+    // decoder's own formats keep its verdict: a truncated JPEG is refused, never shown half grey.
+    static const QList<QByteArray> kDecoderFormats{"png", "jpeg", "jpg", "bmp", "gif", "tif", "tiff", "webp", "pbm", "pgm", "ppm"};
     QBuffer buf;
     buf.setData(bytes);
     buf.open(QIODevice::ReadOnly);
     QImageReader reader(&buf);
+    reader.setAutoTransform(true);
     const QByteArray format = reader.format();
-    const QSize size = reader.size();
     if (format.isEmpty() || !reader.canRead()) {
-        *error = QObject::tr("%1 is not an image the studio can read.").arg(QFileInfo(path).fileName());
+        *error = QObject::tr("%1 is not an image the studio can read.").arg(name);
         return false;
     }
+    if (kDecoderFormats.contains(format)) {
+        *error = why;   // names the file
+        return false;
+    }
+    const QSize size = reader.size();
     if (size.isValid() && static_cast<qint64>(size.width()) * size.height() > ember::kMaxImagePixels) {
-        *error = QObject::tr("%1 is too large (%2×%3 pixels).").arg(QFileInfo(path).fileName()).arg(size.width()).arg(size.height());
+        *error = QObject::tr("%1 is too large (%2×%3 pixels).").arg(name).arg(size.width()).arg(size.height());
         return false;
     }
-    QImage img = reader.read();
+    img = reader.read();
     if (img.isNull()) {
-        *error = QObject::tr("%1 could not be decoded: %2").arg(QFileInfo(path).fileName(), reader.errorString());
+        *error = QObject::tr("%1 could not be decoded: %2").arg(name, reader.errorString());
         return false;
     }
     *image = img;
-    // OpenCV decodes PNG, JPEG and BMP as the contract asks; other formats go to it as PNG.
-    if (format == "png" || format == "jpeg" || format == "jpg" || format == "bmp")
-        *input = ImageInput{bytes, sha256Hex(bytes)};
-    else
-        *input = encodeImage(img);
+    *input = encodeImage(img);
     return true;
 }
 

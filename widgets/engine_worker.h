@@ -80,8 +80,9 @@ private:
 
 QString sha256Hex(const QByteArray& bytes);
 
-// Reads an image file for the views: the picture to show and the bytes for the engine. Refuses
-// files that are not images and images over kMaxImagePixels; the message says why.
+// Reads an image file for the views: the picture to show, decoded as the engine decodes it
+// (display_image.h), and the file's bytes for the engine. Refuses files that are not images,
+// truncated ones and images over kMaxImagePixels; the message names the file and says why.
 bool readImageFile(const QString& path, QImage* image, ImageInput* input, QString* error);
 // A pasted or dropped picture, encoded as PNG for the engine.
 ImageInput encodeImage(const QImage& image);

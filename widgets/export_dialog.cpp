@@ -1,5 +1,7 @@
 #include "export_dialog.h"
 
+#include "exporters.h"
+
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFileDialog>
@@ -7,6 +9,7 @@
 #include <QHBoxLayout>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QStandardItemModel>
 
 namespace ember::studio {
 
@@ -20,6 +23,11 @@ ExportDialog::ExportDialog(const QString& defaultDir, QWidget* parent)
     format_->addItem(tr("EmberVLM JSONL (lossless, with images)"), "jsonl");
     format_->addItem(tr("Upstream single-robot JSON"), "single");
     format_->addItem(tr("Upstream multi-robot JSON"), "multi");
+    format_->addItem(tr("LLaVA instruction JSON (Q&A, images beside it)"), "llava");
+    format_->addItem(tr("Chat messages JSONL, as TRL reads it (Q&A, images beside it)"), "messages");
+    format_->addItem(tr("COCO captions (folder: annotations/ and images)"), "coco");
+    format_->addItem(tr("VQA v2 questions and annotations (folder)"), "vqa");
+    format_->addItem(tr("Hugging Face imagefolder (folder: metadata.jsonl per split)"), "imagefolder");
     split_ = new QComboBox(this);
     split_->addItem(tr("All samples"), -1);
     split_->addItem(tr("Train"), 1);
@@ -43,7 +51,8 @@ ExportDialog::ExportDialog(const QString& defaultDir, QWidget* parent)
     connect(format_, &QComboBox::currentIndexChanged, this, &ExportDialog::updatePath);
     connect(split_, &QComboBox::currentIndexChanged, this, &ExportDialog::updatePath);
     connect(browse, &QPushButton::clicked, this, [this] {
-        const QString p = split() == 4 ? QFileDialog::getExistingDirectory(this, tr("Export to folder"), dir_)
+        const bool folder = split() == 4 || data::exportWritesFolder(format().toStdString());
+        const QString p = folder ? QFileDialog::getExistingDirectory(this, tr("Export to folder"), dir_)
                                        : QFileDialog::getSaveFileName(this, tr("Export to file"), path_->text());
         if (!p.isEmpty())
             path_->setText(p);
@@ -58,13 +67,23 @@ QString ExportDialog::path() const { return path_->text(); }
 
 void ExportDialog::updatePath()
 {
+    // The folder formats lay out their splits themselves; "one file per split" is for the others.
+    const bool folderFormat = data::exportWritesFolder(format().toStdString());
+    if (folderFormat && split() == 4)
+        split_->setCurrentIndex(0);
+    if (auto* model = qobject_cast<QStandardItemModel*>(split_->model()))
+        model->item(split_->count() - 1)->setEnabled(!folderFormat);
     if (split() == 4) {
         path_->setText(dir_ + "/splits-" + format());
         return;
     }
     static const char* names[] = {"unassigned", "train", "val", "test"};
     const QString which = split() < 0 ? QStringLiteral("all") : QString::fromLatin1(names[split()]);
-    path_->setText(dir_ + "/" + which + (format() == "jsonl" ? ".jsonl" : "-" + format() + ".json"));
+    QString suffix = "-" + format() + ".json";
+    if (folderFormat) suffix = "-" + format();
+    else if (format() == "jsonl") suffix = ".jsonl";
+    else if (format() == "messages") suffix = "-messages.jsonl";
+    path_->setText(dir_ + "/" + which + suffix);
 }
 
 } // namespace ember::studio

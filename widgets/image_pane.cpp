@@ -158,7 +158,7 @@ void ImagePane::mousePressEvent(QMouseEvent* e)
 QString chooseImageFile(QWidget* parent, const QString& startDir)
 {
     return QFileDialog::getOpenFileName(parent, QObject::tr("Open image"), startDir,
-                                        QObject::tr("Images (*.png *.jpg *.jpeg *.bmp *.webp *.gif);;All files (*)"));
+                                        QObject::tr("Images (*.png *.jpg *.jpeg *.bmp *.webp *.gif *.tif *.tiff);;All files (*)"));
 }
 
 } // namespace ember::studio
