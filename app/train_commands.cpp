@@ -166,6 +166,8 @@ int cmdEval(const Args& a)
     o.threshold = a.getDouble("--threshold", -1, 0.0, 1.0);
     o.record = !a.has("--no-record");
     o.textsOut = a.get("--texts", "");
+    o.captionResultsOut = a.get("--captions-out", "");
+    o.answerResultsOut = a.get("--answers-out", "");
     const bool tty = isatty(STDERR_FILENO);
     installStopHandler();
     o.progress = stoppable(tty ? ember::cli::countLine("evaluating on " + o.split, stderr) : nullptr);
@@ -285,6 +287,8 @@ Command evalCommand()
              {"--text-samples", "N", "samples per text metric (default 100)"},
              {"--threshold", "X", "consistency threshold in [0, 1] (default: the model's)"},
              {"--texts", "FILE", "write every generated text with its reference (JSON lines)"},
+             {"--captions-out", "FILE", "write the generated captions as a COCO results file"},
+             {"--answers-out", "FILE", "write the generated answers as a VQA results file"},
              {"--json", "", "print JSON"},
              {"--per-sample", "", "with --json: every sample's result"},
              {"--no-record", "", "do not store the evaluation in the workspace"},

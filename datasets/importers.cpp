@@ -348,6 +348,11 @@ std::string detectFormat(const std::string& path)
     head.resize(static_cast<size_t>(in.gcount()));
     const auto first = head.find_first_not_of(" \t\r\n");
     const char c = first == std::string::npos ? '\0' : head[first];
+    // Nothing in it (an empty JSONL, an empty list): any importer of the kind reads no record.
+    if (c == '\0') return "jsonl";
+    if (c == '[' && head.find_first_not_of(" \t\r\n", first + 1) != std::string::npos &&
+        head[head.find_first_not_of(" \t\r\n", first + 1)] == ']')
+        return "single";
     const bool jsonlName = fs::path(path).extension() == ".jsonl";
     if (c == '{') {
         // One object per line, or one object for the whole file (COCO, VQA).

@@ -1,6 +1,6 @@
 // The Ask view on real widgets and a small random model: streaming, Stop, Regenerate, token
-// alternatives on hover, colour by probability, conversation files, bad images, and the event
-// loop's longest stall while the worker generates and selects.
+// alternatives on hover, colour by probability, conversation files, bad images, a phone photo's
+// EXIF orientation, and the event loop's longest stall while the worker generates and selects.
 #include "ask_view.h"
 #include "conversation_view.h"
 #include "image_pane.h"
@@ -8,6 +8,7 @@
 #include "studio_test_util.h"
 
 #include <QAbstractTextDocumentLayout>
+#include <QBuffer>
 #include <QCheckBox>
 #include <QElapsedTimer>
 #include <QFile>
@@ -209,6 +210,44 @@ private Q_SLOTS:
         pasted.fill(Qt::darkCyan);
         QVERIFY(v->setPastedImage(pasted));
         QVERIFY(v->imageSha256() != sha);
+    }
+
+    // A phone photo stored sideways with EXIF Orientation 6 shows upright, as the model sees it
+    // (QImage::load alone shows it on its side); its own bytes go to the model. A JPEG cut short
+    // is refused by name, never shown half grey.
+    void phonePhotoShowsUpright()
+    {
+        auto v = makeView(4);
+        QVERIFY(v);
+        QImage stored(40, 60, QImage::Format_RGB888);   // portrait as stored: red top, blue below
+        stored.fill(Qt::blue);
+        for (int y = 0; y < 15; ++y)
+            for (int x = 0; x < 40; ++x)
+                stored.setPixelColor(x, y, Qt::red);
+        QByteArray jpeg;
+        QBuffer buf(&jpeg);
+        QVERIFY(buf.open(QIODevice::WriteOnly) && stored.save(&buf, "JPEG", 95));
+        // APP1 "Exif": a little-endian TIFF header, one IFD0 entry: Orientation (SHORT) = 6.
+        const QByteArray exif = QByteArray("Exif\0\0II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x06\0\0\0\0\0\0\0", 32);
+        QByteArray app1("\xFF\xE1", 2);
+        app1.append(char((exif.size() + 2) >> 8)).append(char((exif.size() + 2) & 0xFF)).append(exif);
+        jpeg.insert(2, app1);
+        QFile f(dir_.path() + "/phone.jpg");
+        QVERIFY(f.open(QIODevice::WriteOnly) && f.write(jpeg) == jpeg.size());
+        f.close();
+        QCOMPARE(QImage(f.fileName()).size(), QSize(40, 60));   // Qt alone: on its side
+        QVERIFY2(v->openImageFile(f.fileName()), qPrintable(v->messageBar()->text()));
+        const QImage shown = v->imagePane()->image();
+        QCOMPARE(shown.size(), QSize(60, 40));   // turned 90° clockwise: the red top is now on the right
+        QVERIFY(QColor(shown.pixel(55, 20)).red() > 200 && QColor(shown.pixel(55, 20)).blue() < 60);
+        QVERIFY(QColor(shown.pixel(5, 20)).blue() > 200 && QColor(shown.pixel(5, 20)).red() < 60);
+        QCOMPARE(v->imageSha256(), sha256Hex(jpeg));
+        QFile cut(dir_.path() + "/phone-cut.jpg");
+        QVERIFY(cut.open(QIODevice::WriteOnly) && cut.write(jpeg.left(jpeg.size() / 2)) > 0);
+        cut.close();
+        QVERIFY(!v->openImageFile(cut.fileName()));
+        QVERIFY2(v->messageBar()->text().contains("phone-cut.jpg"), qPrintable(v->messageBar()->text()));
+        QCOMPARE(v->imageSha256(), sha256Hex(jpeg));
     }
 
     // The GUI thread keeps ticking while the worker generates 300 tokens with the base model

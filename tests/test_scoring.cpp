@@ -8,11 +8,16 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "caption_metrics.h"
+#include "sample_json.h"
 #include "score_files.h"
+#include "standard_text_metrics.h"
+
+#include <QTemporaryDir>
 #include "vqa_accuracy.h"
 
 #ifndef EMBERVLM_TEST_FIXTURES_DIR
@@ -401,6 +406,61 @@ private Q_SLOTS:
         const auto twice = write("twice.json", R"([{"question_id": 1, "answer": "cat"}, {"question_id": 1, "answer": "dog"}])");
         QCOMPARE(readVqaFiles(mcAnn, twice).front().prediction, std::string("dog"));
         QVERIFY(QString::fromStdString(inputError([&] { readVqaFiles(fixture("nope.json"), res); })).startsWith("cannot open"));
+    }
+
+    // `embervlm eval`'s figures come from the same scorers: the fixture's references as stored
+    // samples (several captions each, ten human answers per question) and its predictions as the
+    // generated texts give the official figures, and the results files it writes score the same.
+    void evalTallyGivesTheOfficialFigures()
+    {
+        using ember::data::Sample;
+        const auto refs = readJson(fixture("captions_val.json"));
+        std::map<int64_t, Sample> byImage;
+        for (const auto& img : refs["images"]) {
+            Sample s;
+            s.id = img["id"].get<int64_t>() + 5000;   // the kept image id must win over the sample id
+            ember::data::setExtra(s, {{"image_id", img["id"]}});
+            byImage[img["id"].get<int64_t>()] = s;
+        }
+        for (const auto& a : refs["annotations"]) {
+            Sample& s = byImage.at(a["image_id"].get<int64_t>());
+            (s.caption.empty() ? s.caption : s.moreCaptions.emplace_back()) = a["caption"].get<std::string>();
+        }
+        StandardTextTally tally;
+        for (const auto& r : readJson(fixture("results.json")))
+            tally.addCaption(byImage.at(r["image_id"].get<int64_t>()), r["caption"].get<std::string>());
+
+        const auto ann = readJson(fixture("v2_mscoco_val_annotations.json"));
+        std::map<int64_t, std::string> predicted;
+        for (const auto& r : readJson(fixture("vqa_results.json")))
+            predicted[r["question_id"].get<int64_t>()] = r["answer"].get<std::string>();
+        for (const auto& a : ann["annotations"]) {
+            Sample s;
+            s.id = a["image_id"].get<int64_t>();
+            ember::data::QaPair p;
+            p.question = "?";
+            p.answer = a["multiple_choice_answer"].get<std::string>();
+            p.questionId = a["question_id"].get<int64_t>();
+            for (const auto& h : a["answers"])
+                p.humanAnswers.push_back({h["answer"].get<std::string>(), h["answer_confidence"].get<std::string>()});
+            s.qa = {p};
+            tally.addAnswer(s, 0, predicted.at(p.questionId), false);
+        }
+        const auto f = tally.figures();
+        QCOMPARE(f.bleu4, 0.38152238397914834);
+        QCOMPARE(f.rougeL, 0.6550551020084223);
+        QVERIFY(std::abs(f.cider - 1.4085804957282408) < 1e-12);
+        QCOMPARE(f.vqaAccuracy, 73.0);
+        QVERIFY(std::isnan(f.blindVqaAccuracy));   // no blind answers given
+
+        QTemporaryDir dir;
+        const std::string caps = dir.path().toStdString() + "/captions_results.json";
+        const std::string answers = dir.path().toStdString() + "/vqa_results.json";
+        tally.writeCaptionResults(caps);
+        tally.writeAnswerResults(answers);
+        const auto again = scoreCaptionEvaluation(readCaptionFiles(fixture("captions_val.json"), caps));
+        QCOMPARE(again.bleu[3], f.bleu4);
+        QCOMPARE(vqaAccuracy(readVqaFiles(fixture("v2_mscoco_val_annotations.json"), answers)).overall, 73.0);
     }
 };
 

@@ -1,5 +1,7 @@
 #include "evaluate.h"
 
+#include "standard_text_metrics.h"
+
 #include "batches.h"
 #include "checkpoint.h"
 #include "engine.h"
@@ -39,6 +41,11 @@ nlohmann::json EvalReport::flatMetrics() const
             {"blind_answer_token_f1", number(blindAnswerTokenF1)},
             {"caption_count", captionCount},
             {"caption_token_f1", captionTokenF1},
+            {"caption_bleu_4", number(captionBleu4)},
+            {"caption_rouge_l", number(captionRougeL)},
+            {"caption_cider", number(captionCider)},
+            {"answer_vqa_accuracy", number(answerVqaAccuracy)},
+            {"blind_answer_vqa_accuracy", number(blindAnswerVqaAccuracy)},
             {"reasoning_count", reasoningCount},
             {"reasoning_token_f1", reasoningTokenF1},
             {"distinct_2", distinct2}};
@@ -65,8 +72,10 @@ std::string EvalReport::toJson(bool withSamples) const
            {"reasoning",
             {{"mean_step_consistency", meanStepConsistency}, {"early_stop_rate", earlyStopRate},
              {"accuracy_by_accepted_steps", byStep}}},
-           {"captions", {{"count", captionCount}, {"exact_match", captionExactMatch}, {"token_f1", captionTokenF1}}},
-           {"answers", {{"count", answerCount}, {"exact_match", answerExactMatch}, {"token_f1", answerTokenF1}}},
+           {"captions", {{"count", captionCount}, {"exact_match", captionExactMatch}, {"token_f1", captionTokenF1},
+                         {"Bleu_4", number(captionBleu4)}, {"ROUGE_L", number(captionRougeL)}, {"CIDEr", number(captionCider)}}},
+           {"answers", {{"count", answerCount}, {"exact_match", answerExactMatch}, {"token_f1", answerTokenF1},
+                        {"vqa_accuracy", number(answerVqaAccuracy)}}},
            {"metrics", flatMetrics()},
            {"run", runId},
            {"seconds", seconds}};
@@ -115,8 +124,11 @@ std::string EvalReport::toTable() const
                           countByAcceptedSteps[i], accuracyByAcceptedSteps[i]);
             o << buf;
         }
-    std::snprintf(buf, sizeof buf, "captions: %d, exact match %.4f, token F1 %.4f\nanswers: %d, exact match %.4f, token F1 %.4f\n",
-                  captionCount, captionExactMatch, captionTokenF1, answerCount, answerExactMatch, answerTokenF1);
+    std::snprintf(buf, sizeof buf,
+                  "captions: %d, exact match %.4f, token F1 %.4f, BLEU-4 %.4f, ROUGE-L %.4f, CIDEr %.4f\n"
+                  "answers: %d, exact match %.4f, token F1 %.4f, VQA accuracy %.2f\n",
+                  captionCount, captionExactMatch, captionTokenF1, captionBleu4, captionRougeL, captionCider, answerCount,
+                  answerExactMatch, answerTokenF1, answerVqaAccuracy);
     o << buf;
     std::snprintf(buf, sizeof buf, "reasoning text: %d, token F1 %.4f, distinct-2 %.4f\n", reasoningCount, reasoningTokenF1, distinct2);
     o << buf;
@@ -139,6 +151,8 @@ std::string EvalReport::toTable() const
     o << buf << cell(answerCount ? answerExactMatch : std::nan("")) << cell(blindAnswerExactMatch) << "\n";
     std::snprintf(buf, sizeof buf, "  %-34s", "answers, token F1");
     o << buf << cell(answerCount ? answerTokenF1 : std::nan("")) << cell(blindAnswerTokenF1) << "\n";
+    std::snprintf(buf, sizeof buf, "  %-34s", "answers, VQA accuracy (%)");
+    o << buf << cell(answerVqaAccuracy) << cell(blindAnswerVqaAccuracy) << "\n";
     return o.str();
 }
 
@@ -271,8 +285,9 @@ public:
             t_.captionF1 += tokenF1(out, s.caption);
             rep_.captionCount++;
             log_(s.id, "caption", "", s.caption, out, tokenF1(out, s.caption));
+            standard_.addCaption(s, out);
         }
-        answers(s, t_.answerEm, t_.answerF1, rep_.answerCount, "answer");
+        answers(s, t_.answerEm, t_.answerF1, rep_.answerCount, "answer", false);
         if (!s.reasoning.empty() && !s.task.empty()) {
             const auto out = engine_.generate(reasoningPrompt(s.task), reasoning_).text;
             const double f1 = tokenF1(joinedSteps(data::parseReasoning(out)), joinedSteps(s.reasoning));
@@ -283,7 +298,7 @@ public:
         }
         if (o_.blind && !s.qa.empty()) {
             engine_.setImage(grey_);
-            answers(s, t_.blindEm, t_.blindF1, t_.blindCount, "blind_answer");
+            answers(s, t_.blindEm, t_.blindF1, t_.blindCount, "blind_answer", true);
         }
     }
 
@@ -293,14 +308,24 @@ public:
         averagePair(t_.answerEm, t_.answerF1, rep.answerCount, rep.answerExactMatch, rep.answerTokenF1);
         averagePair(t_.blindEm, t_.blindF1, t_.blindCount, rep.blindAnswerExactMatch, rep.blindAnswerTokenF1);
         averagePair(t_.reasoningF1, t_.distinct2, rep.reasoningCount, rep.reasoningTokenF1, rep.distinct2);
+        const auto f = standard_.figures();
+        rep.captionBleu4 = f.bleu4;
+        rep.captionRougeL = f.rougeL;
+        rep.captionCider = f.cider;
+        rep.answerVqaAccuracy = f.vqaAccuracy;
+        rep.blindAnswerVqaAccuracy = f.blindVqaAccuracy;
+        standard_.writeCaptionResults(o_.captionResultsOut);
+        standard_.writeAnswerResults(o_.answerResultsOut);
     }
 
 private:
     // Every question/answer pair about the image now set, into (exact match, F1, count).
-    void answers(const data::Sample& s, double& em, double& f1, int& count, const char* kind)
+    void answers(const data::Sample& s, double& em, double& f1, int& count, const char* kind, bool blind)
     {
-        for (const auto& qa : s.qa) {
+        for (size_t k = 0; k < s.qa.size(); ++k) {
+            const auto& qa = s.qa[k];
             const auto out = engine_.generate(askPrompt({}, qa.question), short_).text;
+            standard_.addAnswer(s, k, out, blind);
             em += exactMatch(out, qa.answer);
             f1 += tokenF1(out, qa.answer);
             ++count;
@@ -315,6 +340,7 @@ private:
     const PreparedImage grey_;
     GenerationOptions short_, reasoning_;
     TextTally t_;
+    StandardTextTally standard_;
 };
 
 // Captions, answers (every pair) and reasoning text, greedy, on up to o.textSamples samples with an

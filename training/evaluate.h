@@ -22,6 +22,8 @@ struct EvalOptions {
     double threshold = -1;         // < 0: the checkpoint's consistency threshold
     bool record = true;            // store the result as an evaluation run in the workspace
     std::string textsOut;          // non-empty: every generated text with its reference, as JSON lines
+    std::string captionResultsOut; // non-empty: the generated captions as a COCO results file
+    std::string answerResultsOut;  // non-empty: the generated answers as a VQA results file
     std::function<bool(int64_t, int64_t)> progress;
 };
 
@@ -48,6 +50,10 @@ struct EvalReport {
     std::vector<long long> countByAcceptedSteps;
     double captionExactMatch = 0, captionTokenF1 = 0, answerExactMatch = 0, answerTokenF1 = 0;
     int captionCount = 0, answerCount = 0;
+    // The field's figures (pycocoevalcap, vqaEval): captions against every reference caption,
+    // answers against the ten human answers (VQA accuracy in percent). NaN when not measured.
+    double captionBleu4 = std::nan(""), captionRougeL = std::nan(""), captionCider = std::nan("");
+    double answerVqaAccuracy = std::nan(""), blindAnswerVqaAccuracy = std::nan("");
     // What the image contributes: the same samples with each image replaced by a uniform grey one
     // of the model's input size. NaN where not measured (no such samples, or blind off).
     double blindAccuracy = std::nan("");

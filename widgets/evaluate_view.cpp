@@ -433,6 +433,7 @@ void EvaluateView::fillReliance()
         if (r.answerCount) {
             rows.push_back({tr("Answers, exact match (%1)").arg(r.answerCount), r.answerExactMatch, r.blindAnswerExactMatch});
             rows.push_back({tr("Answers, token F1"), r.answerTokenF1, r.blindAnswerTokenF1});
+            rows.push_back({tr("Answers, VQA accuracy (%)"), r.answerVqaAccuracy, r.blindAnswerVqaAccuracy});
         }
     }
     reliance_->setRowCount(rows.size());
@@ -464,7 +465,11 @@ void EvaluateView::fillMetrics()
     auto text = [nan](double v, int count) { return count ? v : nan; };
     add(tr("answer exact match"), [text](const train::EvalReport& r) { return text(r.answerExactMatch, r.answerCount); });
     add(tr("answer token F1"), [text](const train::EvalReport& r) { return text(r.answerTokenF1, r.answerCount); });
+    add(tr("answer VQA accuracy (%)"), [](const train::EvalReport& r) { return r.answerVqaAccuracy; });
     add(tr("caption token F1"), [text](const train::EvalReport& r) { return text(r.captionTokenF1, r.captionCount); });
+    add(tr("caption BLEU-4"), [](const train::EvalReport& r) { return r.captionBleu4; });
+    add(tr("caption ROUGE-L"), [](const train::EvalReport& r) { return r.captionRougeL; });
+    add(tr("caption CIDEr"), [](const train::EvalReport& r) { return r.captionCider; });
     add(tr("reasoning token F1"), [text](const train::EvalReport& r) { return text(r.reasoningTokenF1, r.reasoningCount); });
     add(tr("reasoning distinct-2"), [text](const train::EvalReport& r) { return text(r.distinct2, r.reasoningCount); });
     if (a_)
