@@ -17,6 +17,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
+#include <QTableWidget>
 #include <QLineEdit>
 #include <QListView>
 #include <QListWidget>
@@ -399,6 +400,54 @@ private Q_SLOTS:
         QVERIFY2(done.last().at(0).toBool(), qPrintable(done.last().at(1).toString()));
         QCOMPARE(ws_->count(), n + 2);
         QCOMPARE(v->listModel()->rowCount(), static_cast<int>(n + 2));
+
+        // Issue 26: a LLaVA file whose images live in another folder, and the VQA pair chosen
+        // together, in either order; the export formats the dialog offers write what they read.
+        QDir().mkpath(dir_.path() + "/coco/train2017");
+        studio_test::writeImage(dir_.path() + "/coco/train2017", "000000033471.jpg", 100, 80);
+        QFile llava(dir_.path() + "/llava.json");
+        QVERIFY(llava.open(QIODevice::WriteOnly));
+        llava.write(R"([{"id": "000000033471", "image": "000000033471.jpg", "conversations": [
+            {"from": "human", "value": "<image>\nWhat colour is it?"}, {"from": "gpt", "value": "Green."}]}])");
+        llava.close();
+        v->startImport({llava.fileName()}, {}, dir_.path() + "/coco/train2017");
+        QVERIFY(done.wait(60000));
+        QVERIFY2(done.last().at(0).toBool(), qPrintable(done.last().at(1).toString()));
+        QCOMPARE(ws_->count(), n + 3);
+        v->startExport(dir_.path() + "/out/llava.json", "llava", -1);
+        QVERIFY(done.wait(60000));
+        QVERIFY2(done.last().at(0).toBool(), qPrintable(done.last().at(1).toString()));
+        QVERIFY(QFile::exists(dir_.path() + "/out/llava.json"));
+    }
+
+    // Issue 26: what a COCO or VQA import brings beyond the editable fields (further reference
+    // captions, each question's ten human answers and ids) is shown and survives editing.
+    void importedReferencesSurviveEditing()
+    {
+        auto v = makeView();
+        QVERIFY(v);
+        v->goToRow(2);
+        const qint64 id = v->currentId();
+        data::Sample s = *ws_->get(id);
+        s.moreCaptions = {"A second reference.", "A third reference."};
+        QVERIFY(!s.qa.empty());
+        s.qa[0].questionId = 4242001;
+        s.qa[0].answerType = "other";
+        for (int i = 0; i < 10; ++i) s.qa[0].humanAnswers.push_back({i < 6 ? "red" : "dark red", "yes"});
+        ws_->update(s);
+        v->goToRow(1);
+        v->goToRow(2);
+        QCOMPARE(v->currentId(), id);
+        auto* note = v->editor()->findChild<QLabel*>("referencesNote");
+        QVERIFY(note && note->isVisibleTo(v.get()));
+        QVERIFY2(note->text().contains("A third reference.") && note->text().contains("ten human answers"), qPrintable(note->text()));
+        // edit the first answer in the table and the caption: the VQA fields and references stay
+        v->editor()->qaTable()->item(0, 1)->setText("crimson");
+        QTRY_COMPARE(ws_->get(id)->qa[0].answer, std::string("crimson"));
+        const auto after = *ws_->get(id);
+        QCOMPARE(after.qa[0].questionId, int64_t(4242001));
+        QCOMPARE(after.qa[0].humanAnswers.size(), size_t(10));
+        QCOMPARE(after.moreCaptions, s.moreCaptions);
     }
 
     void storeHooksForAskAndReasoning()

@@ -95,6 +95,56 @@ private Q_SLOTS:
         QCOMPARE(QJsonDocument::fromJson(r.out).object().value("samples").toInt(-1), 1);
     }
 
+    // Issue 26 from the command line: VQA v2's two files told apart by content (in either order),
+    // images from --images; the COCO and VQA exports import again by naming their folders.
+    void practitionersFormatsRoundTrip()
+    {
+        const QString root = dir_.path() + "/vqa";
+        QVERIFY(QDir().mkpath(root + "/pics"));
+        QImage img(40, 30, QImage::Format_RGB888);
+        img.fill(QColor(20, 120, 200));
+        QVERIFY(img.save(root + "/pics/COCO_val2014_000000000042.jpg"));
+        const QString q = root + "/v2_OpenEnded_mscoco_val2014_questions.json";
+        const QString a = root + "/v2_mscoco_val2014_annotations.json";
+        QFile qf(q), af(a);
+        QVERIFY(qf.open(QIODevice::WriteOnly) && af.open(QIODevice::WriteOnly));
+        qf.write(R"({"info": {}, "task_type": "Open-Ended", "data_type": "mscoco", "license": {}, "data_subtype": "val2014",
+            "questions": [{"image_id": 42, "question": "What color is the sky?", "question_id": 42000}]})");
+        QJsonArray answers;
+        for (int i = 1; i <= 10; ++i)
+            answers.append(QJsonObject{{"answer", i <= 7 ? "blue" : "light blue"}, {"answer_confidence", "yes"}, {"answer_id", i}});
+        const QJsonObject annotation{{"question_type", "what color is the"}, {"multiple_choice_answer", "blue"},
+                                     {"answers", answers}, {"image_id", 42}, {"answer_type", "other"}, {"question_id", 42000}};
+        af.write(QJsonDocument(QJsonObject{{"info", QJsonObject{}}, {"license", QJsonObject{}}, {"data_subtype", "val2014"},
+                                           {"annotations", QJsonArray{annotation}}})
+                     .toJson());
+        qf.close();
+        af.close();
+        const QString ws = dir_.path() + "/vqa-ws";
+        auto r = embervlm({"data", "import", "-w", ws, a, q, "--images", root + "/pics"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY2(r.out.contains("read 1 new"), r.out.constData());
+        r = embervlm({"data", "export", "-w", ws, "--format", "vqa", "-o", dir_.path() + "/vqa-out"});
+        QVERIFY2(r.code == 0 && r.out.contains("wrote 1 samples"), r.out.constData());
+        r = embervlm({"data", "import", "-w", dir_.path() + "/vqa-back", dir_.path() + "/vqa-out"});
+        QVERIFY2(r.code == 0 && r.out.contains("imported 1 samples"), (r.out + r.err).constData());
+        // the exported answers score as VQA v2 annotations: a prediction that 7 of 10 gave is 100%
+        QFile res(dir_.path() + "/vqa-res.json");
+        QVERIFY(res.open(QIODevice::WriteOnly));
+        res.write(R"([{"question_id": 42000, "answer": "blue"}])");
+        res.close();
+        r = embervlm({"score", "--references", dir_.path() + "/vqa-out/v2_mscoco_val2014_annotations.json", "--predictions",
+                      res.fileName(), "--json"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value("overall").toDouble(), 100.0);
+        // a format that does not exist is a usage error naming the ones that do
+        r = embervlm({"data", "import", "-w", ws, q, "--format", "parquet"});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("llava, messages, coco, imagefolder or vqa"), r.err.constData());
+        r = embervlm({"data", "export", "-w", ws, "--format", "parquet", "-o", dir_.path() + "/x"});
+        QCOMPARE(r.code, 2);
+    }
+
     // Exit status 2: the command line itself is wrong (the parser or an option's range says so).
     void usageErrorsExitTwoWithOneLine_data()
     {

@@ -11,6 +11,11 @@
 #include "workspace.h"
 
 #include <QCheckBox>
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
 #include <QListWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -188,6 +193,50 @@ private Q_SLOTS:
         QCOMPARE(b, std::round(v.reportB()->selection.accuracy * 1000) / 1000);
         QVERIFY(std::abs(mt->item(0, 3)->data(Qt::DisplayRole).toDouble() - std::round((b - a) * 1000) / 1000) < 2e-3);
         QVERIFY(!v.sampleTable()->isColumnHidden(6));
+    }
+
+    // Issue 26: with Text ticked, the view reports the field's figures (BLEU-4, ROUGE-L, CIDEr,
+    // VQA accuracy beside its blind figure) as evaluateCheckpoint computes them, and leaves the
+    // predictions as COCO and VQA results files in the workspace.
+    void textFiguresAndResultsFiles()
+    {
+        EvaluateView v;
+        auto* text = v.findChild<QCheckBox*>("evaluateWithText");
+        QVERIFY(text);
+        text->setChecked(true);
+        QVERIFY(showAndEvaluate(v, ckA_));
+        const auto& r = *v.reportA();
+        QVERIFY(r.captionCount > 0 && r.answerCount > 0);
+        QVERIFY(!std::isnan(r.captionCider) && !std::isnan(r.captionBleu4) && !std::isnan(r.captionRougeL));
+        QVERIFY(!std::isnan(r.answerVqaAccuracy) && !std::isnan(r.blindAnswerVqaAccuracy));
+        auto rowOf = [](QTableWidget* t, const QString& name) {
+            for (int i = 0; i < t->rowCount(); ++i)
+                if (t->item(i, 0) && t->item(i, 0)->text().startsWith(name)) return i;
+            return -1;
+        };
+        auto* mt = v.metricsTable();
+        const int cider = rowOf(mt, "caption CIDEr");
+        QVERIFY(cider >= 0);
+        QCOMPARE(mt->item(cider, 1)->data(Qt::DisplayRole).toDouble(), std::round(r.captionCider * 1000) / 1000);
+        const int vqa = rowOf(v.relianceTable(), "Answers, VQA accuracy");
+        QVERIFY(vqa >= 0);
+        QCOMPARE(v.relianceTable()->item(vqa, 2)->data(Qt::DisplayRole).toDouble(),
+                 std::round(r.blindAnswerVqaAccuracy * 1000) / 1000);
+        const QDir results(ws_ + "/evaluations");
+        const auto caps = results.entryList({"captions_all_*_results.json"});
+        const auto answers = results.entryList({"OpenEnded_mscoco_all_*_results.json"});
+        QCOMPARE(caps.size(), 1);
+        QCOMPARE(answers.size(), 1);
+        QFile f(results.filePath(caps.front()));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto doc = QJsonDocument::fromJson(f.readAll()).array();
+        QCOMPARE(doc.size(), r.captionCount);
+        QVERIFY(doc.first().toObject().contains("image_id") && doc.first().toObject().contains("caption"));
+        QFile g(results.filePath(answers.front()));
+        QVERIFY(g.open(QIODevice::ReadOnly));
+        const auto ans = QJsonDocument::fromJson(g.readAll()).array();
+        QCOMPARE(ans.size(), r.answerCount);
+        QVERIFY(ans.first().toObject().contains("question_id") && ans.first().toObject().contains("answer"));
     }
 };
 

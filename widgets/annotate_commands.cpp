@@ -81,11 +81,26 @@ void setFieldValue(data::Sample& s, SampleField f, const QVariant& v)
         for (const QVariantList& t : tableRows(v, 3))
             s.subtasks.push_back({t[0].toString().toStdString(), t[1].toInt(), t[2].toInt()});
         break;
-    case SampleField::Qa:
+    case SampleField::Qa: {
+        // The table shows question and answer only: a pair keeps its VQA id, types and human
+        // answers while its question stays (wherever its row moves), so editing loses none.
+        std::vector<data::QaPair> old = std::move(s.qa);
+        std::vector<bool> used(old.size(), false);
         s.qa.clear();
-        for (const QVariantList& t : tableRows(v, 2))
-            s.qa.push_back({t[0].toString().toStdString(), t[1].toString().toStdString()});
+        for (const QVariantList& t : tableRows(v, 2)) {
+            data::QaPair p;
+            p.question = t[0].toString().toStdString();
+            for (size_t k = 0; k < old.size(); ++k)
+                if (!used[k] && old[k].question == p.question) {
+                    p = old[k];
+                    used[k] = true;
+                    break;
+                }
+            p.answer = t[1].toString().toStdString();
+            s.qa.push_back(std::move(p));
+        }
         break;
+    }
     case SampleField::Split:
         s.split = static_cast<data::Split>(v.toInt());
         break;

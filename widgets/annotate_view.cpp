@@ -594,9 +594,19 @@ void AnnotateView::importDialog()
         return;
     QMenu m(this);
     QAction* files = m.addAction(tr("Images or a dataset file…"));
-    QAction* folder = m.addAction(tr("A folder of images…"));
+    QAction* folder = m.addAction(tr("A folder of images, an imagefolder or a COCO/VQA export…"));
+    QAction* withImages = m.addAction(tr("A dataset file whose images are elsewhere (LLaVA, COCO, VQA)…"));
     QAction* chosen = m.exec(mapToGlobal(rect().bottomRight() - QPoint(200, 80)));
-    if (chosen == folder) {
+    if (chosen == withImages) {
+        const QStringList f = QFileDialog::getOpenFileNames(this, tr("Import a dataset file"), QDir::homePath(),
+                                                            tr("LLaVA, COCO or VQA JSON, chat JSONL (*.json *.jsonl);;All files (*)"));
+        if (f.isEmpty())
+            return;
+        const QString images = QFileDialog::getExistingDirectory(this, tr("The folder its image names refer to"),
+                                                                 QFileInfo(f.front()).absolutePath());
+        if (!images.isEmpty())
+            startImport(f, {}, images);
+    } else if (chosen == folder) {
         const QString d = QFileDialog::getExistingDirectory(this, tr("Import a folder of images"), QDir::homePath());
         if (!d.isEmpty())
             startImport({d});
@@ -616,13 +626,14 @@ void AnnotateView::importDialog()
     }
 }
 
-void AnnotateView::startImport(const QStringList& paths, const QString& format)
+void AnnotateView::startImport(const QStringList& paths, const QString& format, const QString& imagesDir)
 {
+    const std::string images = imagesDir.toStdString();
     std::vector<std::string> ps;
     for (const auto& p : paths) ps.push_back(p.toStdString());
     const std::string fmt = format.toStdString();
     runJob(tr("Importing %1…").arg(paths.size() == 1 ? QFileInfo(paths.front()).fileName() : tr("%n file(s)", "", paths.size())),
-           [ps, fmt](data::Workspace& ws, const data::Progress& progress) -> QString {
+           [ps, fmt, images](data::Workspace& ws, const data::Progress& progress) -> QString {
                data::ImportReport total;
                if (fmt == "image") {
                    // Image files: a draft sample of each, in one transaction.
@@ -641,6 +652,7 @@ void AnnotateView::startImport(const QStringList& paths, const QString& format)
                    std::vector<std::string> written;
                    data::ImportOptions o;
                    o.newFilesOut = &written;
+                   o.imagesDir = images;
                    data::Transaction tx(ws.database());
                    try {
                        for (const auto& step : data::planImport(ps, fmt)) {

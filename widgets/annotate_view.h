@@ -61,8 +61,9 @@ public:
     void exportDialog();
     // Runs an import in the background (format as detectFormat names it); for tests and dialogs.
     // format "" detects each file's format; "image" makes one draft sample of each image file.
-    // VQA's questions and annotations files chosen together are imported as one dataset.
-    void startImport(const QStringList& paths, const QString& format = {});
+    // VQA's questions and annotations files chosen together are imported as one dataset;
+    // imagesDir is where the files' image names are looked up first (`--images`).
+    void startImport(const QStringList& paths, const QString& format = {}, const QString& imagesDir = {});
     void startExport(const QString& path, const QString& format, int split);   // split: -1 all
 
     // For tests.

@@ -16,6 +16,7 @@
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QSet>
+#include <QDir>
 #include <QLabel>
 #include <QListWidget>
 #include <QProgressBar>
@@ -93,6 +94,18 @@ struct EvalResults {
     std::optional<train::EvalReport> a, b;
 };
 
+// Where an evaluation with texts leaves its predictions as COCO and VQA results files, named as
+// those tools name theirs (captions_<split>_<alg>_results.json, OpenEnded_…_results.json), so
+// that pycocoevalcap, vqaEval or `embervlm score` can score them.
+QStringList resultsFiles(const QString& wsDir, const QString& checkpoint, const QString& split)
+{
+    const QString alg = QFileInfo(checkpoint).completeBaseName() + "-" +
+                        QFileInfo(QFileInfo(checkpoint).absolutePath()).fileName();
+    const QString dir = wsDir + "/evaluations/";
+    return {dir + "captions_" + split + "_" + alg + "_results.json",
+            dir + "OpenEnded_mscoco_" + split + "_" + alg + "_results.json"};
+}
+
 // Evaluates A, then B when given; the progress runs over both as one bar.
 DataJob::Task evaluationTask(const EvalRequest& req, const std::shared_ptr<EvalResults>& out)
 {
@@ -107,6 +120,12 @@ DataJob::Task evaluationTask(const EvalRequest& req, const std::shared_ptr<EvalR
             o.split = req.split.toStdString();
             o.textSamples = req.text ? 100 : 0;   // `embervlm eval`'s default when asked for
             o.record = false;     // looking is not a recorded evaluation (`embervlm eval` records)
+            if (req.text) {
+                const auto files = resultsFiles(req.wsDir, checkpoint, req.split);
+                QDir().mkpath(QFileInfo(files[0]).absolutePath());
+                o.captionResultsOut = files[0].toStdString();
+                o.answerResultsOut = files[1].toStdString();
+            }
             o.progress = [&progress, k](int64_t d, int64_t t) { return progress(k * t + d, 2 * t); };
             try {
                 (k == 0 ? out->a : out->b) = train::evaluateCheckpoint(o);
@@ -154,6 +173,7 @@ QHBoxLayout* EvaluateView::buildToolbar()
     split_->addItems({"val", "test", "train", "all"});
     bar->addWidget(split_);
     withText_ = new QCheckBox(tr("Text"), this);
+    withText_->setObjectName("evaluateWithText");
     withText_->setToolTip(tr("Also generate captions, answers and reasoning for 100 samples and score them "
                              "(exact match, token F1, distinct-2); about a minute more"));
     bar->addWidget(withText_);
@@ -414,6 +434,10 @@ void EvaluateView::showReports()
                                             .arg(QFileInfo(QString::fromStdString(b_->checkpoint)).fileName())
                                             .arg(b_->selection.accuracy, 0, 'f', 3)
                                       : QString()));
+        const auto files = resultsFiles(wsDir_, QString::fromStdString(a_->checkpoint), QString::fromStdString(a_->split));
+        if (a_->captionCount || a_->answerCount)
+            summary_->setText(summary_->text() + tr(" · predictions as COCO/VQA results files in %1")
+                                                     .arg(QFileInfo(files[0]).absolutePath()));
     }
     matrix_->setMatrix(labels, m);
     cell_->clear();

@@ -73,6 +73,12 @@ SampleEditor::SampleEditor(QWidget* parent)
                                 tr("Subtasks with their robot and execution order (Alt+M)")));
     caption_ = textField("captionEdit", body);
     lay->addWidget(section(tr("&Caption"), caption_, caption_, tr("What the image shows (Alt+C)")));
+    // What a COCO or VQA import brings beyond the editable fields, kept and shown read-only.
+    references_ = new QLabel(body);
+    references_->setObjectName("referencesNote");
+    references_->setWordWrap(true);
+    references_->setTextFormat(Qt::PlainText);
+    lay->addWidget(references_);
     qa_ = buildQa(body);
     lay->addWidget(tableSection(qa_, SampleField::Qa, tr("&Questions and answers"),
                                 tr("Question/answer pairs about the image (Alt+Q)")));
@@ -396,6 +402,23 @@ void SampleEditor::setSample(const data::Sample& s)
         showField(f, fieldValue(s, f));
     typingKey_ = nextKey_++;   // typing into the next sample never merges with this one
     setSuggestion(nullptr);
+    showReferences(s);
+}
+
+void SampleEditor::showReferences(const data::Sample& s)
+{
+    QStringList lines;
+    for (const auto& c : s.moreCaptions)
+        lines << QStringLiteral("• ") + QString::fromStdString(c);
+    if (!lines.isEmpty())
+        lines.prepend(tr("%n more reference caption(s), kept for export and scoring:", "", lines.size()));
+    int vqa = 0;
+    for (const auto& p : s.qa)
+        vqa += !p.humanAnswers.empty();
+    if (vqa)
+        lines << tr("%n question(s) below carry VQA's ten human answers (scored by VQA accuracy).", "", vqa);
+    references_->setText(lines.join('\n'));
+    references_->setVisible(!lines.isEmpty());
 }
 
 void SampleEditor::setSuggestion(const Suggestion* s)

@@ -63,6 +63,7 @@ private:
     QWidget* tableSection(TableField* table, SampleField f, const QString& title, const QString& tip);
     QWidget* buildMeta(QWidget* parent);
     void connectTextFields();
+    void showReferences(const ember::data::Sample& s);
     QWidget* section(const QString& title, QWidget* focus, QWidget* body, const QString& tip);
     void emitEdit(SampleField f, const QVariant& after, quint64 mergeKey = 0);
     QVariant reasoningValue() const;
@@ -79,6 +80,7 @@ private:
     QPlainTextEdit* task_;
     QList<QCheckBox*> robots_;
     QLabel* suggestion_;
+    QLabel* references_;   // further reference captions, VQA answers: read-only
     QPushButton* accept_;
     QListWidget* reasoning_;
     TableField* subtasks_;
