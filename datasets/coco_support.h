@@ -33,4 +33,14 @@ std::string cocoImageExt(const Sample& s);
 std::string cocoDate(const char* format);
 int cocoYear();
 
+// The samples a COCO-style export writes (those `writable` accepts; the others are counted as
+// skipped) and their image ids, kept ones unique; reading is the first half of the progress.
+struct CocoExportSamples {
+    std::vector<Sample> samples;
+    std::vector<int64_t> imageIds;
+    int64_t total = 0;
+};
+CocoExportSamples cocoCollect(const Workspace& ws, const ExportOptions& opts, const Progress& progress,
+                              const std::function<bool(const Sample&)>& writable, ExportReport& rep);
+
 } // namespace ember::data::detail

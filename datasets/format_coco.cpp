@@ -325,11 +325,7 @@ ImportReport importCoco(Workspace& ws, const std::string& path, const ImportOpti
         }
         setExtra(s, img.extra);
         s.split = split;
-        s.source = sourceFor(opts, "coco", path);
-        s.author = opts.author;
-        s.status = opts.status;
-        rep.ids.push_back(ws.insertInTransaction(s));
-        ++rep.imported;
+        insertImported(ws, s, sourceFor(opts, "coco", path), opts, rep);
     }
     if (emptyCaptions)
         rep.warnings.push_back(path + ": " + std::to_string(emptyCaptions) + " empty captions left out");
@@ -390,30 +386,37 @@ json cocoImageRecord(const Sample& s, int64_t id, const std::string& file, Expor
 
 } // namespace
 
+CocoExportSamples detail::cocoCollect(const Workspace& ws, const ExportOptions& opts, const Progress& progress,
+                                      const std::function<bool(const Sample&)>& writable, ExportReport& rep)
+{
+    // Image ids are decided over the whole export (kept ids stay unique), so the samples are read
+    // first; progress: the first half reading, the second placing images.
+    CocoExportSamples out;
+    forEachSample(ws, opts.filter, [&](int64_t d, int64_t t) {
+        out.total = t;
+        return !progress || progress(d, 2 * t);
+    }, [&](const Sample& s) {
+        if (!writable(s)) {
+            ++rep.skipped;
+            return;
+        }
+        out.samples.push_back(s);
+    });
+    std::vector<int64_t> kept, preferred;
+    for (const auto& s : out.samples) {
+        kept.push_back(cocoKeptImageId(s));
+        preferred.push_back(s.id);
+    }
+    out.imageIds = cocoAssignIds(kept, preferred);
+    return out;
+}
+
 ExportReport exportCoco(const Workspace& ws, const std::string& dir, const ExportOptions& opts,
                         const Progress& progress)
 {
     ExportReport rep;
-    // Image ids are decided over the whole export (kept ids stay unique), so the samples are read
-    // first; progress: the first half reading, the second placing images.
-    std::vector<Sample> samples;
-    int64_t total = 0;
-    forEachSample(ws, opts.filter, [&](int64_t d, int64_t t) {
-        total = t;
-        return !progress || progress(d, 2 * t);
-    }, [&](const Sample& s) {
-        if (!s.image.id || exportedCaptions(s).empty()) {
-            ++rep.skipped;
-            return;
-        }
-        samples.push_back(s);
-    });
-    std::vector<int64_t> kept, preferred;
-    for (const auto& s : samples) {
-        kept.push_back(cocoKeptImageId(s));
-        preferred.push_back(s.id);
-    }
-    const auto ids = cocoAssignIds(kept, preferred);
+    const auto [samples, ids, total] =
+        cocoCollect(ws, opts, progress, [](const Sample& s) { return s.image.id && !exportedCaptions(s).empty(); }, rep);
     struct Doc {
         json images = json::array(), annotations = json::array();
     };

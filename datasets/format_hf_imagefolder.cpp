@@ -479,18 +479,12 @@ ImportReport importHfImageFolder(Workspace& ws, const std::string& dir, const Im
             ++rep.skipped;
             continue;
         }
-        std::vector<fs::path> roots;
-        if (!opts.imagesDir.empty()) roots.emplace_back(opts.imagesDir);
-        roots.push_back(p.folder);
+        const auto roots = imageRoots(opts, p.folder);
         if (!attachImage(ws, s, p.fileName, roots, p.where, newFiles, rep)) {
             ++rep.skipped;
             continue;
         }
-        s.source = source;
-        s.author = opts.author;
-        s.status = opts.status;
-        rep.ids.push_back(ws.insertInTransaction(s));
-        ++rep.imported;
+        insertImported(ws, s, source, opts, rep);
     }
     report(progress, total, total);
     tx.commit();

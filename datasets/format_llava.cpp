@@ -49,9 +49,7 @@ ImportReport importLlava(Workspace& ws, const std::string& path, const ImportOpt
     const std::string text = readFile(path);
     std::vector<int64_t> lines;
     const json doc = parseArrayFile(path, text, lines);
-    std::vector<fs::path> roots;
-    if (!opts.imagesDir.empty()) roots.emplace_back(opts.imagesDir);
-    roots.push_back(fs::path(path).parent_path());
+    const auto roots = imageRoots(opts, fs::path(path).parent_path());
     ImportReport rep;
     NewFiles newFiles;
     int64_t textOnly = 0;
@@ -91,11 +89,7 @@ ImportReport importLlava(Workspace& ws, const std::string& path, const ImportOpt
             ++rep.skipped;
             continue;
         }
-        s.source = sourceFor(opts, "llava", path);
-        s.author = opts.author;
-        s.status = opts.status;
-        rep.ids.push_back(ws.insertInTransaction(s));
-        ++rep.imported;
+        insertImported(ws, s, sourceFor(opts, "llava", path), opts, rep);
     }
     if (textOnly)
         rep.warnings.push_back(path + ": " + std::to_string(textOnly) +

@@ -93,9 +93,7 @@ ImportReport importMessages(Workspace& ws, const std::string& path, const Import
     std::ifstream in(path, std::ios::binary);
     if (!in) throw ImportError(path, 0, "", "cannot open file");
     const auto fileBytes = static_cast<int64_t>(fs::file_size(path));
-    std::vector<fs::path> roots;
-    if (!opts.imagesDir.empty()) roots.emplace_back(opts.imagesDir);
-    roots.push_back(fs::path(path).parent_path());
+    const auto roots = imageRoots(opts, fs::path(path).parent_path());
     ImportReport rep;
     NewFiles newFiles;
     int64_t textOnly = 0, severalImages = 0, lineNo = 0, readBytes = 0;
@@ -143,11 +141,7 @@ ImportReport importMessages(Workspace& ws, const std::string& path, const Import
             ++rep.skipped;
             continue;
         }
-        s.source = sourceFor(opts, "messages", path);
-        s.author = opts.author;
-        s.status = opts.status;
-        rep.ids.push_back(ws.insertInTransaction(s));
-        ++rep.imported;
+        insertImported(ws, s, sourceFor(opts, "messages", path), opts, rep);
     }
     if (in.bad()) throw ImportError(path, lineNo, "", "read error");
     if (textOnly)

@@ -217,11 +217,7 @@ ImportReport importVqa(Workspace& ws, const std::string& questionsPathIn, const 
         for (size_t q : list) s.qa.push_back(questions[q].pair);
         setExtra(s, {{"image_id", imageId}});
         s.split = split;
-        s.source = sourceFor(opts, "vqa", questionsPath);
-        s.author = opts.author;
-        s.status = opts.status;
-        rep.ids.push_back(ws.insertInTransaction(s));
-        ++rep.imported;
+        insertImported(ws, s, sourceFor(opts, "vqa", questionsPath), opts, rep);
     }
     if (!annotationsPath.empty()) {
         const auto unanswered = std::count_if(questions.begin(), questions.end(), [](const auto& q) { return !q.annotated; });
@@ -323,26 +319,9 @@ ExportReport exportVqa(const Workspace& ws, const std::string& dir, const Export
                        const Progress& progress)
 {
     ExportReport rep;
-    // Image and question ids are decided over the whole export, so the samples are read first;
-    // progress: the first half reading, the second placing images.
-    std::vector<Sample> samples;
-    int64_t total = 0;
-    forEachSample(ws, opts.filter, [&](int64_t d, int64_t t) {
-        total = t;
-        return !progress || progress(d, 2 * t);
-    }, [&](const Sample& s) {
-        if (!s.image.id || s.qa.empty()) {
-            ++rep.skipped;
-            return;
-        }
-        samples.push_back(s);
-    });
-    std::vector<int64_t> kept, preferred;
-    for (const auto& s : samples) {
-        kept.push_back(cocoKeptImageId(s));
-        preferred.push_back(s.id);
-    }
-    const auto imageIds = cocoAssignIds(kept, preferred);
+    // Question ids too are decided over the whole export.
+    const auto [samples, imageIds, total] =
+        cocoCollect(ws, opts, progress, [](const Sample& s) { return s.image.id && !s.qa.empty(); }, rep);
     const auto questionIds = vqaQuestionIds(samples, imageIds);
     struct Docs {
         json questions = json::array(), annotations = json::array();

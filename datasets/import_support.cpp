@@ -115,6 +115,14 @@ NewFiles::~NewFiles()
     for (const auto& p : paths) fs::remove(p, ec);
 }
 
+std::vector<fs::path> imageRoots(const ImportOptions& opts, const fs::path& usual)
+{
+    std::vector<fs::path> roots;
+    if (!opts.imagesDir.empty()) roots.emplace_back(opts.imagesDir);
+    roots.push_back(usual);
+    return roots;
+}
+
 bool attachImage(Workspace& ws, Sample& s, const std::string& ref, const std::vector<fs::path>& roots,
                  const std::string& where, NewFiles& newFiles, ImportReport& rep)
 {
@@ -152,6 +160,15 @@ std::string withoutImageMarkers(const std::string& text)
     if (b == std::string::npos) return "";
     const auto e = t.find_last_not_of(" \t\r\n");
     return t.substr(b, e - b + 1);
+}
+
+void insertImported(Workspace& ws, Sample& s, const std::string& source, const ImportOptions& opts, ImportReport& rep)
+{
+    s.source = source;
+    s.author = opts.author;
+    s.status = opts.status;
+    rep.ids.push_back(ws.insertInTransaction(s));
+    ++rep.imported;
 }
 
 std::string sourceFor(const ImportOptions& opts, const std::string& kind, const std::string& path)

@@ -34,6 +34,9 @@ struct NewFiles {
     ~NewFiles();
 };
 
+// Where a record's image names are looked up: ImportOptions::imagesDir when given, then `usual`.
+std::vector<std::filesystem::path> imageRoots(const ImportOptions& opts, const std::filesystem::path& usual);
+
 // Stores the image a foreign record names: `ref` resolved against each of `roots` in turn (an
 // absolute ref as is). A missing or undecodable image is one warning naming record and file;
 // returns false then and leaves s.image empty.
@@ -42,6 +45,10 @@ bool attachImage(Workspace& ws, Sample& s, const std::string& ref, const std::ve
 
 // Text of a foreign conversation turn without LLaVA's "<image>" markers and the blank lines they leave.
 std::string withoutImageMarkers(const std::string& text);
+
+// Stamps an imported sample with its source and the options' author and status, and stores it
+// in the open transaction (its id into rep.ids).
+void insertImported(Workspace& ws, Sample& s, const std::string& source, const ImportOptions& opts, ImportReport& rep);
 
 // The options' source, or "<kind>:<file name>".
 std::string sourceFor(const ImportOptions& opts, const std::string& kind, const std::string& path);

@@ -96,11 +96,7 @@ ImportReport importArray(Workspace& ws, const std::string& path, const std::stri
             ++rep.skipped;
             continue;
         }
-        s.source = opts.source.empty() ? kind + ":" + fs::path(path).filename().string() : opts.source;
-        s.author = opts.author;
-        s.status = opts.status;
-        rep.ids.push_back(ws.insertInTransaction(s));
-        ++rep.imported;
+        insertImported(ws, s, sourceFor(opts, kind, path), opts, rep);
         if (static_cast<int64_t>(i) % kProgressEvery == 0) report(progress, static_cast<int64_t>(i), total);
     }
     report(progress, total, total);
@@ -268,11 +264,7 @@ ImportReport importImageFolder(Workspace& ws, const std::string& dir, const Impo
         if (stored.newFile) newFiles.paths.push_back(ws.absolutePath(stored.info.path));
         Sample s;
         s.image = stored.info;
-        s.source = source;
-        s.author = opts.author;
-        s.status = opts.status;
-        rep.ids.push_back(ws.insertInTransaction(s));
-        ++rep.imported;
+        insertImported(ws, s, source, opts, rep);
     }
     report(progress, total, total);
     tx.commit();
