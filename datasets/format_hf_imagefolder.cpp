@@ -16,6 +16,7 @@
 // strings, an empty cell as null) and written back on export.
 // Export writes <dir>/train|validation|test/metadata.jsonl with the images beside it (the loader
 // refuses a file_name outside the metadata file's folder, so images are always placed there).
+#include "csv_reader.h"
 #include "export_support.h"
 #include "import_support.h"
 #include "sample_json.h"
@@ -138,72 +139,20 @@ struct Row {
     int64_t line = 0;
 };
 
-// RFC 4180 as pandas.read_csv reads it by default: a header row, "," between fields, quoted
-// fields with "" for a quote and commas or line breaks inside, CRLF or LF line ends, blank
-// lines skipped, a UTF-8 byte order mark ignored. A record shorter than the header leaves the
-// rest missing; a longer one is an error. Cells are strings, an empty cell null (pandas: NaN;
-// pandas also reads "NA", "null", … as missing: we keep those as text).
+// The table as pandas.read_csv reads it by default (records: csv_reader.h): a header row; a
+// record shorter than the header leaves the rest missing, a longer one is an error. Cells are
+// strings, an empty cell null (pandas: NaN; pandas also reads "NA", "null", … as missing: we keep
+// those as text).
 std::vector<Row> readCsv(const std::string& path, const std::string& text)
 {
-    std::vector<std::pair<int64_t, std::vector<std::string>>> records;
-    const size_t n = text.size();
-    size_t i = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
-    int64_t line = 1;
-    auto atLineEnd = [&](size_t p) { return p >= n || text[p] == '\n' || text[p] == '\r'; };
-    auto skipLineEnd = [&]() {
-        if (i < n && text[i] == '\r') ++i;
-        if (i < n && text[i] == '\n') ++i;
-        ++line;
-    };
-    while (i < n) {
-        size_t p = i;   // a blank (or whitespace-only) line is skipped
-        while (p < n && (text[p] == ' ' || text[p] == '\t')) ++p;
-        if (atLineEnd(p)) {
-            i = p;
-            skipLineEnd();
-            continue;
-        }
-        std::vector<std::string> fields;
-        const int64_t recordLine = line;
-        while (true) {
-            std::string field;
-            if (i < n && text[i] == '"') {
-                const int64_t quoteLine = line;
-                ++i;
-                while (true) {
-                    if (i >= n) throw ImportError(path, quoteLine, "", "quoted field is not closed");
-                    const char c = text[i++];
-                    if (c == '"') {
-                        if (i < n && text[i] == '"') {
-                            field += '"';
-                            ++i;
-                        } else
-                            break;
-                    } else {
-                        if (c == '\n') ++line;
-                        field += c;
-                    }
-                }
-            }
-            // Unquoted text, or what follows a closing quote (pandas keeps it too).
-            while (i < n && text[i] != ',' && text[i] != '\n' && text[i] != '\r') field += text[i++];
-            fields.push_back(std::move(field));
-            if (i < n && text[i] == ',') {
-                ++i;   // a separator before the line end: one more (empty) field
-                continue;
-            }
-            break;
-        }
-        if (i < n) skipLineEnd();
-        records.emplace_back(recordLine, std::move(fields));
-    }
+    const std::vector<CsvRecord> records = readCsvRecords(path, text);
     if (records.empty()) throw ImportError(path, 1, "", "empty CSV file: no header row");
-    std::vector<std::string> header = records.front().second;
+    std::vector<std::string> header = records.front().fields;
     std::set<std::string> seen;
     for (size_t c = 0; c < header.size(); ++c) {
         if (header[c].empty()) header[c] = "Unnamed: " + std::to_string(c);   // pandas' name
         if (!seen.insert(header[c]).second)
-            throw ImportError(path, records.front().first, header[c], "column named twice in the header row");
+            throw ImportError(path, records.front().line, header[c], "column named twice in the header row");
     }
     std::vector<Row> rows;
     for (size_t r = 1; r < records.size(); ++r) {
@@ -421,55 +370,52 @@ fs::path cleanRoot(const std::string& dir)
     return p;
 }
 
-} // namespace
-
-ImportReport importHfImageFolder(Workspace& ws, const std::string& dir, const ImportOptions& opts,
-                                 const Progress& progress)
+void warnOtherImageColumns(const std::string& path, const std::vector<Row>& rows, ImportReport& rep)
 {
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) throw ImportError(dir, 0, "", "not a folder");
-    const fs::path root = cleanRoot(dir);
-    const std::string rootName = root.filename().string();
-    ImportReport rep;
-    const auto files = metadataFiles(root, rep);
+    const auto cols = otherImageColumns(rows);
+    if (cols.empty()) return;
+    std::string list;
+    for (const auto& c : cols) list += (list.empty() ? "'" : ", '") + c + "'";
+    rep.warnings.push_back(path + ": column(s) " + list +
+                           " name further images: kept as text, those images are not imported");
+}
 
-    // Every file is read and every row checked before the first image is stored.
-    std::vector<PendingSample> pending;
-    for (const auto& f : files) {
-        const std::string path = f.path.string();
-        const std::string text = readFile(path);
-        const bool csv = f.path.filename() == kCsv;
-        const auto rows = csv ? readCsv(path, text) : readJsonl(path, text);
-        if (const auto cols = otherImageColumns(rows); !cols.empty()) {
-            std::string list;
-            for (const auto& c : cols) list += (list.empty() ? "'" : ", '") + c + "'";
-            rep.warnings.push_back(path + ": column(s) " + list +
-                                   " name further images: kept as text, those images are not imported");
+// One metadata file's rows as samples, checked, appended to pending.
+void readMetadataFile(const MetadataFile& f, const std::string& rootName, std::vector<PendingSample>& pending,
+                      ImportReport& rep)
+{
+    const std::string path = f.path.string();
+    const std::string text = readFile(path);
+    const bool csv = f.path.filename() == kCsv;
+    const auto rows = csv ? readCsv(path, text) : readJsonl(path, text);
+    warnOtherImageColumns(path, rows, rep);
+    std::map<std::string, int> seen;   // a file named again in the same file: its own sample
+    for (const auto& row : rows) {
+        PendingSample p;
+        try {
+            p.sample = sampleFromRow(row.rec, csv, p.fileName);
+        } catch (const FieldError& e) {
+            throw ImportError(path, row.line, e.field, e.what());
         }
-        std::map<std::string, int> seen;   // a file named again in the same file: its own sample
-        for (const auto& row : rows) {
-            PendingSample p;
-            try {
-                p.sample = sampleFromRow(row.rec, csv, p.fileName);
-            } catch (const FieldError& e) {
-                throw ImportError(path, row.line, e.field, e.what());
-            }
-            const int nth = seen[p.fileName]++;
-            p.sample.uid = foreignUid(kKind, rootName,
-                                      f.rel + ":" + p.fileName + (nth ? "#" + std::to_string(nth) : std::string()));
-            // A metadata file outside split folders may name images inside them ("train/0001.png").
-            const auto imageSplit = splitOfPath(fs::path(p.fileName).parent_path());
-            p.sample.split = f.split != Split::None ? f.split : imageSplit.value_or(Split::None);
-            p.where = path + ":" + std::to_string(row.line);
-            p.folder = f.path.parent_path();
-            pending.push_back(std::move(p));
-        }
+        const int nth = seen[p.fileName]++;
+        p.sample.uid = foreignUid(kKind, rootName,
+                                  f.rel + ":" + p.fileName + (nth ? "#" + std::to_string(nth) : std::string()));
+        // A metadata file outside split folders may name images inside them ("train/0001.png").
+        const auto imageSplit = splitOfPath(fs::path(p.fileName).parent_path());
+        p.sample.split = f.split != Split::None ? f.split : imageSplit.value_or(Split::None);
+        p.where = path + ":" + std::to_string(row.line);
+        p.folder = f.path.parent_path();
+        pending.push_back(std::move(p));
     }
+}
 
+// The samples with their images, in one transaction; those already in the workspace skipped.
+void storePending(Workspace& ws, std::vector<PendingSample>& pending, const std::string& source,
+                  const ImportOptions& opts, const Progress& progress, ImportReport& rep)
+{
     NewFiles newFiles;
     std::set<std::string> uids;
     const auto total = static_cast<int64_t>(pending.size());
-    const std::string source = sourceFor(opts, kKind, root.string());
     Transaction tx(ws.database());
     for (size_t i = 0; i < pending.size(); ++i) {
         if (static_cast<int64_t>(i) % kProgressEvery == 0) report(progress, static_cast<int64_t>(i), total);
@@ -489,6 +435,23 @@ ImportReport importHfImageFolder(Workspace& ws, const std::string& dir, const Im
     report(progress, total, total);
     tx.commit();
     newFiles.commit(opts);
+}
+
+} // namespace
+
+ImportReport importHfImageFolder(Workspace& ws, const std::string& dir, const ImportOptions& opts,
+                                 const Progress& progress)
+{
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) throw ImportError(dir, 0, "", "not a folder");
+    const fs::path root = cleanRoot(dir);
+    const std::string rootName = root.filename().string();
+    ImportReport rep;
+    const auto files = metadataFiles(root, rep);
+    // Every file is read and every row checked before the first image is stored.
+    std::vector<PendingSample> pending;
+    for (const auto& f : files) readMetadataFile(f, rootName, pending, rep);
+    storePending(ws, pending, sourceFor(opts, kKind, root.string()), opts, progress, rep);
     return rep;
 }
 
@@ -501,6 +464,8 @@ struct ExportRow {
     std::vector<QaPair> qa;
     json extra;
 };
+
+using ColumnTypes = std::map<std::string, std::map<std::string, std::set<std::string>>>;   // column → split → types
 
 // The column's type as pyarrow.json would infer it ("" for null, "list<>" for an empty list).
 std::string typeOf(const json& v)
@@ -518,8 +483,7 @@ std::string typeOf(const json& v)
 
 // The loader needs one type per column in a file, and the same columns with the same types in
 // every split's metadata file ("Metadata files … have different features"): say where not.
-void checkColumnTypes(const std::map<std::string, std::map<std::string, std::set<std::string>>>& types,
-                      const std::vector<std::string>& splitsWritten, ExportReport& rep)
+void checkColumnTypes(const ColumnTypes& types, const std::vector<std::string>& splitsWritten, ExportReport& rep)
 {
     for (const auto& [col, perSplit] : types) {
         std::map<std::string, std::string> one;   // split → its type ("" when only nulls)
@@ -553,96 +517,104 @@ void appendField(std::string& line, const std::string& key, const json& value)
     line += json(key).dump() + ": " + value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-} // namespace
+// What the export leaves out, counted for its warnings.
+struct LeftOut {
+    int64_t noImage = 0, vqaFields = 0;
+    std::map<std::string, int64_t> clashes;   // a foreign field the studio's own column replaces
+};
 
-ExportReport exportHfImageFolder(const Workspace& ws, const std::string& dir, const ExportOptions& opts,
-                                 const Progress& progress)
+// A sample's row, its image already placed.
+ExportRow exportRow(const Sample& s, const std::string& fileName, LeftOut& left, ExportReport& rep)
 {
     static const std::set<std::string> kWritten{"file_name", "text", "question", "answer"};
-    const fs::path root(dir);
-    ExportReport rep;
-    std::map<std::string, std::vector<ExportRow>> bySplit;   // folder name → rows
-    int64_t noImage = 0, vqaFields = 0;
-    std::map<std::string, int64_t> clashes;
-    forEachSample(ws, opts.filter, progress, [&](const Sample& s) {
-        if (!s.image.id) {
-            ++noImage;
-            ++rep.skipped;
-            return;
-        }
-        const std::string folder = exportDirName(s.split);
-        ExportRow row;
-        row.fileName = exportedImageName(s);
-        if (!placeImage(ws, s, root / folder / row.fileName, rep)) {
-            ++rep.skipped;
-            return;
-        }
-        row.captions = allCaptions(s);
-        row.qa = s.qa;
-        for (const auto& q : s.qa)
-            if (q.questionId || !q.answerType.empty() || !q.questionType.empty() || !q.humanAnswers.empty())
-                ++vqaFields;
-        try {
-            row.extra = extraObject(s);
-        } catch (const std::invalid_argument& e) {
-            rep.warnings.push_back(e.what());
-            row.extra = json::object();
-        }
-        for (auto it = row.extra.begin(); it != row.extra.end();)
-            if (kWritten.count(it.key())) {
-                if (!emptyValue(it.value())) ++clashes[it.key()];
-                it = row.extra.erase(it);
-            } else
-                ++it;
-        bySplit[folder].push_back(std::move(row));
-    });
+    ExportRow row;
+    row.fileName = fileName;
+    row.captions = allCaptions(s);
+    row.qa = s.qa;
+    for (const auto& q : s.qa)
+        if (q.questionId || !q.answerType.empty() || !q.questionType.empty() || !q.humanAnswers.empty())
+            ++left.vqaFields;
+    try {
+        row.extra = extraObject(s);
+    } catch (const std::invalid_argument& e) {
+        rep.warnings.push_back(e.what());
+        row.extra = json::object();
+    }
+    for (auto it = row.extra.begin(); it != row.extra.end();)
+        if (kWritten.count(it.key())) {
+            if (!emptyValue(it.value())) ++left.clashes[it.key()];
+            it = row.extra.erase(it);
+        } else
+            ++it;
+    return row;
+}
 
-    // One set of columns for every row of every file, one type per column (see checkColumnTypes).
+// One set of columns for every row of every file, one type per column (see checkColumnTypes).
+struct Columns {
     bool anyCaption = false, manyCaptions = false, anyQa = false, manyQa = false;
-    std::set<std::string> extraColumns;
+    std::set<std::string> extra;
+};
+
+Columns columnsOf(const std::map<std::string, std::vector<ExportRow>>& bySplit)
+{
+    Columns c;
     for (const auto& [folder, rows] : bySplit)
         for (const auto& r : rows) {
-            anyCaption |= !r.captions.empty();
-            manyCaptions |= r.captions.size() > 1;
-            anyQa |= !r.qa.empty();
-            manyQa |= r.qa.size() > 1;
-            for (const auto& [k, v] : r.extra.items()) extraColumns.insert(k);
+            c.anyCaption |= !r.captions.empty();
+            c.manyCaptions |= r.captions.size() > 1;
+            c.anyQa |= !r.qa.empty();
+            c.manyQa |= r.qa.size() > 1;
+            for (const auto& [k, v] : r.extra.items()) c.extra.insert(k);
         }
-    std::map<std::string, std::map<std::string, std::set<std::string>>> types;   // column → split → types
+    return c;
+}
+
+// The row as one line of metadata.jsonl; each value's type noted under the folder.
+std::string jsonLine(const ExportRow& r, const Columns& cols, const std::string& folder, ColumnTypes& types)
+{
+    std::string line = "{";
+    appendField(line, "file_name", r.fileName);
+    if (cols.anyCaption) {
+        const json text = cols.manyCaptions ? json(r.captions) : json(r.captions.empty() ? "" : r.captions.front());
+        appendField(line, "text", text);
+        types["text"][folder].insert(typeOf(text));
+    }
+    if (cols.anyQa) {
+        json q, a;
+        if (cols.manyQa) {
+            q = json::array();
+            a = json::array();
+            for (const auto& p : r.qa) {
+                q.push_back(p.question);
+                a.push_back(p.answer);
+            }
+        } else {
+            q = r.qa.empty() ? "" : r.qa.front().question;
+            a = r.qa.empty() ? "" : r.qa.front().answer;
+        }
+        appendField(line, "question", q);
+        appendField(line, "answer", a);
+        types["question"][folder].insert(typeOf(q));
+    }
+    for (const auto& col : cols.extra) {
+        const json v = r.extra.contains(col) ? r.extra.at(col) : json(nullptr);
+        appendField(line, col, v);
+        types[col][folder].insert(typeOf(v));
+    }
+    return line + "}";
+}
+
+// <root>/<split>/metadata.jsonl for each split, then the column types checked across them.
+void writeMetadataFiles(const fs::path& root, const std::map<std::string, std::vector<ExportRow>>& bySplit,
+                        ExportReport& rep)
+{
+    const Columns cols = columnsOf(bySplit);
+    ColumnTypes types;
     std::vector<std::string> splitsWritten;
     for (const auto& [folder, rows] : bySplit) {
         auto out = openOut((root / folder / kJsonl).string());
         for (const auto& r : rows) {
-            std::string line = "{";
-            appendField(line, "file_name", r.fileName);
-            if (anyCaption) {
-                const json text = manyCaptions ? json(r.captions) : json(r.captions.empty() ? "" : r.captions.front());
-                appendField(line, "text", text);
-                types["text"][folder].insert(typeOf(text));
-            }
-            if (anyQa) {
-                json q, a;
-                if (manyQa) {
-                    q = json::array();
-                    a = json::array();
-                    for (const auto& p : r.qa) {
-                        q.push_back(p.question);
-                        a.push_back(p.answer);
-                    }
-                } else {
-                    q = r.qa.empty() ? "" : r.qa.front().question;
-                    a = r.qa.empty() ? "" : r.qa.front().answer;
-                }
-                appendField(line, "question", q);
-                appendField(line, "answer", a);
-                types["question"][folder].insert(typeOf(q));
-            }
-            for (const auto& col : extraColumns) {
-                const json v = r.extra.contains(col) ? r.extra.at(col) : json(nullptr);
-                appendField(line, col, v);
-                types[col][folder].insert(typeOf(v));
-            }
-            out->write(line + "}\n");
+            out->write(jsonLine(r, cols, folder, types) + "\n");
             ++rep.written;
         }
         out->commit();
@@ -651,21 +623,29 @@ ExportReport exportHfImageFolder(const Workspace& ws, const std::string& dir, co
     for (auto& [col, perSplit] : types)
         for (auto& [split, t] : perSplit) t.erase("");
     if (!splitsWritten.empty()) checkColumnTypes(types, splitsWritten, rep);
+}
 
-    if (noImage)
-        rep.warnings.push_back(std::to_string(noImage) +
+void warnLeftOut(const LeftOut& left, const ExportOptions& opts, ExportReport& rep)
+{
+    if (left.noImage)
+        rep.warnings.push_back(std::to_string(left.noImage) +
                                " samples without an image skipped: an imagefolder row is an image file");
-    for (const auto& [col, n] : clashes)
+    for (const auto& [col, n] : left.clashes)
         rep.warnings.push_back(std::to_string(n) + " samples have a foreign field '" + col +
                                "' that the studio's own column replaces: not written");
-    if (vqaFields)
-        rep.warnings.push_back(std::to_string(vqaFields) +
+    if (left.vqaFields)
+        rep.warnings.push_back(std::to_string(left.vqaFields) +
                                " Q&A pairs carry VQA fields (question id, types, human answers) that imagefolder has "
                                "no column for: not written");
     if (!opts.copyImages)
         rep.warnings.push_back("imagefolder keeps its images beside the metadata (the datasets loader refuses paths "
                                "leading out of the folder): images placed anyway");
-    // Metadata files we did not write (an older export's split, a metadata.csv) are read by the loader too.
+}
+
+// Metadata files we did not write (an older export's split, a metadata.csv) are read by the loader too.
+void warnForeignMetadata(const fs::path& root, const std::map<std::string, std::vector<ExportRow>>& bySplit,
+                         ExportReport& rep)
+{
     std::error_code ec;
     for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
@@ -678,6 +658,34 @@ ExportReport exportHfImageFolder(const Workspace& ws, const std::string& dir, co
             rep.warnings.push_back(it->path().string() +
                                    ": a metadata file this export did not write: the datasets loader reads it too");
     }
+}
+
+} // namespace
+
+ExportReport exportHfImageFolder(const Workspace& ws, const std::string& dir, const ExportOptions& opts,
+                                 const Progress& progress)
+{
+    const fs::path root(dir);
+    ExportReport rep;
+    std::map<std::string, std::vector<ExportRow>> bySplit;   // folder name → rows
+    LeftOut left;
+    forEachSample(ws, opts.filter, progress, [&](const Sample& s) {
+        if (!s.image.id) {
+            ++left.noImage;
+            ++rep.skipped;
+            return;
+        }
+        const std::string folder = exportDirName(s.split);
+        const std::string fileName = exportedImageName(s);
+        if (!placeImage(ws, s, root / folder / fileName, rep)) {
+            ++rep.skipped;
+            return;
+        }
+        bySplit[folder].push_back(exportRow(s, fileName, left, rep));
+    });
+    writeMetadataFiles(root, bySplit, rep);
+    warnLeftOut(left, opts, rep);
+    warnForeignMetadata(root, bySplit, rep);
     return rep;
 }
 

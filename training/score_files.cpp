@@ -187,20 +187,26 @@ CaptionScores scoreCaptionEvaluation(const CaptionEvaluation& e)
     return scoreCaptions(samples);
 }
 
-std::vector<VqaQuestion> readVqaFiles(const std::string& annotationsPath, const std::string& predictionsPath,
-                                      const std::string& questionsPath)
-{
-    const json annDoc = readJson(annotationsPath);
-    const json& anns = topArray(annDoc, "annotations", annotationsPath, "VQA annotations");
+namespace {
+
+// The steps of readVqaFiles, with the three paths and what the earlier steps read.
+struct VqaFilesReader {
+    const std::string& annotationsPath;
+    const std::string& predictionsPath;
+    const std::string& questionsPath;
     std::vector<VqaQuestion> questions;
-    std::unordered_map<std::string, size_t> index;
-    for (size_t i = 0; i < anns.size(); ++i) {
-        const std::string where = at("annotations", i);
+    std::unordered_map<std::string, size_t> index;         // question id → its place in questions
+    json qDoc;                                              // the questions file, when there is one
+    std::unordered_map<std::string, const json*> qIndex;   // question id → its entry in qDoc
+    bool multipleChoice = false;
+
+    VqaQuestion annotation(const json& ann, const std::string& where) const
+    {
         VqaQuestion q;
-        q.questionId = idField(anns[i], "question_id", annotationsPath, where);
-        q.questionType = stringField(anns[i], "question_type", annotationsPath, where);
-        q.answerType = stringField(anns[i], "answer_type", annotationsPath, where);
-        const json& answers = arrayMember(anns[i], "answers", annotationsPath, where);
+        q.questionId = idField(ann, "question_id", annotationsPath, where);
+        q.questionType = stringField(ann, "question_type", annotationsPath, where);
+        q.answerType = stringField(ann, "answer_type", annotationsPath, where);
+        const json& answers = arrayMember(ann, "answers", annotationsPath, where);
         if (answers.empty())
             fail(annotationsPath, where + ".answers is empty");
         for (size_t k = 0; k < answers.size(); ++k) {
@@ -212,17 +218,28 @@ std::vector<VqaQuestion> readVqaFiles(const std::string& annotationsPath, const 
             a.otherFields = rest.dump();
             q.answers.push_back(std::move(a));
         }
-        if (!index.emplace(q.questionId, questions.size()).second)
-            fail(annotationsPath, where + ": question " + q.questionId + " is annotated twice");
-        questions.push_back(std::move(q));
+        return q;
     }
-    if (questions.empty())
-        fail(annotationsPath, "\"annotations\" is empty");
 
-    json qDoc;
-    std::unordered_map<std::string, const json*> qIndex;
-    bool multipleChoice = false;
-    if (!questionsPath.empty()) {
+    void readAnnotations()
+    {
+        const json annDoc = readJson(annotationsPath);
+        const json& anns = topArray(annDoc, "annotations", annotationsPath, "VQA annotations");
+        for (size_t i = 0; i < anns.size(); ++i) {
+            const std::string where = at("annotations", i);
+            VqaQuestion q = annotation(anns[i], where);
+            if (!index.emplace(q.questionId, questions.size()).second)
+                fail(annotationsPath, where + ": question " + q.questionId + " is annotated twice");
+            questions.push_back(std::move(q));
+        }
+        if (questions.empty())
+            fail(annotationsPath, "\"annotations\" is empty");
+    }
+
+    // Every annotated question must be in the questions file; its task_type says whether the
+    // answers are multiple choice.
+    void readQuestions()
+    {
         qDoc = readJson(questionsPath);
         const json& qs = topArray(qDoc, "questions", questionsPath, "a VQA questions file");
         for (size_t i = 0; i < qs.size(); ++i) {
@@ -238,41 +255,65 @@ std::vector<VqaQuestion> readVqaFiles(const std::string& annotationsPath, const 
         multipleChoice = tt != qDoc.end() && tt->is_string() && tt->get<std::string>() == "Multiple Choice";
     }
 
-    const json preds = readJson(predictionsPath);
-    if (!preds.is_array())
-        fail(predictionsPath, "results must be an array of {\"question_id\", \"answer\"} objects");
-    std::vector<bool> answered(questions.size(), false);
-    for (size_t i = 0; i < preds.size(); ++i) {
-        const std::string where = at("results", i);
-        const std::string id = idField(preds[i], "question_id", predictionsPath, where);
-        const std::string answer = stringField(preds[i], "answer", predictionsPath, where);
-        auto it = index.find(id);
-        if (it == index.end())
-            fail(predictionsPath, where + ".question_id " + id + " is not a question of " + annotationsPath +
-                                      " (vqa.py: results do not correspond to the current VQA set)");
-        if (multipleChoice) {
-            const json& q = *qIndex.at(id);
-            const auto mc = q.find("multiple_choices");
-            bool found = false;
-            if (mc != q.end() && mc->is_array())
-                for (const auto& choice : *mc)
-                    found = found || (choice.is_string() && choice.get<std::string>() == answer);
-            if (!found)
-                fail(predictionsPath, where + ".answer is not one of question " + id + "'s multiple_choices");
-        }
-        questions[it->second].prediction = answer;   // a repeated question keeps its last answer
-        answered[it->second] = true;
+    void checkChoice(const std::string& id, const std::string& answer, const std::string& where) const
+    {
+        const json& q = *qIndex.at(id);
+        const auto mc = q.find("multiple_choices");
+        bool found = false;
+        if (mc != q.end() && mc->is_array())
+            for (const auto& choice : *mc)
+                found = found || (choice.is_string() && choice.get<std::string>() == answer);
+        if (!found)
+            fail(predictionsPath, where + ".answer is not one of question " + id + "'s multiple_choices");
     }
-    size_t missing = 0;
-    std::string firstMissing;
-    for (size_t i = 0; i < questions.size(); ++i)
-        if (!answered[i] && !missing++)
-            firstMissing = questions[i].questionId;
-    if (missing)
-        fail(predictionsPath, "no result for " + std::to_string(missing) + " of the " + std::to_string(questions.size()) +
-                                  " questions of " + annotationsPath + " (first: question " + firstMissing +
-                                  "); vqa.py needs an answer for each");
-    return questions;
+
+    void checkAllAnswered(const std::vector<bool>& answered) const
+    {
+        size_t missing = 0;
+        std::string firstMissing;
+        for (size_t i = 0; i < questions.size(); ++i)
+            if (!answered[i] && !missing++)
+                firstMissing = questions[i].questionId;
+        if (missing)
+            fail(predictionsPath, "no result for " + std::to_string(missing) + " of the " + std::to_string(questions.size()) +
+                                      " questions of " + annotationsPath + " (first: question " + firstMissing +
+                                      "); vqa.py needs an answer for each");
+    }
+
+    void readPredictions()
+    {
+        const json preds = readJson(predictionsPath);
+        if (!preds.is_array())
+            fail(predictionsPath, "results must be an array of {\"question_id\", \"answer\"} objects");
+        std::vector<bool> answered(questions.size(), false);
+        for (size_t i = 0; i < preds.size(); ++i) {
+            const std::string where = at("results", i);
+            const std::string id = idField(preds[i], "question_id", predictionsPath, where);
+            const std::string answer = stringField(preds[i], "answer", predictionsPath, where);
+            auto it = index.find(id);
+            if (it == index.end())
+                fail(predictionsPath, where + ".question_id " + id + " is not a question of " + annotationsPath +
+                                          " (vqa.py: results do not correspond to the current VQA set)");
+            if (multipleChoice)
+                checkChoice(id, answer, where);
+            questions[it->second].prediction = answer;   // a repeated question keeps its last answer
+            answered[it->second] = true;
+        }
+        checkAllAnswered(answered);
+    }
+};
+
+} // namespace
+
+std::vector<VqaQuestion> readVqaFiles(const std::string& annotationsPath, const std::string& predictionsPath,
+                                      const std::string& questionsPath)
+{
+    VqaFilesReader r{annotationsPath, predictionsPath, questionsPath, {}, {}, {}, {}, false};
+    r.readAnnotations();
+    if (!questionsPath.empty())
+        r.readQuestions();
+    r.readPredictions();
+    return std::move(r.questions);
 }
 
 ScoreResult scoreFiles(const std::string& referencesPath, const std::string& predictionsPath,

@@ -26,13 +26,14 @@ int64_t resultsQuestionId(const data::Sample& s, size_t pairIndex)
 void StandardTextTally::addCaption(const data::Sample& s, const std::string& generated)
 {
     const auto refs = data::allCaptions(s);
-    if (!refs.empty()) captions_.push_back({resultsImageId(s), refs, generated});
+    if (!refs.empty()) captions_.push_back({resultsImageId(s), refs, pythonStrip(generated)});
 }
 
 void StandardTextTally::addAnswer(const data::Sample& s, size_t pairIndex, const std::string& generated, bool blind)
 {
     const auto& p = s.qa.at(pairIndex);
-    Answer a{resultsQuestionId(s, pairIndex), p.questionType, p.answerType, p.humanAnswers, generated};
+    // Generation starts with the space after the prompt: results files carry the text alone.
+    Answer a{resultsQuestionId(s, pairIndex), p.questionType, p.answerType, p.humanAnswers, pythonStrip(generated)};
     if (a.humans.empty()) a.humans.assign(10, {p.answer, "yes"});
     (blind ? blindAnswers_ : answers_).push_back(std::move(a));
 }
