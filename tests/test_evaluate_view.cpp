@@ -237,6 +237,9 @@ private Q_SLOTS:
         const auto ans = QJsonDocument::fromJson(g.readAll()).array();
         QCOMPARE(ans.size(), r.answerCount);
         QVERIFY(ans.first().toObject().contains("question_id") && ans.first().toObject().contains("answer"));
+        // To look at it: EMBERVLM_SCREENSHOT_DIR=DIR leaves the view as a PNG there.
+        if (const QString shots = qEnvironmentVariable("EMBERVLM_SCREENSHOT_DIR"); !shots.isEmpty())
+            QVERIFY(v.grab().save(shots + "/evaluate-text-figures.png"));
     }
 };
 
