@@ -47,6 +47,21 @@ bool placeImage(const Workspace& ws, const Sample& s, const fs::path& dest, Expo
     return false;
 }
 
+std::string imageReference(const Workspace& ws, const Sample& s, const fs::path& base, const ExportOptions& opts,
+                           ExportReport& rep)
+{
+    if (opts.copyImages) {
+        const std::string ref = "images/" + exportedImageName(s);
+        return placeImage(ws, s, base / ref, rep) ? ref : std::string();
+    }
+    try {
+        return ws.absolutePath(s.image.path);
+    } catch (const UnsafePathError& e) {
+        rep.warnings.push_back("sample " + s.uid + ": " + e.what());
+        return {};
+    }
+}
+
 std::string exportedImageName(const Sample& s)
 {
     return fs::path(s.image.path).filename().string();

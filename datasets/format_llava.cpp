@@ -113,12 +113,12 @@ ExportReport exportLlava(const Workspace& ws, const std::string& path, const Exp
         }
         json rec = extraObject(s);
         if (!rec.contains("id")) rec["id"] = s.uid;
-        const std::string ref = "images/" + exportedImageName(s);
-        if (opts.copyImages && !placeImage(ws, s, base / ref, rep)) {
+        const std::string ref = imageReference(ws, s, base, opts, rep);
+        if (ref.empty()) {
             ++rep.skipped;
             return;
         }
-        rec["image"] = opts.copyImages ? ref : ws.absolutePath(s.image.path);
+        rec["image"] = ref;
         json conv = json::array();
         for (size_t k = 0; k < s.qa.size(); ++k) {
             // LLaVA puts the image marker on its own line before the first question.

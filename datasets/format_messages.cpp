@@ -167,14 +167,14 @@ ExportReport exportMessages(const Workspace& ws, const std::string& path, const 
             ++rep.skipped;
             return;
         }
-        const std::string ref = "images/" + exportedImageName(s);
-        if (opts.copyImages && !placeImage(ws, s, base / ref, rep)) {
+        const std::string ref = imageReference(ws, s, base, opts, rep);
+        if (ref.empty()) {
             ++rep.skipped;
             return;
         }
         json rec = extraObject(s);
         json messages = json::array();
-        if (rec.contains("system")) {
+        if (rec.contains("system") && rec["system"].is_string()) {
             messages.push_back({{"role", "system"}, {"content", textParts(rec["system"].get<std::string>())}});
             rec.erase("system");
         }
@@ -185,7 +185,7 @@ ExportReport exportMessages(const Workspace& ws, const std::string& path, const 
             messages.push_back({{"role", "user"}, {"content", std::move(user)}});
             messages.push_back({{"role", "assistant"}, {"content", textParts(s.qa[k].answer)}});
         }
-        rec["images"] = json::array({opts.copyImages ? ref : ws.absolutePath(s.image.path)});
+        rec["images"] = json::array({ref});
         rec["messages"] = std::move(messages);
         out->write(rec.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
         ++rep.written;
