@@ -7,7 +7,11 @@
 
 #include <QTemporaryDir>
 
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -26,6 +30,16 @@ inline void writeFile(const std::string& p, const std::string& text)
 {
     std::ofstream out(p, std::ios::binary);
     out << text;
+}
+
+// A small image (format from the extension) whose content, and so hash, depends on seed and
+// size: one colour and one white pixel. Creates the folders; false when it cannot be written.
+inline bool writeSeededImage(const std::string& p, int seed, int w = 60, int h = 40)
+{
+    cv::Mat m(h, w, CV_8UC3, cv::Scalar(seed * 40 % 255, seed * 90 % 255, seed * 20 % 255));
+    m.at<cv::Vec3b>(seed % h, seed % w) = cv::Vec3b(255, 255, 255);
+    std::filesystem::create_directories(std::filesystem::path(p).parent_path());
+    return cv::imwrite(p, m);
 }
 
 inline std::string readFile(const std::string& p)

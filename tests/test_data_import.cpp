@@ -21,12 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void writeImage(const std::string& p, int seed)
-{
-    cv::Mat m(40, 60, CV_8UC3, cv::Scalar(seed * 40 % 255, seed * 90 % 255, seed * 20 % 255));
-    fs::create_directories(fs::path(p).parent_path());
-    cv::imwrite(p, m);
-}
+void writeImage(const std::string& p, int seed) { testutil::writeSeededImage(p, seed); }
 
 } // namespace
 

@@ -20,12 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void writeImage(const std::string& p, int seed)
-{
-    cv::Mat m(48, 64, CV_8UC3, cv::Scalar(seed * 40 % 255, seed * 90 % 255, seed * 20 % 255));
-    fs::create_directories(fs::path(p).parent_path());
-    cv::imwrite(p, m);
-}
+void writeImage(const std::string& p, int seed) { testutil::writeSeededImage(p, seed, 64, 48); }
 
 // LLaVA-Instruct-150K's layout (llava_instruct_150k.json): ids are COCO file stems, the image a
 // file name under the COCO train2017 folder, "<image>" on its own line in the first human turn;

@@ -27,17 +27,7 @@ namespace {
 constexpr int kImageW = 64, kImageH = 48;
 
 // A small JPEG whose bytes differ per seed.
-void writeImage(const std::string& p, int seed)
-{
-    cv::Mat m(kImageH, kImageW, CV_8UC3);
-    for (int y = 0; y < kImageH; ++y)
-        for (int x = 0; x < kImageW; ++x)
-            m.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<uchar>((x * 4 + seed * 37) % 256),
-                                              static_cast<uchar>((y * 5 + seed * 91) % 256),
-                                              static_cast<uchar>((x * y + seed * 13) % 256));
-    fs::create_directories(fs::path(p).parent_path());
-    cv::imwrite(p, m);
-}
+void writeImage(const std::string& p, int seed) { testutil::writeSeededImage(p, seed, kImageW, kImageH); }
 
 int64_t filesUnder(const std::string& dir)
 {

@@ -25,13 +25,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // A small PNG whose content (and so hash) depends on seed and size.
-void writeImage(const std::string& p, int seed, int w = 40, int h = 30)
-{
-    cv::Mat m(h, w, CV_8UC3, cv::Scalar(seed * 40 % 255, seed * 90 % 255, seed * 20 % 255));
-    m.at<cv::Vec3b>(seed % h, seed % w) = cv::Vec3b(255, 255, 255);
-    fs::create_directories(fs::path(p).parent_path());
-    QVERIFY(cv::imwrite(p, m));
-}
+void writeImage(const std::string& p, int seed, int w = 40, int h = 30) { QVERIFY(testutil::writeSeededImage(p, seed, w, h)); }
 
 void writeText(const std::string& p, const std::string& text)
 {
