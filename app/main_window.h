@@ -54,6 +54,9 @@ public:
 
     bool openWorkspace(const QString& dir);
     void openCheckpoint(const QString& path);
+    // The dialog's file, on a worker thread: timm or Hugging Face GPT-2 weights (safetensors or a
+    // PyTorch .pt/.bin) are converted onto the open model into models/ first, then loaded.
+    void openOrImportCheckpoint(const QString& path);
 
     // For tests.
     AskView* askView() const { return ask_; }
@@ -106,9 +109,6 @@ private:
     void newWorkspaceDialog();
     void openWorkspaceDialog();
     void openCheckpointDialog();
-    // The dialog's file, on a worker thread: timm or Hugging Face GPT-2 weights (safetensors or a
-    // PyTorch .pt/.bin) are converted onto the open model into models/ first, then loaded.
-    void openOrImportCheckpoint(const QString& path);
     void saveLayout();
     void openStore(const QString& dir);
     void startDemoWorld();

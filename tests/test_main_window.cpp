@@ -19,6 +19,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QProcess>
 #include <QTemporaryDir>
 
 using namespace ember::studio;
@@ -55,6 +56,36 @@ private Q_SLOTS:
         e.initRandom(ember::ModelConfig::fromJson(studio_test::kSmallConfig), 2);
         checkpoint_ = dir_.path() + "/small.safetensors";
         e.saveCheckpoint(checkpoint_.toStdString());
+    }
+
+    // Issue 26: File > Open checkpoint takes the zip file torch.save(model.state_dict()) writes
+    // (the same tensors as small.safetensors: it opens, and the model is loaded from it) and
+    // refuses one carrying a Python object, running nothing.
+    void pytorchStateDictOpensFromTheDialog()
+    {
+        const QString pt = dir_.path() + "/pytorch_model.bin", hostile = dir_.path() + "/hostile.bin";
+        for (const QStringList& args : {QStringList{checkpoint_, pt}, QStringList{checkpoint_, hostile, "--hostile"}}) {
+            QProcess py;
+            py.start("/usr/bin/python3", QStringList{EMBERVLM_SOURCE_DIR "/tests/reference/safetensors_to_pt.py"} + args);
+            QVERIFY(py.waitForFinished(120000));
+            if (py.exitCode() != 0)
+                QSKIP(qPrintable("Debian's python3-torch writes the .bin files (scripts/deps.sh --tests): " +
+                                 QString::fromUtf8(py.readAllStandardError())));
+        }
+        MainWindow w(withSmallModel(dir_.path() + "/ws-pt"));
+        QVERIFY(showAndWaitForModel(w));
+        const auto params = w.modelInfo().parameters;
+        QSignalSpy loaded(&w, &MainWindow::modelChanged);
+        w.openOrImportCheckpoint(pt);
+        QVERIFY(loaded.wait(60000));
+        QCOMPARE(QString::fromStdString(w.modelInfo().name), QString("pytorch_model.bin"));
+        QCOMPARE(w.modelInfo().parameters, params);
+        w.openOrImportCheckpoint(hostile);
+        QTRY_VERIFY_WITH_TIMEOUT(w.messageBar()->isVisible(), 30000);
+        QVERIFY2(w.messageBar()->text().contains("refused") && w.messageBar()->text().contains("posix.system"),
+                 qPrintable(w.messageBar()->text()));
+        QVERIFY(!QFileInfo::exists(hostile + ".ran"));
+        QCOMPARE(QString::fromStdString(w.modelInfo().name), QString("pytorch_model.bin"));
     }
 
     void statusBarFollowsTheCheckpoint()
