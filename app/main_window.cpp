@@ -5,6 +5,7 @@
 #include "ask_view.h"
 #include "data_job.h"
 #include "demo_world.h"
+#include "edit_journal.h"
 #include "engine_worker.h"
 #include "confusion_map.h"
 #include "convert.h"
@@ -16,6 +17,7 @@
 #include "studio_log.h"
 #include "reasoning_view.h"
 #include "screenshot_run.h"
+#include "store_worker.h"
 #include "train_view.h"
 #include "workspace.h"
 #include "workspace_samples.h"
@@ -63,7 +65,12 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
     : QMainWindow(parent)
     , options_(options)
     , worker_(std::make_unique<EngineWorker>(options.device))
+    , store_(new StoreWorker)
 {
+    // Edits typed while another process held the write lock, then killed: applied at the next open.
+    store_->setOpenHook([](ember::data::Workspace& ws) { replayEditJournal(ws); });
+    connect(store_, &StoreWorker::opened, this, &MainWindow::onStoreOpened);
+    connect(store_, &StoreWorker::error, this, [this](const QString& m) { message_->showError(m); });
     setWindowTitle(tr("EmberVLM Studio"));
     setObjectName("mainWindow");
 
@@ -147,6 +154,8 @@ void MainWindow::buildViews(QWidget* central)
     annotate_ = new AnnotateView(worker_.get(), stack_);
     stack_->addWidget(annotate_);
     samples_ = new WorkspaceSamples(this);
+    annotate_->setStore(store_);
+    samples_->setStore(store_);
     connect(samples_, &WorkspaceSamples::sampleAdded, annotate_, [this] { annotate_->reload(); });
     train_ = new TrainView(stack_);
     stack_->addWidget(train_);
@@ -167,8 +176,10 @@ void MainWindow::connectViews()
     });
     connect(evaluate_, &EvaluateView::openSampleRequested, this, [this](qint64 id) {
         showView(Annotate);
-        if (!annotate_->openSample(id))
-            message_->showError(tr("Sample #%1 is not in this workspace any more.").arg(id));
+        annotate_->openSample(id, [this, id](bool found) {
+            if (!found)
+                message_->showError(tr("Sample #%1 is not in this workspace any more.").arg(id));
+        });
     });
     connect(nav_, &QListWidget::currentRowChanged, this, [this](int row) {
         if (row == Evaluate)
@@ -229,9 +240,11 @@ void MainWindow::openStartupWorkspace()
 MainWindow::~MainWindow()
 {
     worker_->shutdown();
-    // The views hold raw pointers to the store: detach them before it goes.
-    annotate_->setWorkspace(nullptr);
-    samples_->setWorkspace(nullptr);
+    // The views hold the store worker: detach them (the last typed edit is posted on the way),
+    // then end it, which writes everything posted before it joins.
+    annotate_->setStore(nullptr);
+    samples_->setStore(nullptr);
+    delete store_;
 }
 
 void MainWindow::buildMenus()
@@ -337,9 +350,7 @@ bool MainWindow::openWorkspace(const QString& dir)
     }
     ask_->setWorkspace(ws_);
     reasoning_->setWorkspace(ws_);
-    openStore(ws_.dir());
-    train_->setWorkspace(ws_.dir());
-    evaluate_->setWorkspace(ws_.dir());
+    openStore(ws_.dir());   // Train and Evaluate follow once it has created or migrated the database
     const QString wsKey = "workspaces/" + sha256Hex(ws_.dir().toUtf8()).left(16);
     QString image = s.value(wsKey + "/image").toString();
     if (image.isEmpty() || !QFileInfo::exists(image))
@@ -366,33 +377,41 @@ bool MainWindow::openWorkspace(const QString& dir)
     return true;
 }
 
+// Opening (migration, the tidy walk, the edit journal's replay) runs on the store worker;
+// onStoreOpened() wires what needs an open store.
 void MainWindow::openStore(const QString& dir)
 {
-    annotate_->setWorkspace(nullptr);
-    samples_->setWorkspace(nullptr);
     ask_->setSampleSink(nullptr);
     reasoning_->setSampleSource(nullptr);
     if (demoJob_) {
         demoJob_->cancel();   // it rolls back in the old workspace
         demoJob_ = nullptr;
     }
-    store_.reset();
-    try {
-        store_ = std::make_unique<ember::data::Workspace>(ember::data::Workspace::open(dir.toStdString()));
-    } catch (const std::exception& e) {
-        workspaceProblem_ = tr("Could not open the dataset store of %1: %2").arg(dir, QString::fromUtf8(e.what()));
+    store_->open(dir);
+}
+
+void MainWindow::onStoreOpened(const StoreState& state)
+{
+    // Their own connections open a database the store worker has created (a second connection
+    // opening it meanwhile finds a 0-byte file) and migrated.
+    if (!state.dir.isEmpty()) {
+        train_->setWorkspace(state.dir);
+        evaluate_->setWorkspace(state.dir);
+    }
+    if (!state.open) {
+        if (state.dir.isEmpty())
+            return;
+        workspaceProblem_ = tr("Could not open the dataset store of %1: %2").arg(state.dir, state.error);
         message_->showError(workspaceProblem_);
         return;
     }
-    if (store_->readOnly()) {
-        workspaceProblem_ = tr("The workspace %1 is read-only: samples can be browsed and evaluated, not changed.").arg(dir);
+    if (state.readOnly) {
+        workspaceProblem_ = tr("The workspace %1 is read-only: samples can be browsed and evaluated, not changed.").arg(state.dir);
         message_->showInfo(workspaceProblem_);
     }
-    annotate_->setWorkspace(store_.get());
-    samples_->setWorkspace(store_.get());
     ask_->setSampleSink(samples_);
     reasoning_->setSampleSource(samples_);
-    if (store_->count() == 0 && !store_->readOnly())
+    if (state.samples == 0 && !state.readOnly)
         startDemoWorld();
 }
 
@@ -448,7 +467,7 @@ void MainWindow::onModelLoaded(int request, const ember::ModelInfo& info)
     if (workspaceProblem_.isEmpty())
         message_->dismiss();
     else if (message_->text() != workspaceProblem_)
-        (store_ && store_->readOnly()) ? message_->showInfo(workspaceProblem_) : message_->showError(workspaceProblem_);
+        store_->readOnly() ? message_->showInfo(workspaceProblem_) : message_->showError(workspaceProblem_);
     if (!info.path.empty()) {
         const QString p = QString::fromStdString(info.path);
         addRecent("recent/checkpoints", p);

@@ -24,6 +24,8 @@ class AnnotateView;
 class AskView;
 class DataJob;
 class WorkspaceSamples;
+class StoreWorker;
+struct StoreState;
 class EngineWorker;
 class MessageBar;
 class ReasoningView;
@@ -65,7 +67,8 @@ public:
     TrainView* trainView() const { return train_; }
     EvaluateView* evaluateView() const { return evaluate_; }
     WorkspaceSamples* workspaceSamples() const { return samples_; }
-    ember::data::Workspace* store() const { return store_.get(); }
+    // The workspace's store, read and written on its own thread.
+    StoreWorker* store() const { return store_; }
     bool demoRunning() const { return demoJob_ != nullptr; }
     EngineWorker* worker() const { return worker_.get(); }
     MessageBar* messageBar() const { return message_; }
@@ -111,6 +114,7 @@ private:
     void openCheckpointDialog();
     void saveLayout();
     void openStore(const QString& dir);
+    void onStoreOpened(const StoreState& state);
     void startDemoWorld();
 
     StudioOptions options_;
@@ -132,9 +136,9 @@ private:
     AnnotateView* annotate_;
     TrainView* train_;
     EvaluateView* evaluate_;
-    // The datasets store of the workspace, read and written on the GUI thread; background jobs
-    // open their own connection (one Workspace per thread).
-    std::unique_ptr<ember::data::Workspace> store_;
+    // The datasets store of the workspace on its own thread; background jobs open their own
+    // connection (one Workspace per thread).
+    StoreWorker* store_;
     WorkspaceSamples* samples_;
     DataJob* demoJob_ = nullptr;
     MessageBar* message_;

@@ -1,5 +1,7 @@
 #include "screenshot_run.h"
 
+#include "current_image.h"
+
 #include "annotate_view.h"
 #include "ask_view.h"
 #include "confusion_map.h"
@@ -11,6 +13,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QFileInfo>
+#include <QElapsedTimer>
 #include <QTimer>
 
 namespace ember::studio {
@@ -40,11 +43,40 @@ void ScreenshotRun::start()
     }
 }
 
+namespace {
+// fn once ready() holds (checked every 50 ms on the event loop, 60 s at most): the views load
+// images and samples off the GUI thread, so a screenshot waits for them as a user would.
+void whenReady(QObject* context, std::function<bool()> ready, std::function<void()> fn)
+{
+    if (ready()) {
+        fn();
+        return;
+    }
+    auto* poll = new QTimer(context);
+    auto started = std::make_shared<QElapsedTimer>();
+    started->start();
+    QObject::connect(poll, &QTimer::timeout, context, [poll, ready, fn, started] {
+        if (!ready() && started->elapsed() < 60000)
+            return;
+        poll->deleteLater();
+        poll->stop();
+        fn();
+    });
+    poll->start(50);
+}
+} // namespace
+
 void ScreenshotRun::startAsk()
 {
     AskView* ask = window_->askView();
     if (!image_.isEmpty())
         ask->openImageFile(image_);
+    whenReady(this, [ask] { return !ask->currentImage()->loading(); }, [this] { askNow(); });
+}
+
+void ScreenshotRun::askNow()
+{
+    AskView* ask = window_->askView();
     if (!prompt_.isEmpty())
         ask->newConversation();   // the question alone, not after an earlier conversation
     if (!ask->conversation()->turns().isEmpty() && prompt_.isEmpty()) {
@@ -69,17 +101,25 @@ void ScreenshotRun::startAnnotate()
         if (!annotate->busy())
             takeSoon();
     };
+    AnnotateView* annotate = window_->annotateView();
+    auto settled = [this, annotate, shoot] { whenReady(this, [annotate] { return annotate->settled(); }, shoot); };
     if (window_->demoRunning())
-        connect(window_, &MainWindow::demoFinished, this, shoot);
+        connect(window_, &MainWindow::demoFinished, this, settled);
     else
-        shoot();
+        settled();
 }
 
 // Evaluates the newest best checkpoint and opens the largest off-diagonal cell.
 void ScreenshotRun::startEvaluate()
 {
     EvaluateView* evaluate = window_->evaluateView();
+    connect(evaluate, &EvaluateView::checkpointsRefreshed, this, [this] { evaluateNow(); }, Qt::SingleShotConnection);
     evaluate->refreshCheckpoints();
+}
+
+void ScreenshotRun::evaluateNow()
+{
+    EvaluateView* evaluate = window_->evaluateView();
     connect(evaluate, &EvaluateView::evaluationFinished, this, [this, evaluate] {
         const auto& m = evaluate->confusionMap()->matrix();
         int bt = -1, bp = -1;
@@ -104,6 +144,12 @@ void ScreenshotRun::startReasoning()
     ReasoningView* reasoning = window_->reasoningView();
     if (!image_.isEmpty())
         reasoning->openImageFile(image_);
+    whenReady(this, [reasoning] { return !reasoning->currentImage()->loading(); }, [this] { reasonNow(); });
+}
+
+void ScreenshotRun::reasonNow()
+{
+    ReasoningView* reasoning = window_->reasoningView();
     if (!prompt_.isEmpty())
         reasoning->setTask(prompt_);
     connect(reasoning, &ReasoningView::runningChanged, this, [this](bool running) {

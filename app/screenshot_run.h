@@ -23,6 +23,9 @@ Q_SIGNALS:
 private:
     void takeSoon();   // after a redraw
     void startAsk();
+    void askNow();
+    void evaluateNow();
+    void reasonNow();
     void startAnnotate();
     void startEvaluate();
     void startReasoning();

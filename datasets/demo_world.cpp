@@ -122,14 +122,4 @@ DemoReport generateDemoWorld(Workspace& ws, const DemoOptions& opts, const Progr
     return rep;
 }
 
-void createDefaultWorkspace(const std::string& dir, int64_t demoCount, uint64_t seed, const Progress& progress)
-{
-    auto ws = Workspace::open(dir);
-    if (ws.count() > 0) return;
-    DemoOptions o;
-    o.count = demoCount;
-    o.seed = seed;
-    generateDemoWorld(ws, o, progress);
-}
-
 } // namespace ember::data

@@ -8,9 +8,15 @@
 namespace ember::data {
 
 namespace {
+bool isBusy(sqlite3* db)
+{
+    const int rc = db ? (sqlite3_errcode(db) & 0xff) : SQLITE_OK;
+    return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+}
+
 [[noreturn]] void fail(sqlite3* db, const std::string& what)
 {
-    throw DbError(what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+    throw DbError(what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"), isBusy(db));
 }
 } // namespace
 
@@ -92,11 +98,12 @@ void Database::exec(const std::string& sql)
     if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
         std::string msg = err ? err : sqlite3_errmsg(db_);
         sqlite3_free(err);
-        throw DbError("SQL failed (" + sql.substr(0, 60) + "): " + msg);
+        throw DbError("SQL failed (" + sql.substr(0, 60) + "): " + msg, isBusy(db_));
     }
 }
 
 Statement Database::prepare(const std::string& sql) { return Statement(db_, sql); }
+void Database::setBusyTimeout(int ms) { sqlite3_busy_timeout(db_, ms); }
 int64_t Database::lastInsertId() const { return sqlite3_last_insert_rowid(db_); }
 int Database::changes() const { return sqlite3_changes(db_); }
 
@@ -149,8 +156,9 @@ bool Statement::step()
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
     const std::string msg = sqlite3_errmsg(db_);
+    const bool busy = isBusy(db_);
     sqlite3_reset(st_);
-    throw DbError("SQL step failed: " + msg);
+    throw DbError("SQL step failed: " + msg, busy);
 }
 
 void Statement::run()

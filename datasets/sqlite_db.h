@@ -13,6 +13,9 @@ namespace ember::data {
 
 struct DbError : std::runtime_error {
     using std::runtime_error::runtime_error;
+    DbError(const std::string& what, bool busy) : std::runtime_error(what), busy(busy) {}
+    // Another connection held the lock past the busy timeout: the same call may succeed later.
+    bool busy = false;
 };
 
 class Statement;
@@ -36,6 +39,8 @@ public:
     void exec(const std::string& sql);
     Statement prepare(const std::string& sql);
     int64_t lastInsertId() const;
+    // How long a statement waits for another connection's write lock before DbError (busy).
+    void setBusyTimeout(int ms);
     int changes() const;
     sqlite3* handle() const { return db_; }
     const std::string& path() const { return path_; }

@@ -137,7 +137,7 @@ public:
 
     std::vector<SampleRow> query(const SampleQuery& q) const;
     int64_t count(const SampleQuery& q = {}) const;
-    std::vector<int64_t> ids(const SampleQuery& q) const;
+    std::vector<int64_t> ids(const SampleQuery& q) const;   // in query()'s order
     // Per robot label (MODEL.md order): how many matching samples name it.
     std::vector<int64_t> labelHistogram(const SampleQuery& q = {}) const;
     // Samples per split: [none, train, val, test].
@@ -191,10 +191,5 @@ private:
 
 // A new uid: 16 random hex digits.
 std::string newUid();
-
-// Opens (creating) a workspace and fills it with the demo world when it is empty: what the
-// studio does on first start.
-void createDefaultWorkspace(const std::string& dir, int64_t demoCount = 2000, uint64_t seed = 1,
-                            const Progress& progress = {});
 
 } // namespace ember::data

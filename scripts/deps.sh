@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config
       libtorch-dev libopenblas0-pthread libopencv-dev nlohmann-json3-dev libicu-dev libsqlite3-dev
-      qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite libqcustomplot-dev libqcustomplot2.1-qt6
+      qt6-base-dev qt6-base-dev-tools libqcustomplot-dev libqcustomplot2.1-qt6
       libgl-dev libgloo-dev libdnnl-dev libcli11-dev libssl-dev libqt6svg6
       libgif-dev libtiff-dev)   # GIF (OpenCV 4.6 has no GIF decoder) and float TIFF: core/image.cpp
 if [ "${1:-}" = "--tests" ]; then
@@ -13,6 +13,8 @@ if [ "${1:-}" = "--tests" ]; then
   pkgs+=(python3-skimage)
   # The install-tree test validates the desktop entry and metainfo and builds the .deb.
   pkgs+=(desktop-file-utils appstream dpkg-dev fakeroot file)
+  # scripts/test-sanitize.sh compiles through ccache (a second build folder, build-asan/).
+  pkgs+=(ccache)
 fi
 # npm fetches GPT-2's vocabulary; a machine may already have Node.js from elsewhere.
 command -v npm >/dev/null || pkgs+=(npm)

@@ -2,11 +2,13 @@
 // Shared set-up for the studio's widget tests: a small random model on an EngineWorker and a
 // structured test image. Header-only; each test executable includes it once.
 #include "datasets_test_util.h"
+#include "current_image.h"
 #include "engine_worker.h"
 #include "runtime.h"
 #include "test_image_util.h"
 
 #include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QImage>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -30,6 +32,22 @@ inline void isolateSettings()
 }
 
 using test_image::writeImage;
+
+// Opens an image file in a view (Ask or Reasoning: read and decoded off the GUI thread) and
+// waits for the answer: true when it was taken, false when it was refused.
+template <class View>
+bool openImage(View* view, const QString& path)
+{
+    auto* image = view->currentImage();
+    QSignalSpy changed(image, &ember::studio::CurrentImage::changed);
+    QSignalSpy refused(image, &ember::studio::CurrentImage::refused);
+    view->openImageFile(path);
+    QElapsedTimer t;
+    t.start();
+    while (changed.isEmpty() && refused.isEmpty() && t.elapsed() < 30000)
+        QTest::qWait(2);
+    return !changed.isEmpty();
+}
 
 // Loads the small random model on the worker and waits for it.
 inline bool loadSmallModel(ember::studio::EngineWorker& worker, quint64 seed = 1)

@@ -38,7 +38,7 @@ private:
         v->setModelReady(true);
         v->resize(1000, 700);
         v->show();
-        if (!v->openImageFile(image_))
+        if (!studio_test::openImage(v.get(), image_))
             return nullptr;
         ember::GenerationOptions o;
         o.maxNewTokens = maxTokens;
@@ -103,10 +103,13 @@ private Q_SLOTS:
         QVERIFY2(doc.contains("tokens/s") && doc.contains("first token after"), qPrintable(doc));
         QVERIFY(turns[0].tokensPerSecond >= 0);
         // Saved in the workspace under the image's hash.
-        QFile f(dir_.path() + "/ws/conversations/" + v->imageSha256() + ".json");
-        QVERIFY(f.open(QIODevice::ReadOnly));
-        const auto saved = QJsonDocument::fromJson(f.readAll()).object();
-        QCOMPARE(saved.value("turns").toArray().size(), 1);
+        const QString path = dir_.path() + "/ws/conversations/" + v->imageSha256() + ".json";
+        auto savedNow = [&path] {
+            QFile f(path);
+            return f.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(f.readAll()).object() : QJsonObject();
+        };
+        QTRY_COMPARE(savedNow().value("turns").toArray().size(), 1);   // written on the view's file thread
+        const auto saved = savedNow();
         QCOMPARE(saved.value("image_sha256").toString(), v->imageSha256());
         // Each token carries its top-5 alternatives; hovering shows them.
         QCOMPARE(turns[0].tokens[0].alternatives.size(), 5);
@@ -129,8 +132,8 @@ private Q_SLOTS:
         QVERIFY(cur.charFormat().hasProperty(QTextFormat::BackgroundBrush));
         colour->setChecked(false);
         // Reopening the image brings the conversation back from the workspace.
-        QVERIFY(v->openImageFile(image_));
-        QCOMPARE(v->conversation()->turns().size(), 1);
+        QVERIFY(studio_test::openImage(v.get(), image_));
+        QTRY_COMPARE(v->conversation()->turns().size(), 1);   // read on the view's file thread
     }
 
     // Stop ends the answer at once, and no later token reaches the view.
@@ -197,13 +200,13 @@ private Q_SLOTS:
         QVERIFY(bad.open(QIODevice::WriteOnly));
         bad.write("this is not a PNG at all");
         bad.close();
-        QVERIFY(!v->openImageFile(bad.fileName()));
+        QVERIFY(!studio_test::openImage(v.get(), bad.fileName()));
         QVERIFY(v->messageBar()->isVisible());
         QVERIFY2(v->messageBar()->text().contains("not-an-image.png"), qPrintable(v->messageBar()->text()));
         QCOMPARE(v->imagePath(), before);
         QCOMPARE(v->imageSha256(), sha);
         QVERIFY(!v->imagePane()->image().isNull());
-        QVERIFY(!v->openImageFile(dir_.path() + "/missing.png"));
+        QVERIFY(!studio_test::openImage(v.get(), dir_.path() + "/missing.png"));
         QCOMPARE(v->imagePath(), before);
         // A pasted picture is accepted and hashed.
         QImage pasted(64, 48, QImage::Format_RGB32);
@@ -236,7 +239,7 @@ private Q_SLOTS:
         QVERIFY(f.open(QIODevice::WriteOnly) && f.write(jpeg) == jpeg.size());
         f.close();
         QCOMPARE(QImage(f.fileName()).size(), QSize(40, 60));   // Qt alone: on its side
-        QVERIFY2(v->openImageFile(f.fileName()), qPrintable(v->messageBar()->text()));
+        QVERIFY2(studio_test::openImage(v.get(), f.fileName()), qPrintable(v->messageBar()->text()));
         const QImage shown = v->imagePane()->image();
         QCOMPARE(shown.size(), QSize(60, 40));   // turned 90° clockwise: the red top is now on the right
         QVERIFY(QColor(shown.pixel(55, 20)).red() > 200 && QColor(shown.pixel(55, 20)).blue() < 60);
@@ -245,7 +248,7 @@ private Q_SLOTS:
         QFile cut(dir_.path() + "/phone-cut.jpg");
         QVERIFY(cut.open(QIODevice::WriteOnly) && cut.write(jpeg.left(jpeg.size() / 2)) > 0);
         cut.close();
-        QVERIFY(!v->openImageFile(cut.fileName()));
+        QVERIFY(!studio_test::openImage(v.get(), cut.fileName()));
         QVERIFY2(v->messageBar()->text().contains("phone-cut.jpg"), qPrintable(v->messageBar()->text()));
         QCOMPARE(v->imageSha256(), sha256Hex(jpeg));
     }
@@ -265,7 +268,7 @@ private Q_SLOTS:
         v->setModelReady(true);
         v->resize(1000, 700);
         v->show();
-        QVERIFY(v->openImageFile(image_));
+        QVERIFY(studio_test::openImage(v.get(), image_));
         v->newConversation();
         {
             ember::GenerationOptions g;

@@ -102,7 +102,7 @@ private Q_SLOTS:
         QVERIFY(w.modelInfo().parameters > 0);
         // The workspace got its folders and a demo image, shown in Ask.
         QVERIFY(QFileInfo::exists(o.workspace + "/images/demo-rooftop.png"));
-        QVERIFY(QFileInfo(w.askView()->imagePath()).fileName() == "demo-rooftop.png");
+        QTRY_VERIFY(QFileInfo(w.askView()->imagePath()).fileName() == "demo-rooftop.png");   // decoded off the GUI thread
 
         // A bad checkpoint: a message, and the status bar and model stay as they were.
         const QString bad = dir_.path() + "/broken.safetensors";
@@ -151,8 +151,8 @@ private Q_SLOTS:
         MainWindow w(withSmallModel(ws));
         QVERIFY(showAndWaitForModel(w));
         QVERIFY(w.modelReady());
-        QVERIFY(w.messageBar()->isVisible());
-        QVERIFY2(w.messageBar()->text().contains("empty (0 bytes)"), qPrintable(w.messageBar()->text()));
+        QTRY_VERIFY(w.messageBar()->isVisible());   // the store opens on its worker
+        QTRY_VERIFY2(w.messageBar()->text().contains("empty (0 bytes)"), qPrintable(w.messageBar()->text()));
         QTest::qWait(300);
         QCOMPARE(QFileInfo(ws + "/workspace.db").size(), 0);
     }

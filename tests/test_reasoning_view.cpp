@@ -54,7 +54,7 @@ private Q_SLOTS:
         view_->resize(1200, 760);
         view_->show();
         QVERIFY(QTest::qWaitForWindowExposed(view_.get()));
-        QVERIFY(view_->openImageFile(image_));
+        QVERIFY(studio_test::openImage(view_.get(), image_));
     }
 
     void cleanupTestCase()
@@ -182,7 +182,7 @@ private Q_SLOTS:
         QVERIFY(bad.open(QIODevice::WriteOnly));
         bad.write(QByteArray(100, '\x42'));
         bad.close();
-        QVERIFY(!view_->openImageFile(bad.fileName()));
+        QVERIFY(!studio_test::openImage(view_.get(), bad.fileName()));
         QVERIFY(view_->messageBar()->isVisible());
         QVERIFY(view_->messageBar()->text().contains("broken.jpg"));
         QCOMPARE(view_->imagePath(), before);
@@ -207,7 +207,7 @@ private Q_SLOTS:
         QVERIFY(view_->imagePath().isEmpty());
         QCOMPARE(view_->imagePane()->image().size(), QSize(64, 48));
         QVERIFY(view_->runButton()->isEnabled());
-        QVERIFY(view_->openImageFile(before));   // back to the file for any later test
+        QVERIFY(studio_test::openImage(view_.get(), before));   // back to the file for any later test
     }
 };
 

@@ -2,9 +2,10 @@
 #include "box_layouts.h"
 
 #include "data_job.h"
-#include "display_image.h"
+#include "edit_queue.h"
 #include "export_dialog.h"
 #include "exporters.h"
+#include "image_loader.h"
 #include "image_pane.h"
 #include "importers.h"
 #include "label_balance_chart.h"
@@ -12,6 +13,7 @@
 #include "model_suggester.h"
 #include "sample_editor.h"
 #include "small_button.h"
+#include "store_worker.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -50,6 +52,8 @@ AnnotateView::AnnotateView(EngineWorker* worker, QWidget* parent)
     , model_(new SampleListModel(suggestions_, this))
     , suggester_(new ModelSuggester(worker, suggestions_, this))
     , undo_(new QUndoStack(this))
+    , loader_(new ImageLoader(this))
+    , edits_(new EditQueue(this))
 {
     setObjectName("annotateView");
     auto* outer = columnLayout(this, {8, 6, 8, 6}, 4);
@@ -69,6 +73,23 @@ AnnotateView::AnnotateView(EngineWorker* worker, QWidget* parent)
 
     buildActions();
     setModelReady(false);
+
+    connect(edits_, &EditQueue::saved, this, [this](const QList<qint64>& ids, bool robots) {
+        for (qint64 id : ids)
+            model_->refreshSample(id);
+        if (robots)
+            chartTimer_->start();
+    });
+    connect(edits_, &EditQueue::failed, this,
+            [this](const QString& m) { message_->showError(tr("Could not save: %1").arg(m)); });
+    connect(editor_, &SampleEditor::fieldLeft, edits_, &EditQueue::flush);
+    connect(model_, &SampleListModel::loaded, this, &AnnotateView::onListLoaded);
+    connect(model_, &SampleListModel::rowsArrived, this, [this](int first, int last) {
+        // J/K onto a row whose page was still on its way: show it now that its id is known.
+        const int row = currentRow();
+        if (row >= first && row <= last && model_->idAt(row) != currentId_)
+            onCurrentChanged();
+    });
 }
 
 // Search, split, status, robot, "model disagrees", sort and the count.
@@ -244,7 +265,10 @@ void AnnotateView::connectSuggestions()
     });
 }
 
-AnnotateView::~AnnotateView() = default;
+AnnotateView::~AnnotateView()
+{
+    edits_->flush();   // what was typed last goes to the store worker, which writes it before it ends
+}
 
 void AnnotateView::keyPressEvent(QKeyEvent* e)
 {
@@ -284,20 +308,32 @@ void AnnotateView::buildActions()
         add({QKeySequence(Qt::Key_1 + i)}, [this, i] { editor_->toggleRobot(i); });
 }
 
-void AnnotateView::setWorkspace(data::Workspace* ws)
+void AnnotateView::setStore(StoreWorker* store)
 {
-    ws_ = ws;
+    if (store_)
+        disconnect(store_, nullptr, this, nullptr);
+    edits_->setStore(store);
+    store_ = store;
+    suggester_->setStore(store);
+    if (store_)
+        connect(store_, &StoreWorker::opened, this, &AnnotateView::onStoreOpened);
+    onStoreOpened();
+}
+
+// A workspace opened (or closed): the old one's undo steps, suggestions and rows go.
+void AnnotateView::onStoreOpened()
+{
     undo_->clear();   // commands refer to the old store's ids
     suggestions_->clear();
-    suggester_->setWorkspace(ws);
-    model_->setWorkspace(ws);
+    loader_->clear();
     currentId_ = 0;
+    ++showRequest_;
+    showing_ = false;
     editor_->setSample({});
     pane_->setImage({});
+    model_->setStore(store_ && store_->isOpen() ? store_ : nullptr);
     updatePosition();
     updateChart();
-    if (model_->rowCount() > 0)
-        goToRow(0);
 }
 
 void AnnotateView::setModelReady(bool ready)
@@ -314,23 +350,32 @@ void AnnotateView::setModelReady(bool ready)
 
 void AnnotateView::reload()
 {
-    const qint64 keep = currentId_;
-    model_->reload();
-    int row = keep ? model_->rowOf(keep) : -1;
-    if (row < 0 && model_->rowCount() > 0)
-        row = 0;
-    if (row >= 0) {
-        // A reset clears the current index; show the kept sample again (re-read: another
-        // window may have changed it).
-        currentId_ = 0;
-        goToRow(row);
-    } else {
-        currentId_ = 0;
-        editor_->setSample({});
-        pane_->setImage({});
-    }
-    updatePosition();
+    model_->reload();   // loaded() then shows the kept sample again (re-read: another window may have changed it)
     updateChart();
+}
+
+// The list's new rows arrived (a reload or a filter): the current sample stays when the filter
+// still lists it, else the first row is shown.
+void AnnotateView::onListLoaded()
+{
+    const qint64 keep = currentId_;
+    currentId_ = 0;
+    if (model_->rowCount() == 0) {
+        showSample(0);
+        updatePosition();
+        return;
+    }
+    if (!keep) {
+        goToRow(0);
+        return;
+    }
+    model_->locate(keep, [this, keep](int row) {
+        if (currentId_ != 0 && currentId_ != keep)
+            return;   // the user moved on meanwhile
+        goToRow(row >= 0 ? row : 0);
+        if (row >= 0 && model_->idAt(row) == keep && currentId_ != keep)
+            showSample(keep);
+    });
 }
 
 void AnnotateView::applyFilter()
@@ -351,42 +396,32 @@ void AnnotateView::applyFilter()
     default: break;
     }
     f.disagreeOnly = disagree_->isChecked();
-    model_->setFilter(f);
-    const qint64 keep = currentId_;
-    currentId_ = 0;
-    int row = keep ? model_->rowOf(keep) : -1;
-    if (row < 0 && model_->rowCount() > 0)
-        row = 0;
-    if (row >= 0)
-        goToRow(row);
-    else {
-        editor_->setSample({});
-        pane_->setImage({});
-    }
-    updatePosition();
+    model_->setFilter(f);   // loaded() keeps the current sample when the filter lists it
     updateChart();
 }
 
 void AnnotateView::updatePosition()
 {
     const int n = model_->rowCount();
-    count_->setText(tr("%L1 samples").arg(n));
+    count_->setText(model_->loading() && n == 0 ? tr("loading…") : tr("%L1 samples").arg(n));
     const int row = currentRow();
     position_->setText(n == 0 ? tr("no samples") : tr("%L1 / %L2").arg(row + 1).arg(n));
 }
 
 void AnnotateView::updateChart()
 {
-    if (!ws_) {
+    const int request = ++chartRequest_;
+    if (!store_ || !store_->isOpen()) {
         chart_->setCounts(std::vector<int64_t>(static_cast<size_t>(data::robotCount()), 0));
         return;
     }
-    try {
-        data::SampleQuery q = model_->filter().query;
-        chart_->setCounts(ws_->labelHistogram(q));
-    } catch (const std::exception&) {
-        // A busy store: the chart keeps its last counts and is redrawn after the next edit.
-    }
+    store_->read<std::vector<int64_t>>(
+        this, [q = model_->filter().query](data::Workspace& ws) { return ws.labelHistogram(q); },
+        [this, request](std::vector<int64_t> counts) {
+            if (request == chartRequest_)
+                chart_->setCounts(counts);
+        },
+        [](const QString&) {});   // a busy store: the chart keeps its last counts until the next edit
 }
 
 int AnnotateView::currentRow() const { return list_->currentIndex().isValid() ? list_->currentIndex().row() : -1; }
@@ -402,10 +437,16 @@ void AnnotateView::goToRow(int row)
         onCurrentChanged();
 }
 
-bool AnnotateView::openSample(qint64 id)
+void AnnotateView::openSample(qint64 id, std::function<void(bool found)> done)
 {
-    int row = model_->rowOf(id);
-    if (row < 0) {
+    model_->locate(id, [this, id, done](int row) {
+        if (row >= 0) {
+            goToRow(row);
+            if (done)
+                done(true);
+            return;
+        }
+        // Hidden by the filters: clear them, then look again in the whole list.
         {
             const QSignalBlocker b1(search_), b2(splitFilter_), b3(statusFilter_), b4(robotFilter_), b5(disagree_);
             search_->clear();
@@ -414,13 +455,15 @@ bool AnnotateView::openSample(qint64 id)
             robotFilter_->setCurrentIndex(0);
             disagree_->setChecked(false);
         }
+        currentId_ = id;   // loaded() keeps it when the whole list has it
         applyFilter();
-        row = model_->rowOf(id);
-    }
-    if (row < 0)
-        return false;
-    goToRow(row);
-    return true;
+        model_->locate(id, [this, done](int again) {
+            if (again >= 0)
+                goToRow(again);
+            if (done)
+                done(again >= 0);
+        });
+    });
 }
 
 void AnnotateView::next() { goToRow(std::min(currentRow() + 1, model_->rowCount() - 1)); }
@@ -439,56 +482,116 @@ void AnnotateView::onCurrentChanged()
 {
     const int row = currentRow();
     const qint64 id = row >= 0 ? model_->idAt(row) : 0;
-    if (id != currentId_)
+    // id 0 on a valid row: its page is on its way, and rowsArrived() brings us back here.
+    if (id != currentId_ && (id != 0 || row < 0))
         showSample(id);
     updatePosition();
 }
 
 void AnnotateView::showSample(qint64 id)
 {
+    edits_->flush();   // leaving a sample is leaving its fields
     currentId_ = id;
-    std::optional<data::Sample> s;
-    try {
-        s = ws_ && id ? ws_->get(id) : std::nullopt;
-    } catch (const std::exception& e) {
-        message_->showError(tr("Could not read sample #%1: %2").arg(id).arg(QString::fromUtf8(e.what())));
+    const int request = ++showRequest_;
+    if (!id || !store_) {
+        showing_ = false;
+        editor_->setSample({});
+        editor_->setSuggestion(nullptr);
+        pane_->setImage({});
+        Q_EMIT currentSampleChanged(id);
+        Q_EMIT sampleShown(id);
+        return;
     }
-    editor_->setSample(s ? *s : data::Sample{});
-    editor_->setSuggestion(suggestions_->find(id));
-    QImage img;   // decoded as the model sees it: upright, first frame or page, alpha on white
-    if (s && s->image.id)
-        img = loadDisplayImage(QString::fromStdString(ws_->absolutePath(s->image.path)));
-    pane_->setImage(img);
-    Q_EMIT currentSampleChanged(id);
+    showing_ = true;
+    // The neighbours' pictures are decoded ahead, so J/K shows the next one at once.
+    std::vector<std::string> near;
+    const int row = currentRow();
+    for (int r : {row + 1, row - 1})
+        if (const data::SampleRow* x = model_->rowAt(r); x && x->imageId)
+            near.push_back(x->imagePath);
+    struct Shown {
+        std::optional<data::Sample> sample;
+        QString image;
+        QStringList near;
+    };
+    store_->read<Shown>(
+        this,
+        [id, near](data::Workspace& ws) {
+            Shown r;
+            r.sample = ws.get(id);
+            if (r.sample && r.sample->image.id)
+                r.image = QString::fromStdString(ws.absolutePath(r.sample->image.path));
+            for (const std::string& p : near) {
+                try {
+                    r.near << QString::fromStdString(ws.absolutePath(p));
+                } catch (const std::exception&) {
+                    // a path leading out of the workspace is refused when it is shown, not here
+                }
+            }
+            return r;
+        },
+        [this, id, request](Shown r) {
+            if (request != showRequest_)
+                return;
+            data::Sample s = r.sample ? *r.sample : data::Sample{};
+            edits_->overlay(s);   // typed and not yet written: the editor shows what was typed
+            editor_->setSample(s);
+            editor_->setSuggestion(suggestions_->find(id));
+            Q_EMIT currentSampleChanged(id);
+            if (!r.sample)
+                message_->showError(tr("Sample #%1 is gone (removed in another window?).").arg(id));
+            showImage(r.image, request);
+            for (const QString& p : r.near)
+                loader_->prefetch(p);
+        },
+        [this, id, request](const QString& m) {
+            if (request != showRequest_)
+                return;
+            showing_ = false;
+            message_->showError(tr("Could not read sample #%1: %2").arg(id).arg(m));
+        });
+}
+
+// The picture decoded off the GUI thread, as the model sees it (upright, first frame or page,
+// alpha on white); a cached one (prefetched) shows before load() returns.
+void AnnotateView::showImage(const QString& path, int request)
+{
+    const qint64 id = currentId_;
+    if (path.isEmpty()) {
+        pane_->setImage({});
+        showing_ = false;
+        Q_EMIT sampleShown(id);
+        return;
+    }
+    auto delivered = std::make_shared<bool>(false);
+    loader_->load(path, this, [this, request, id, delivered](const QImage& img, const QString& error) {
+        *delivered = true;
+        if (request != showRequest_)
+            return;
+        pane_->setImage(img);
+        if (img.isNull())
+            pane_->setPlaceholder(error);
+        showing_ = false;
+        Q_EMIT sampleShown(id);
+    });
+    if (!*delivered)
+        pane_->setImage({});   // never the previous sample's picture beside these fields
 }
 
 void AnnotateView::writeField(qint64 id, SampleField f, const QVariant& value)
 {
-    if (!ws_)
+    if (!store_)
         return;
-    try {
-        auto s = ws_->get(id);
-        if (!s) {
-            message_->showError(tr("Sample #%1 is gone (removed in another window?).").arg(id));
-            return;
-        }
-        setFieldValue(*s, f, value);
-        ws_->update(*s);
-    } catch (const std::exception& e) {
-        message_->showError(tr("Could not save sample #%1: %2").arg(id).arg(QString::fromUtf8(e.what())));
+    edits_->edit(id, f, value, f == SampleField::Task || f == SampleField::Caption);
+    if (id == currentId_) {
+        editor_->showField(f, value);
         return;
     }
-    if (id != currentId_) {
-        // Undo or redo of an edit made on another sample: show that sample.
-        const int row = model_->rowOf(id);
+    // Undo or redo of an edit made on another sample: show that sample.
+    model_->locate(id, [this](int row) {
         if (row >= 0)
             goToRow(row);
-    }
-    if (id == currentId_)
-        editor_->showField(f, value);
-    model_->refreshSample(id);
-    if (f == SampleField::Robots)
-        chartTimer_->start();
+    });
 }
 
 void AnnotateView::suggestCurrent()
@@ -501,20 +604,37 @@ void AnnotateView::suggestCurrent()
 
 void AnnotateView::suggestFiltered()
 {
-    if (!ws_ || !worker_ || !modelReady_ || busy())
+    if (!store_ || !store_->isOpen() || !worker_ || !modelReady_ || busy())
         return;
-    std::vector<int64_t> ids;
+    auto start = [this](std::vector<int64_t> ids) {
+        listing_ = false;
+        setBackgroundRunning(tr("Suggesting for %n sample(s)…", nullptr, static_cast<int>(ids.size())));
+        progress_->setRange(0, static_cast<int>(ids.size()));
+        suggester_->suggestBatch(ids);
+    };
     const QModelIndexList sel = list_->selectionModel()->selectedIndexes();
     if (sel.size() > 1) {
+        std::vector<int64_t> ids;
         for (const QModelIndex& i : sel)
-            ids.push_back(model_->idAt(i.row()));
-    } else {
-        data::SampleQuery q = model_->filter().query;
-        ids = ws_->ids(q);
+            if (const qint64 id = model_->idAt(i.row()))
+                ids.push_back(id);
+        start(std::move(ids));
+        return;
     }
-    setBackgroundRunning(tr("Suggesting for %n sample(s)…", nullptr, static_cast<int>(ids.size())));
-    progress_->setRange(0, static_cast<int>(ids.size()));
-    suggester_->suggestBatch(ids);
+    listing_ = true;
+    setBackgroundRunning(tr("Listing the samples…"));
+    store_->read<std::vector<int64_t>>(
+        this, [q = model_->filter().query](data::Workspace& ws) { return ws.ids(q); },
+        [this, start](std::vector<int64_t> ids) {
+            if (!listing_)
+                return;   // cancelled
+            start(std::move(ids));
+        },
+        [this](const QString& m) {
+            listing_ = false;
+            setBackgroundRunning({});
+            message_->showError(tr("Could not list the samples: %1").arg(m));
+        });
 }
 
 void AnnotateView::acceptSuggestion()
@@ -538,10 +658,20 @@ void AnnotateView::acceptSuggestion()
     suggestions_->set(currentId_, accepted);
 }
 
-bool AnnotateView::busy() const { return suggester_->isRunning() || job_ != nullptr; }
+bool AnnotateView::busy() const { return listing_ || suggester_->isRunning() || job_ != nullptr; }
+
+bool AnnotateView::settled() const
+{
+    return !model_->loading() && !showing_ && edits_->idle() && (!store_ || store_->pending() == 0);
+}
 
 void AnnotateView::cancelBackground()
 {
+    if (listing_) {
+        listing_ = false;
+        setBackgroundRunning({});
+        Q_EMIT backgroundFinished(false, tr("Suggestions stopped."));
+    }
     if (suggester_->isRunning())
         suggester_->cancel();
     if (job_)
@@ -564,10 +694,10 @@ void AnnotateView::setBackgroundRunning(const QString& what)
 void AnnotateView::runJob(const QString& title, std::function<QString(data::Workspace&, const data::Progress&)> work,
                           bool reloadAfter)
 {
-    if (!ws_ || busy())
+    if (!store_ || !store_->isOpen() || busy())
         return;
     setBackgroundRunning(title);
-    job_ = DataJob::start(QString::fromStdString(ws_->dir()), std::move(work), this);
+    job_ = DataJob::start(store_->dir(), std::move(work), this);
     connect(job_, &DataJob::progress, this, [this](qint64 done, qint64 total) {
         // Scaled to per mille: QProgressBar holds an int, and imports may pass two billion bytes.
         progress_->setRange(0, 1000);
@@ -590,7 +720,7 @@ void AnnotateView::runJob(const QString& title, std::function<QString(data::Work
 
 void AnnotateView::importDialog()
 {
-    if (!ws_ || busy())
+    if (!store_ || !store_->isOpen() || busy())
         return;
     QMenu m(this);
     QAction* files = m.addAction(tr("Images or a dataset file…"));
@@ -680,9 +810,9 @@ void AnnotateView::startImport(const QStringList& paths, const QString& format, 
 
 void AnnotateView::exportDialog()
 {
-    if (!ws_ || busy())
+    if (!store_ || !store_->isOpen() || busy())
         return;
-    ExportDialog d(QString::fromStdString(ws_->dir()) + "/exports", this);
+    ExportDialog d(store_->dir() + "/exports", this);
     if (d.exec() != QDialog::Accepted || d.path().isEmpty())
         return;
     startExport(d.path(), d.format(), d.split());

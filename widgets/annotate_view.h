@@ -1,7 +1,9 @@
 #pragma once
 // Annotate: the sample list (lazy, filtered, sorted) on the left, the image fixed in the middle,
-// the fields scrolling on the right. Every edit is a command on the view's QUndoStack and is
-// written to the store at once. Keyboard first; model suggestions; import and export.
+// the fields scrolling on the right. Every edit is a command on the view's QUndoStack; the edits
+// reach the store through EditQueue (text once typing pauses, labels at once). Every read goes
+// through the StoreWorker and every image decode through the ImageLoader: the GUI thread never
+// touches the disk. Keyboard first; model suggestions; import and export.
 #include "annotate_commands.h"
 #include "engine_worker.h"
 #include "sample_list_model.h"
@@ -9,6 +11,8 @@
 #include "workspace.h"
 
 #include <QWidget>
+
+#include <functional>
 
 class QAction;
 class QCheckBox;
@@ -26,7 +30,10 @@ class QUndoStack;
 namespace ember::studio {
 
 class DataJob;
+class EditQueue;
+class ImageLoader;
 class ImagePane;
+class StoreWorker;
 class LabelBalanceChart;
 class MessageBar;
 class ModelSuggester;
@@ -39,8 +46,10 @@ public:
     explicit AnnotateView(EngineWorker* worker, QWidget* parent = nullptr);
     ~AnnotateView() override;
 
-    // The store on the GUI thread (owned by the caller) and its folder; nullptr: nothing to show.
-    void setWorkspace(ember::data::Workspace* ws);
+    // The store worker (owned by the caller); the view follows its opened() signal. nullptr:
+    // nothing to show.
+    void setStore(StoreWorker* store);
+    StoreWorker* store() const { return store_; }
     void setModelReady(bool ready);
     // Reads the list again (after imports, the demo world, other windows' writes).
     void reload();
@@ -49,8 +58,9 @@ public:
     void previous();
     void markReviewedAndNext();
     void goToRow(int row);
-    // Shows sample id, clearing the filters when they hide it (Evaluate's click-through).
-    bool openSample(qint64 id);
+    // Shows sample id, clearing the filters when they hide it (Evaluate's click-through);
+    // done(found) once the store answered.
+    void openSample(qint64 id, std::function<void(bool found)> done = {});
     qint64 currentId() const { return currentId_; }
     int currentRow() const;
     void suggestCurrent();
@@ -84,10 +94,17 @@ public:
     LabelBalanceChart* balanceChart() const { return chart_; }
     MessageBar* messageBar() const { return message_; }
     ImagePane* imagePane() const { return pane_; }
+    ImageLoader* imageLoader() const { return loader_; }
+    EditQueue* editQueue() const { return edits_; }
     bool busy() const;
+    // Nothing on its way: the list, the current sample, its image and every edit have arrived
+    // (tests and benchmarks wait for this; the view itself never does).
+    bool settled() const;
 
 Q_SIGNALS:
     void currentSampleChanged(qint64 id);
+    // The current sample's fields and picture are shown (its picture may be none).
+    void sampleShown(qint64 id);
     void backgroundFinished(bool ok, const QString& message);
 
 protected:
@@ -105,6 +122,9 @@ private:
     void applyFilter();
     void onCurrentChanged();
     void showSample(qint64 id);
+    void showImage(const QString& path, int request);
+    void onStoreOpened();
+    void onListLoaded();
     void updatePosition();
     void updateChart();
     void runJob(const QString& title, std::function<QString(ember::data::Workspace&, const ember::data::Progress&)> work,
@@ -112,7 +132,13 @@ private:
     void setBackgroundRunning(const QString& what);
 
     EngineWorker* worker_;
-    ember::data::Workspace* ws_ = nullptr;
+    StoreWorker* store_ = nullptr;
+    ImageLoader* loader_;
+    EditQueue* edits_;
+    int showRequest_ = 0;        // the newest showSample(); older answers are dropped
+    bool showing_ = false;       // a showSample() waits for the store or the image
+    int chartRequest_ = 0;
+    bool listing_ = false;       // "Suggest for list" is reading the ids it will ask about
     Suggestions* suggestions_;
     SampleListModel* model_;
     ModelSuggester* suggester_;

@@ -7,6 +7,7 @@
 #include "message_bar.h"
 #include "sample_hooks.h"
 
+#include <QPointer>
 #include <QCheckBox>
 #include <QDoubleSpinBox>
 #include <QFileInfo>
@@ -17,7 +18,9 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QApplication>
 #include <QSettings>
+#include <QThreadPool>
 #include <QShortcut>
 #include <QSpinBox>
 #include <QSplitter>
@@ -47,6 +50,7 @@ AskView::AskView(EngineWorker* worker, QWidget* parent)
     , worker_(worker)
 {
     setObjectName("askView");
+    files_.setMaxThreadCount(1);
     auto* root = columnLayout(this, {12, 12, 12, 12}, 8);
     message_ = new MessageBar(this);
     root->addWidget(message_);
@@ -221,8 +225,6 @@ void AskView::connectImage()
         message_->dismiss();
         loadConversation();
         updateButtons();
-        if (!image_->path().isEmpty())
-            QSettings().setValue("ask/lastImage", image_->path());
         Q_EMIT imageChanged(image_->path());
     });
 }
@@ -304,7 +306,7 @@ void AskView::showImageName(const QImage& shown)
     imageName_->setToolTip(path);
 }
 
-bool AskView::openImageFile(const QString& path) { return image_->openFile(path); }
+void AskView::openImageFile(const QString& path) { image_->openFile(path); }
 bool AskView::setPastedImage(const QImage& image) { return image_->setPasted(image); }
 QString AskView::imagePath() const { return image_->path(); }
 QString AskView::imageSha256() const { return image_->input().sha256; }
@@ -315,6 +317,7 @@ void AskView::ask(const QString& text)
     if (q.isEmpty() || active_ || !modelReady_)
         return;
     question_->clear();
+    ++conversationRequest_;   // a saved conversation still being read would replace this one
     conv_->beginTurn(q);
     start(q);
 }
@@ -394,11 +397,14 @@ void AskView::newConversation()
 {
     if (active_)
         stop();
+    ++conversationRequest_;
     conv_->clearConversation();
     saveConversation();
     updateButtons();
 }
 
+// Conversation files are read and written on files_, one at a time in the order asked: a load
+// queued after a save reads what it saved, and the GUI thread never waits for the disk.
 void AskView::saveConversation()
 {
     if (!ws_.isValid() || image_->empty())
@@ -408,20 +414,34 @@ void AskView::saveConversation()
         if (!t.stopReason.isEmpty())
             turns.append(t.toJson());
     const ImageInput& image = image_->input();
-    ws_.saveConversation(image.sha256, QJsonObject{{"image_sha256", image.sha256}, {"image_path", image_->path()}, {"turns", turns}});
+    const QJsonObject conversation{{"image_sha256", image.sha256}, {"image_path", image_->path()}, {"turns", turns}};
+    const StudioWorkspace ws = ws_;
+    const QString sha = image.sha256;
+    files_.start([ws, sha, conversation] { ws.saveConversation(sha, conversation); });
 }
 
 void AskView::loadConversation()
 {
+    const int request = ++conversationRequest_;
     if (!ws_.isValid() || image_->empty()) {
         conv_->clearConversation();
         return;
     }
-    QVector<Turn> turns;
-    for (const auto& v : ws_.loadConversation(image_->input().sha256).value("turns").toArray())
-        turns.append(Turn::fromJson(v.toObject()));
-    conv_->setTurns(turns);
-    updateButtons();
+    const StudioWorkspace ws = ws_;
+    const QString sha = image_->input().sha256;
+    QPointer<AskView> self(this);
+    files_.start([self, ws, sha, request] {
+        const QJsonObject conversation = ws.loadConversation(sha);
+        QMetaObject::invokeMethod(qApp, [self, conversation, request] {
+            if (!self || request != self->conversationRequest_)
+                return;   // another image meanwhile
+            QVector<Turn> turns;
+            for (const auto& v : conversation.value("turns").toArray())
+                turns.append(Turn::fromJson(v.toObject()));
+            self->conv_->setTurns(turns);
+            self->updateButtons();
+        }, Qt::QueuedConnection);
+    });
 }
 
 void AskView::addToDataset()
@@ -430,11 +450,16 @@ void AskView::addToDataset()
         return;
     const Turn& t = conv_->turns().last();
     const ImageInput& image = image_->input();
-    const QString err = sink_->addDraftSample(DraftSample{image_->path(), image.bytes, image.sha256, t.question, t.answer().trimmed()});
-    if (err.isEmpty())
-        message_->showInfo(tr("Added a draft sample to the dataset."));
-    else
-        message_->showError(tr("Could not add the sample: %1").arg(err));
+    QPointer<AskView> self(this);
+    sink_->addDraftSample(DraftSample{image_->path(), image.bytes, image.sha256, t.question, t.answer().trimmed()},
+                          [self](const QString& err) {
+                              if (!self)
+                                  return;
+                              if (err.isEmpty())
+                                  self->message_->showInfo(tr("Added a draft sample to the dataset."));
+                              else
+                                  self->message_->showError(tr("Could not add the sample: %1").arg(err));
+                          });
 }
 
 } // namespace ember::studio

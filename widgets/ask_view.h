@@ -6,6 +6,7 @@
 #include "studio_workspace.h"
 
 #include <QElapsedTimer>
+#include <QThreadPool>
 #include <QWidget>
 
 class QCheckBox;
@@ -34,7 +35,9 @@ public:
     void setModelReady(bool ready);
 
     // Each returns false and shows a message when the image is refused; the current one stays.
-    bool openImageFile(const QString& path);
+    // Read and decoded off the GUI thread; currentImage() says changed() or refused().
+    void openImageFile(const QString& path);
+    CurrentImage* currentImage() const { return image_; }
     bool setPastedImage(const QImage& image);
 
     void ask(const QString& question);
@@ -85,6 +88,8 @@ private:
 
     EngineWorker* worker_;
     StudioWorkspace ws_;
+    QThreadPool files_;             // one thread: conversation files in the order asked
+    int conversationRequest_ = 0;   // the newest load; older answers are dropped
     SampleSink* sink_ = nullptr;
     bool modelReady_ = false;
     int active_ = 0;               // request id of the generation streaming now

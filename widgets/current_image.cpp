@@ -6,6 +6,8 @@
 #include <QClipboard>
 #include <QFileInfo>
 #include <QMimeData>
+#include <QPointer>
+#include <QThreadPool>
 #include <QUrl>
 
 namespace ember::studio {
@@ -18,17 +20,29 @@ CurrentImage::CurrentImage(ImagePane* pane, QObject* parent)
     connect(pane_, &ImagePane::imagePasted, this, &CurrentImage::setPasted);
 }
 
-bool CurrentImage::openFile(const QString& path)
+void CurrentImage::openFile(const QString& path)
 {
-    QImage img;
-    ImageInput in;
-    QString err;
-    if (!readImageFile(path, &img, &in, &err)) {
-        Q_EMIT refused(err);
-        return false;
-    }
-    set(img, in, QFileInfo(path).absoluteFilePath());
-    return true;
+    const int request = ++request_;
+    ++loading_;
+    QPointer<CurrentImage> self(this);
+    QThreadPool::globalInstance()->start([self, path, request] {
+        QImage img;
+        ImageInput in;
+        QString err;
+        const bool ok = readImageFile(path, &img, &in, &err);
+        const QString absolute = QFileInfo(path).absoluteFilePath();
+        QMetaObject::invokeMethod(qApp, [self, ok, img, in, err, absolute, request] {
+            if (!self)
+                return;
+            --self->loading_;
+            if (request != self->request_)
+                return;   // a newer image was asked for meanwhile
+            if (ok)
+                self->set(img, in, absolute);
+            else
+                Q_EMIT self->refused(err);
+        }, Qt::QueuedConnection);
+    });
 }
 
 bool CurrentImage::setPasted(const QImage& image)

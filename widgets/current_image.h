@@ -3,6 +3,8 @@
 // what the model is given (ImageInput: the encoded bytes and their SHA-256) and where it came
 // from. A file (opened, dropped, or named on the clipboard), a pasted image and the open dialog
 // all end in changed(); a refused one in refused(message), and the current image stays.
+// A file is read, hashed and decoded once, on a pool thread: the decoded pixels feed the pane
+// and the engine (ImageInput::decoded), and the GUI thread never reads the disk.
 #include "engine_worker.h"
 
 #include <QImage>
@@ -21,7 +23,9 @@ public:
     // Takes the pane's drops and pastes.
     explicit CurrentImage(ImagePane* pane, QObject* parent = nullptr);
 
-    bool openFile(const QString& path);
+    // Returns at once; changed() or refused() follows. Only the newest request is applied.
+    void openFile(const QString& path);
+    bool loading() const { return loading_ > 0; }
     bool setPasted(const QImage& image);
     // The open-image dialog, in the current file's folder, else in defaultDir.
     void openDialog(QWidget* parent, const QString& defaultDir);
@@ -40,6 +44,8 @@ private:
     void set(const QImage& shown, const ImageInput& input, const QString& path);
 
     ImagePane* pane_;
+    int request_ = 0;
+    int loading_ = 0;
     ImageInput input_;
     QString path_;
 };

@@ -58,7 +58,7 @@ bool readImageFile(const QString& path, QImage* image, ImageInput* input, QStrin
     QImage img = decodeDisplayImage(bytes, name, &why);
     if (!img.isNull()) {
         *image = img;
-        *input = ImageInput{bytes, sha256Hex(bytes)};
+        *input = ImageInput{bytes, sha256Hex(bytes), img};
         return true;
     }
     // Formats only Qt reads (ICO, SVG, XPM…) are shown by Qt and go to the engine as PNG. The
@@ -163,7 +163,11 @@ void EngineWorker::useImage(const ImageInput& image)
     if (image.sha256 == imageKey_ && engine_->hasImage())
         return;
     const int size = static_cast<int>(engine_->config().image_size);
-    engine_->setImage(ember::prepareImageBytes(image.bytes.constData(), static_cast<size_t>(image.bytes.size()), size));
+    const QImage& d = image.decoded;
+    if (!d.isNull() && d.format() == QImage::Format_RGB888)
+        engine_->setImage(ember::prepareImageRGB(d.constBits(), d.width(), d.height(), static_cast<int>(d.bytesPerLine()), size));
+    else
+        engine_->setImage(ember::prepareImageBytes(image.bytes.constData(), static_cast<size_t>(image.bytes.size()), size));
     imageKey_ = image.sha256;
 }
 

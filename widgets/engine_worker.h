@@ -27,6 +27,9 @@ namespace ember::studio {
 struct ImageInput {
     QByteArray bytes;
     QString sha256;
+    // The picture as the model sees it (RGB888), when the view has decoded it already: the
+    // engine takes these pixels instead of decoding the bytes a second time.
+    QImage decoded;
     bool empty() const { return bytes.isEmpty(); }
 };
 

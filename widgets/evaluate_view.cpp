@@ -25,6 +25,9 @@
 #include <QTableWidget>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <QApplication>
+#include <QPointer>
+#include <QThreadPool>
 
 #include <algorithm>
 #include <cmath>
@@ -318,15 +321,31 @@ void EvaluateView::refreshCheckpoints()
 {
     if (wsDir_.isEmpty())
         return;
-    QStringList paths;
-    try {
-        auto ws = data::Workspace::open(wsDir_.toStdString());
-        for (const auto& r : ws.runs())
-            for (const auto& c : ws.checkpoints(r.id))
-                paths.prepend(QString::fromStdString(ws.absolutePath(c.path)));
-    } catch (const std::exception& e) {
-        message_->showError(tr("Could not read the checkpoints of %1: %2").arg(wsDir_, QString::fromUtf8(e.what())));
-    }
+    // The runs and their checkpoints are read on a pool thread with a connection of its own.
+    QPointer<EvaluateView> self(this);
+    const QString dir = wsDir_;
+    QThreadPool::globalInstance()->start([self, dir] {
+        QStringList paths;
+        QString error;
+        try {
+            auto ws = data::Workspace::open(dir.toStdString(), data::Workspace::Mode::Existing);
+            for (const auto& r : ws.runs())
+                for (const auto& c : ws.checkpoints(r.id))
+                    paths.prepend(QString::fromStdString(ws.absolutePath(c.path)));
+        } catch (const std::exception& e) {
+            error = QString::fromUtf8(e.what());
+        }
+        QMetaObject::invokeMethod(qApp, [self, dir, paths, error] {
+            if (self && self->wsDir_ == dir)
+                self->showCheckpoints(paths, error);
+        }, Qt::QueuedConnection);
+    });
+}
+
+void EvaluateView::showCheckpoints(QStringList paths, const QString& error)
+{
+    if (!error.isEmpty())
+        message_->showError(tr("Could not read the checkpoints of %1: %2").arg(wsDir_, error));
     paths.removeDuplicates();
     for (auto* c : {ckA_, ckB_}) {
         const QString keep = c->currentText();
@@ -338,6 +357,7 @@ void EvaluateView::refreshCheckpoints()
             c->setEditText(keep);
     }
     // The newest checkpoint comes first, so it is the one offered when nothing was picked yet.
+    Q_EMIT checkpointsRefreshed();
 }
 
 bool EvaluateView::isRunning() const { return !job_.isNull(); }

@@ -63,8 +63,11 @@ public:
 Q_SIGNALS:
     void evaluationFinished(bool ok, const QString& message);
     void openSampleRequested(qint64 sampleId);
+    // The checkpoint lists were read again (on a pool thread; refreshCheckpoints() returns at once).
+    void checkpointsRefreshed();
 
 private:
+    void showCheckpoints(QStringList paths, const QString& error);
     QHBoxLayout* buildToolbar();
     QComboBox* addCheckpointCombo(QHBoxLayout* bar, const QString& label, const QString& tip);
     QHBoxLayout* buildProgressRow();

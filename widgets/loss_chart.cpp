@@ -96,10 +96,10 @@ void LossChart::rebuild()
     bool any = false;
     for (int i = 0; i < curves_.size(); ++i) {
         const Curve& c = curves_[i];
-        if (!c.data || c.data->value.isEmpty())
+        if (c.data.value.isEmpty())
             continue;
-        const QVector<double> x = time_ ? c.data->seconds : c.data->step;
-        QVector<double> y = c.data->value, ys = debiasedEma(y, beta_);
+        const QVector<double> x = time_ ? c.data.seconds : c.data.step;
+        QVector<double> y = c.data.value, ys = debiasedEma(y, beta_);
         if (log_) {   // a log axis cannot show non-positive values (smoothed first, so no NaN spreads)
             for (auto* v : {&y, &ys})
                 for (double& e : *v)

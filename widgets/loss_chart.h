@@ -18,11 +18,13 @@ public:
 
     explicit LossChart(const QString& title, QWidget* parent = nullptr);
 
+    // The chart keeps its own copy of each curve's points (implicitly shared, so copying costs
+    // three reference counts): it never points into storage its caller may free or rebuild.
     struct Curve {
         qint64 runId;
         QString metric;
         QString label;
-        const SeriesData* data;   // owned by the caller; valid until the next setCurves
+        SeriesData data;
     };
     void setCurves(const QVector<Curve>& curves);
     void setSmoothing(double beta);

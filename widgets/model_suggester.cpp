@@ -1,6 +1,7 @@
 #include "model_suggester.h"
 
 #include "sample.h"
+#include "store_worker.h"
 
 #include <QFile>
 
@@ -50,48 +51,74 @@ void ModelSuggester::cancel()
 {
     const bool was = isRunning();
     queue_.clear();
-    if (request_) {
+    if (request_ > 0)
         worker_->cancel(request_);
-        request_ = 0;
-    }
+    request_ = 0;   // also drops a sample still being read (-1)
+    current_ = 0;
     if (was)
         Q_EMIT finished(done_, true);
 }
 
-bool ModelSuggester::loadInput(qint64 id, ImageInput* img, QString* task)
+void ModelSuggester::loadInput(qint64 id, std::function<void(bool, const ImageInput&, const QString&)> done)
 {
-    auto s = ws_ ? ws_->get(id) : std::nullopt;
-    if (!s)
-        return false;
-    *task = QString::fromStdString(s->task);
-    if (s->image.id == 0)
-        return !task->isEmpty();
-    QFile f(QString::fromStdString(ws_->absolutePath(s->image.path)));
-    if (!f.open(QIODevice::ReadOnly))
-        return false;
-    img->bytes = f.readAll();
-    img->sha256 = QString::fromStdString(s->image.hash);   // the store's content hash is the cache key
-    return true;
+    struct Input {
+        bool ok = false;
+        ImageInput image;
+        QString task;
+    };
+    if (!store_) {
+        done(false, {}, {});
+        return;
+    }
+    store_->read<Input>(
+        this,
+        [id](ember::data::Workspace& ws) {
+            Input in;
+            auto s = ws.get(id);
+            if (!s)
+                return in;
+            in.task = QString::fromStdString(s->task);
+            if (s->image.id == 0) {
+                in.ok = !in.task.isEmpty();
+                return in;
+            }
+            QFile f(QString::fromStdString(ws.absolutePath(s->image.path)));
+            if (!f.open(QIODevice::ReadOnly))
+                return in;
+            in.image.bytes = f.readAll();
+            in.image.sha256 = QString::fromStdString(s->image.hash);   // the store's content hash is the cache key
+            in.ok = true;
+            return in;
+        },
+        [done](Input in) { done(in.ok, in.image, in.task); }, [done](const QString&) { done(false, {}, {}); });
 }
 
 void ModelSuggester::next()
 {
-    while (!queue_.empty()) {
-        current_ = queue_.front();
-        queue_.pop_front();
-        ImageInput img;
-        QString task;
-        if (!worker_ || !loadInput(current_, &img, &task) || task.trimmed().isEmpty()) {
-            ++done_;   // nothing to ask the model about (no task, image gone): skipped
-            Q_EMIT progress(done_, total_);
-            continue;
-        }
-        pending_ = {};
-        request_ = worker_->selectRobot(img, task);
+    if (queue_.empty()) {
+        current_ = 0;
+        Q_EMIT finished(done_, false);
         return;
     }
-    current_ = 0;
-    Q_EMIT finished(done_, false);
+    current_ = queue_.front();
+    queue_.pop_front();
+    const qint64 id = current_;
+    request_ = -1;   // reading the sample: running, not yet asked
+    loadInput(id, [this, id](bool ok, const ImageInput& img, const QString& task) {
+        if (request_ != -1 || current_ != id)
+            return;   // cancelled meanwhile
+        request_ = 0;
+        if (!worker_ || !ok || task.trimmed().isEmpty()) {
+            ++done_;   // nothing to ask the model about (no task, image gone): skipped
+            Q_EMIT progress(done_, total_);
+            next();
+            return;
+        }
+        pending_ = {};
+        currentImage_ = img;
+        currentTask_ = task;
+        request_ = worker_->selectRobot(img, task);
+    });
 }
 
 void ModelSuggester::onSelection(int request, const ember::RobotSelection& sel)
@@ -105,13 +132,10 @@ void ModelSuggester::onSelection(int request, const ember::RobotSelection& sel)
     if (sel.trace.answer >= 0)
         pending_.robots = {sel.trace.answer};
     if (withReasoning_) {
-        QString task;
-        ImageInput img;
-        loadInput(current_, &img, &task);
         ember::GenerationOptions o;
         o.maxNewTokens = kReasoningTokens;
         o.alternatives = 0;
-        request_ = worker_->generate(img, QString::fromStdString(ember::reasoningPrompt(task.toStdString())), o);
+        request_ = worker_->generate(currentImage_, QString::fromStdString(ember::reasoningPrompt(currentTask_.toStdString())), o);
         return;
     }
     suggestions_->set(current_, pending_);

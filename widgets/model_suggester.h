@@ -10,15 +10,19 @@
 #include <QObject>
 
 #include <deque>
+#include <functional>
 
 namespace ember::studio {
+
+class StoreWorker;
 
 class ModelSuggester final : public QObject {
     Q_OBJECT
 public:
     ModelSuggester(EngineWorker* worker, Suggestions* suggestions, QObject* parent = nullptr);
 
-    void setWorkspace(ember::data::Workspace* ws) { ws_ = ws; }
+    // Where samples and their image bytes are read (on the store worker's thread).
+    void setStore(StoreWorker* store) { store_ = store; }
     // Robots, then reasoning steps (a short greedy generation) for one sample.
     void suggestOne(qint64 sampleId);
     // Robots only, one sample after another.
@@ -33,14 +37,17 @@ Q_SIGNALS:
 
 private:
     void next();
-    bool loadInput(qint64 id, ImageInput* img, QString* task);
+    // The sample's task and image bytes, read on the store worker; ok false when it is gone.
+    void loadInput(qint64 id, std::function<void(bool ok, const ImageInput& img, const QString& task)> done);
     void onSelection(int request, const ember::RobotSelection& sel);
     void onGeneration(int request, const ember::GenerationResult& r);
     void onFailed(int request, const QString& msg);
 
     EngineWorker* worker_;
     Suggestions* suggestions_;
-    ember::data::Workspace* ws_ = nullptr;
+    StoreWorker* store_ = nullptr;
+    ImageInput currentImage_;   // the sample being suggested for (its reasoning needs it again)
+    QString currentTask_;
     std::deque<int64_t> queue_;
     qint64 current_ = 0;
     bool withReasoning_ = false;

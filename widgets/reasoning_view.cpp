@@ -9,6 +9,7 @@
 #include "sample_hooks.h"
 #include "threshold_chart.h"
 
+#include <QPointer>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
@@ -292,7 +293,7 @@ void ReasoningView::updateButtons()
     camRobot_Box_->setEnabled(has && !image_->empty());
 }
 
-bool ReasoningView::openImageFile(const QString& path) { return image_->openFile(path); }
+void ReasoningView::openImageFile(const QString& path) { image_->openFile(path); }
 QString ReasoningView::imagePath() const { return image_->path(); }
 
 void ReasoningView::setTask(const QString& task) { task_->setText(task); }
@@ -301,11 +302,14 @@ void ReasoningView::pickSample()
 {
     if (!source_)
         return;
-    if (auto s = source_->pickTaskSample(this)) {
-        if (!s->imagePath.isEmpty() && !openImageFile(s->imagePath))
+    QPointer<ReasoningView> self(this);
+    source_->pickTaskSample(this, [self](const TaskSample& s) {
+        if (!self)
             return;
-        setTask(s->task);
-    }
+        if (!s.imagePath.isEmpty())
+            self->openImageFile(s.imagePath);   // a refused picture says so in the message bar
+        self->setTask(s.task);
+    });
 }
 
 void ReasoningView::run()

@@ -38,7 +38,9 @@ public:
     void setSampleSource(SampleSource* source);
     void setModelReady(bool ready);
 
-    bool openImageFile(const QString& path);
+    // Read and decoded off the GUI thread; currentImage() says changed() or refused().
+    void openImageFile(const QString& path);
+    CurrentImage* currentImage() const { return image_; }
     void setTask(const QString& task);
     void run();
     void setThreshold(double t);   // as if the user moved it

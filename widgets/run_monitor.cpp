@@ -61,6 +61,18 @@ public:
             return;
         try {
             ws_ = std::make_unique<data::Workspace>(data::Workspace::open(dir.toStdString()));
+        } catch (const data::DbError& e) {
+            if (e.busy) {
+                // Another connection holds the write lock (the first start's demo world, an
+                // import): not a broken workspace; opened again shortly.
+                QTimer::singleShot(kPollMs, this, [this, dir] {
+                    if (dir_ == dir && !ws_)
+                        open(dir);
+                });
+                return;
+            }
+            Q_EMIT monitor_->workspaceError(QString::fromUtf8(e.what()));
+            return;
         } catch (const std::exception& e) {
             Q_EMIT monitor_->workspaceError(QString::fromUtf8(e.what()));
             return;

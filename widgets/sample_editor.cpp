@@ -263,6 +263,8 @@ bool SampleEditor::eventFilter(QObject* o, QEvent* e)
     }
     if (e->type() == QEvent::FocusIn && (o == task_ || o == caption_))
         typingKey_ = nextKey_++;   // a new stretch of typing: a new undo step
+    if (e->type() == QEvent::FocusOut && (o == task_ || o == caption_))
+        Q_EMIT fieldLeft();
     if (o == reasoning_ && e->type() == QEvent::KeyPress) {   // the inline editor is another widget: its keys never come here
         auto* k = static_cast<QKeyEvent*>(e);
         if (k->modifiers() == Qt::ControlModifier && (k->key() == Qt::Key_Up || k->key() == Qt::Key_Down)) {

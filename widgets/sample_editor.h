@@ -51,6 +51,8 @@ Q_SIGNALS:
     // mergeKey != 0 for typing: the same key for one stretch of typing in one field.
     void edited(SampleField f, const QVariant& before, const QVariant& after, quint64 mergeKey);
     void acceptSuggestionRequested();
+    // The user left a text field: its typing is complete, and is saved now.
+    void fieldLeft();
 
 protected:
     bool eventFilter(QObject* o, QEvent* e) override;

@@ -5,7 +5,10 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <optional>
+
+class QWidget;
 
 namespace ember::studio {
 
@@ -21,8 +24,9 @@ struct DraftSample {
 class SampleSink {
 public:
     virtual ~SampleSink() = default;
-    // Returns an empty string on success, else a message for the user.
-    virtual QString addDraftSample(const DraftSample& sample) = 0;
+    // Stores the sample off the GUI thread; done(error) later, error empty on success. done is
+    // not called when the sink goes first.
+    virtual void addDraftSample(const DraftSample& sample, std::function<void(const QString& error)> done) = 0;
 };
 
 // Where the Reasoning view takes a task (and image) from an existing dataset sample.
@@ -35,8 +39,9 @@ struct TaskSample {
 class SampleSource {
 public:
     virtual ~SampleSource() = default;
-    // Lets the user pick a sample (may show a dialog); std::nullopt when cancelled.
-    virtual std::optional<TaskSample> pickTaskSample(QWidget* parent) = 0;
+    // Lets the user pick a sample (a dialog); chosen(task) once the sample is read, not at all
+    // when the user cancels.
+    virtual void pickTaskSample(QWidget* parent, std::function<void(const TaskSample& task)> chosen) = 0;
 };
 
 } // namespace ember::studio

@@ -27,6 +27,8 @@ public:
     void clear();
     const Suggestion* find(qint64 sampleId) const;
     int size() const { return map_.size(); }
+    // A copy (implicitly shared, so cheap) for work on the store's thread.
+    QHash<qint64, Suggestion> snapshot() const { return map_; }
 
     // 1 - the probability the model gives the best of the human labels (1 when none labelled).
     static float disagreement(const Suggestion& s, const std::vector<int>& humanRobots);

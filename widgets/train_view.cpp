@@ -298,6 +298,7 @@ void TrainView::setWorkspace(const QString& dir)
     shownCheckpoints_.clear();
     runsModel_->setRuns({});
     ckpts_->clear();
+    updateCharts();   // empty: the previous workspace's curves go with it
     monitor_->setWorkspace(dir);
     watchChanged();
     updateButtons();
@@ -614,11 +615,11 @@ void TrainView::updateCharts()
         std::sort(names.begin(), names.end());
         for (const QString& n : names) {
             if (isLossMetric(n))
-                losses.push_back({id, n, prefix + n, s.find(n)});
+                losses.push_back({id, n, prefix + n, *s.find(n)});
             else if (n == "lr")
-                lrs.push_back({id, n, prefix + tr("learning rate"), s.find(n)});
+                lrs.push_back({id, n, prefix + tr("learning rate"), *s.find(n)});
             else if (n == "grad_norm")
-                grads.push_back({id, n, prefix + tr("gradient norm"), s.find(n)});
+                grads.push_back({id, n, prefix + tr("gradient norm"), *s.find(n)});
         }
     }
     loss_->setCurves(losses);

@@ -1,6 +1,7 @@
 #include "workspace_samples.h"
 
 #include "sample_list_model.h"
+#include "store_worker.h"
 #include "suggestions.h"
 
 #include <QDialog>
@@ -16,36 +17,42 @@ namespace ember::studio {
 
 namespace data = ember::data;
 
-QString WorkspaceSamples::addDraftSample(const DraftSample& d)
+void WorkspaceSamples::addDraftSample(const DraftSample& d, std::function<void(const QString& error)> done)
 {
-    if (!ws_)
-        return tr("No dataset store is open.");
-    try {
-        data::Sample s;
-        if (!d.imageBytes.isEmpty()) {
-            QString ext = QFileInfo(d.imagePath).suffix().toLower();
-            if (ext.isEmpty())
-                ext = "png";   // pasted images are encoded as PNG
-            const std::vector<uint8_t> bytes(d.imageBytes.begin(), d.imageBytes.end());
-            s.image = ws_->storeImageBytes(bytes, ext.toStdString()).info;
-        } else if (!d.imagePath.isEmpty()) {
-            s.image = ws_->storeImageFile(d.imagePath.toStdString()).info;
-        }
-        s.qa.push_back({d.question.toStdString(), d.answer.toStdString()});
-        s.source = "ask";
-        s.status = data::Status::Draft;
-        lastAdded_ = ws_->insert(s);
-    } catch (const std::exception& e) {
-        return QString::fromUtf8(e.what());
+    if (!store_ || !store_->isOpen()) {
+        done(tr("No dataset store is open."));
+        return;
     }
-    Q_EMIT sampleAdded(lastAdded_);
-    return {};
+    store_->update<qint64>(
+        this,
+        [d](data::Workspace& ws) {
+            data::Sample s;
+            if (!d.imageBytes.isEmpty()) {
+                QString ext = QFileInfo(d.imagePath).suffix().toLower();
+                if (ext.isEmpty())
+                    ext = "png";   // pasted images are encoded as PNG
+                const std::vector<uint8_t> bytes(d.imageBytes.begin(), d.imageBytes.end());
+                s.image = ws.storeImageBytes(bytes, ext.toStdString()).info;
+            } else if (!d.imagePath.isEmpty()) {
+                s.image = ws.storeImageFile(d.imagePath.toStdString()).info;
+            }
+            s.qa.push_back({d.question.toStdString(), d.answer.toStdString()});
+            s.source = "ask";
+            s.status = data::Status::Draft;
+            return static_cast<qint64>(ws.insert(s));
+        },
+        [this, done](qint64 id) {
+            lastAdded_ = id;
+            Q_EMIT sampleAdded(id);
+            done({});
+        },
+        [done](const QString& error) { done(error); });
 }
 
-std::optional<TaskSample> WorkspaceSamples::pickTaskSample(QWidget* parent)
+void WorkspaceSamples::pickTaskSample(QWidget* parent, std::function<void(const TaskSample& task)> chosen)
 {
-    if (!ws_)
-        return std::nullopt;
+    if (!store_ || !store_->isOpen())
+        return;
     QDialog dlg(parent);
     dlg.setWindowTitle(tr("Take a task from a sample"));
     auto* lay = new QVBoxLayout(&dlg);
@@ -54,9 +61,7 @@ std::optional<TaskSample> WorkspaceSamples::pickTaskSample(QWidget* parent)
     search->setClearButtonEnabled(true);
     Suggestions none;
     SampleListModel model(&none);
-    ListFilter f;
-    model.setFilter(f);
-    model.setWorkspace(ws_);
+    model.setStore(store_);
     auto* list = new QListView(&dlg);
     list->setModel(&model);
     list->setUniformItemSizes(true);
@@ -73,27 +78,38 @@ std::optional<TaskSample> WorkspaceSamples::pickTaskSample(QWidget* parent)
         ListFilter g;
         g.query.text = search->text().trimmed().toStdString();
         model.setFilter(g);
+    });
+    // The rows arrive from the store worker: the first one is chosen once they are there.
+    QObject::connect(&model, &SampleListModel::loaded, &dlg, [&] {
         if (model.rowCount() > 0)
             list->setCurrentIndex(model.index(0));
     });
     QObject::connect(bb, &QDialogButtonBox::accepted, &dlg, &QDialog::accept);
     QObject::connect(bb, &QDialogButtonBox::rejected, &dlg, &QDialog::reject);
     QObject::connect(list, &QListView::activated, &dlg, &QDialog::accept);
-    if (model.rowCount() > 0)
-        list->setCurrentIndex(model.index(0));
     dlg.resize(640, 480);
     if (dlg.exec() != QDialog::Accepted || !list->currentIndex().isValid())
-        return std::nullopt;
+        return;
     const qint64 id = model.idAt(list->currentIndex().row());
-    auto s = ws_->get(id);
-    if (!s)
-        return std::nullopt;
-    TaskSample t;
-    t.task = QString::fromStdString(s->task);
-    t.id = QString::number(id);
-    if (s->image.id)
-        t.imagePath = QString::fromStdString(ws_->absolutePath(s->image.path));
-    return t;
+    if (!id)
+        return;
+    store_->read<std::optional<TaskSample>>(
+        this,
+        [id](data::Workspace& ws) -> std::optional<TaskSample> {
+            auto s = ws.get(id);
+            if (!s)
+                return std::nullopt;
+            TaskSample t;
+            t.task = QString::fromStdString(s->task);
+            t.id = QString::number(id);
+            if (s->image.id)
+                t.imagePath = QString::fromStdString(ws.absolutePath(s->image.path));
+            return t;
+        },
+        [chosen](std::optional<TaskSample> t) {
+            if (t)
+                chosen(*t);
+        });
 }
 
 } // namespace ember::studio

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""README figures from the benchmarks' JSON, never typed in.
+
+The JSON files a benchmark printed are kept in docs/bench/ (e.g. `embervlm-bench-studio
+--samples 10000 > docs/bench/studio-10000.json`). This script renders each table and writes it
+between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` in README.md; with --check it only says
+whether the README holds exactly what the JSON gives (a ctest test runs that).
+"""
+import json
+import pathlib
+import re
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BENCH = ROOT / "docs" / "bench"
+
+
+def load(pattern):
+    runs = []
+    for p in sorted(BENCH.glob(pattern)):
+        d = json.loads(p.read_text())
+        d["_file"] = p.relative_to(ROOT).as_posix()
+        runs.append(d)
+    return sorted(runs, key=lambda d: d["samples"])
+
+
+def num(x, digits=0):
+    return f"{x:,.{digits}f}"
+
+
+def studio_table():
+    runs = load("studio-*.json")
+    if not runs:
+        return "(no docs/bench/studio-*.json yet)"
+    head = "| | " + " | ".join(f"{num(r['samples'])} photographs" for r in runs) + " |"
+    rule = "|---|" + "---|" * len(runs)
+
+    def row(label, cell):
+        return f"| {label} | " + " | ".join(cell(r) for r in runs) + " |"
+
+    def act(name):
+        return lambda r: (f"{r['annotate'][name]['longest_stall_ms']} ms · "
+                          f"{r['annotate'][name]['median_ms']} / {r['annotate'][name]['p95_ms']} ms")
+
+    rows = [
+        head, rule,
+        row("import (the Annotate view's, one transaction)",
+            lambda r: f"{r['import']['images_per_s']} images/s ({num(r['import']['seconds'])} s)"),
+        row("workspace beyond the image files",
+            lambda r: f"{num(r['import']['overhead_bytes'] / 2**20, 1)} MiB ({r['import']['overhead_pct_of_images']}%)"),
+        row("studio open → usable Annotate list (ms)", lambda r: num(r["annotate"]["open_to_usable_ms"], 1)),
+        row("J (next): longest stall · picture shown median / p95", act("next_sample")),
+        row("K (previous)", act("previous_sample")),
+        row("filter change (split)", act("filter_change")),
+        row("text search (after the 250 ms typing pause)", act("text_search")),
+        row("scroll the list by a page", act("scroll_page")),
+        row("typing 200 characters during a 10,000-photo import: longest stall",
+            lambda r: f"{r['typing_during_import']['longest_stall_ms']} ms"),
+        row("characters in the store after kill -9 (import still writing)",
+            lambda r: f"{r['typing_during_import']['characters_kept_after_kill9']} / {r['typing_during_import']['characters']}"),
+        row("SQLite statements on the GUI thread",
+            lambda r: str(r["gui_thread_statements"] + r["typing_during_import"]["gui_thread_statements"])),
+    ]
+    cpu = {f"{r['cpu']}, {r['cores']} cores" for r in runs}
+    note = (f"Printed by `embervlm-bench-studio --samples N --work DIR` ({'; '.join(sorted(cpu))}; offscreen; "
+            f"each interaction {runs[0]['annotate']['next_sample']['repeats']} times; stall: the longest gap of a 5 ms "
+            f"precise timer on the GUI thread, 5 ms being none). Files: "
+            + ", ".join(f"`{r['_file']}`" for r in runs) + ".")
+    before = [r for r in runs if "before" in r]
+    if before:
+        bh = "| longest GUI-thread stall | " + " | ".join(
+            f"before, {num(r['samples'])} | now, {num(r['samples'])}" for r in before) + " |"
+        br = "|---|" + "---|---|" * len(before)
+        lines = [bh, br]
+        for key, label in (("next_sample", "J (next sample)"), ("filter_change", "filter change"),
+                           ("text_search", "text search"), ("scroll_page", "scroll by a page")):
+            lines.append(f"| {label} | " + " | ".join(
+                f"{r['before'][key]['longest_stall_ms']} ms | {r['annotate'][key]['longest_stall_ms']} ms" for r in before) + " |")
+        lines.append("| a keystroke while an import writes | " + " | ".join(
+            f"{num(r['before']['keystroke_during_import_ms'])} ms"
+            f"{', lost' if r['before']['keystroke_during_import_lost'] else ''} | "
+            f"{r['typing_during_import']['longest_stall_ms']} ms, "
+            f"{r['typing_during_import']['characters_kept_after_kill9']}/{r['typing_during_import']['characters']} kept"
+            for r in before) + " |")
+        note += ("\n\nBefore: the calls the view made on the GUI thread before the store worker (a query and a "
+                 "full-size decode per J, count + histogram + page + thumbnails per filter or search, one write "
+                 "transaction per keystroke waiting out the 10 s busy timeout), replayed by the same benchmark "
+                 "on the same workspace and timed (`before` in the JSON).\n\n" + "\n".join(lines))
+    return "\n".join(rows) + "\n\n" + note
+
+
+TABLES = {"studio": studio_table}
+
+
+def render(readme):
+    for name, make in TABLES.items():
+        pat = re.compile(rf"(<!-- bench:{name} -->\n).*?(<!-- /bench:{name} -->)", re.S)
+        if not pat.search(readme):
+            raise SystemExit(f"README.md has no <!-- bench:{name} --> block")
+        readme = pat.sub(lambda m: m.group(1) + make() + "\n" + m.group(2), readme)
+    return readme
+
+
+def main():
+    readme_path = ROOT / "README.md"
+    readme = readme_path.read_text()
+    new = render(readme)
+    if "--check" in sys.argv:
+        if new != readme:
+            print("README.md's benchmark tables differ from docs/bench/*.json: run scripts/bench-tables.py")
+            return 1
+        print("README.md's benchmark tables match docs/bench/*.json")
+        return 0
+    readme_path.write_text(new)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
