@@ -138,13 +138,19 @@ private:
     bool open_ = false;
 };
 
+// done() may ask for more (reading a row asks for its neighbours' pages): it is called once per
+// turn of the event loop, and its first true ends the wait.
 bool waitFor(const std::function<bool()>& done, int timeoutMs = 120000)
 {
     QElapsedTimer t;
     t.start();
-    while (!done() && t.elapsed() < timeoutMs)
+    for (;;) {
+        if (done())
+            return true;
+        if (t.elapsed() >= timeoutMs)
+            return false;
         QTest::qWait(1);
-    return done();
+    }
 }
 
 json summary(std::vector<double> stalls, std::vector<double> latencies)

@@ -17,7 +17,7 @@ namespace ember::studio {
 class ImageLoader final : public QObject {
     Q_OBJECT
 public:
-    static constexpr int kMaxSide = 1280;        // a large pane's worth; painting scales no more than that
+    static constexpr int kMaxSide = 1024;        // a large pane's worth; painting scales no more than that
     static constexpr int kCacheBytes = 64 << 20;
 
     explicit ImageLoader(QObject* parent = nullptr);

@@ -42,6 +42,7 @@ ImagePane::ImagePane(QWidget* parent)
 void ImagePane::setImage(const QImage& image)
 {
     image_ = image;
+    scaled_ = QPixmap();
     heat_ = QImage();
     update();
 }
@@ -102,7 +103,10 @@ void ImagePane::paintEvent(QPaintEvent*)
         p.drawText(rect().adjusted(24, 24, -24, -24), Qt::AlignCenter | Qt::TextWordWrap, placeholder_);
     } else {
         const QRect r = imageRect();
-        p.drawImage(r, image_);
+        // Scaled once per picture and size, not at every repaint (a photograph is 1280 pixels wide).
+        if (scaled_.size() != r.size())
+            scaled_ = QPixmap::fromImage(image_.scaled(r.size(), Qt::IgnoreAspectRatio, Qt::SmoothTransformation));
+        p.drawPixmap(r.topLeft(), scaled_);
         if (!heat_.isNull() && heatVisible_)
             p.drawImage(r, heat_);   // smooth scaling blends the coarse grid
     }

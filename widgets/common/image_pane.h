@@ -2,6 +2,7 @@
 // Shows the current image scaled to fit, with an optional heat map on top. Accepts image files
 // dropped on it and images pasted with Ctrl+V; it only reports them, the owning view decides.
 #include <QImage>
+#include <QPixmap>
 #include <QWidget>
 
 namespace ember::studio {
@@ -38,6 +39,7 @@ private:
     QRect imageRect() const;
 
     QImage image_;
+    QPixmap scaled_;   // image_ at the size it was last painted
     QImage heat_;
     bool heatVisible_ = true;
     QString placeholder_;

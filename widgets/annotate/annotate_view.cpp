@@ -557,6 +557,7 @@ void AnnotateView::showSample(qint64 id)
 void AnnotateView::showImage(const QString& path, int request)
 {
     const qint64 id = currentId_;
+    pane_->setPlaceholder(tr("No image (text-only sample)"));
     if (path.isEmpty()) {
         pane_->setImage({});
         showing_ = false;
