@@ -5,7 +5,6 @@
 #include "ask_view.h"
 #include "data_job.h"
 #include "demo_world.h"
-#include "edit_journal.h"
 #include "engine_worker.h"
 #include "confusion_map.h"
 #include "convert.h"
@@ -18,6 +17,7 @@
 #include "reasoning_view.h"
 #include "screenshot_run.h"
 #include "store_worker.h"
+#include "studio_session.h"
 #include "train_view.h"
 #include "workspace.h"
 #include "workspace_samples.h"
@@ -64,13 +64,10 @@ QString humanCount(qint64 n)
 MainWindow::MainWindow(const StudioOptions& options, QWidget* parent)
     : QMainWindow(parent)
     , options_(options)
-    , worker_(std::make_unique<EngineWorker>(options.device))
-    , store_(new StoreWorker)
+    , session_(new StudioSession(options.device, this))
 {
-    // Edits typed while another process held the write lock, then killed: applied at the next open.
-    store_->setOpenHook([](ember::data::Workspace& ws) { replayEditJournal(ws); });
-    connect(store_, &StoreWorker::opened, this, &MainWindow::onStoreOpened);
-    connect(store_, &StoreWorker::error, this, [this](const QString& m) { message_->showError(m); });
+    connect(session_, &StudioSession::storeOpened, this, &MainWindow::onStoreOpened);
+    connect(session_->store(), &StoreWorker::error, this, [this](const QString& m) { message_->showError(m); });
     setWindowTitle(tr("EmberVLM Studio"));
     setObjectName("mainWindow");
 
@@ -147,15 +144,15 @@ void MainWindow::buildNavigation(QWidget* central)
 void MainWindow::buildViews(QWidget* central)
 {
     stack_ = new QStackedWidget(central);
-    ask_ = new AskView(worker_.get(), stack_);
-    reasoning_ = new ReasoningView(worker_.get(), stack_);
+    ask_ = new AskView(session_->engine(), stack_);
+    reasoning_ = new ReasoningView(session_->engine(), stack_);
     stack_->addWidget(ask_);
     stack_->addWidget(reasoning_);
-    annotate_ = new AnnotateView(worker_.get(), stack_);
+    annotate_ = new AnnotateView(session_->engine(), stack_);
     stack_->addWidget(annotate_);
     samples_ = new WorkspaceSamples(this);
-    annotate_->setStore(store_);
-    samples_->setStore(store_);
+    annotate_->setStore(session_->store());
+    samples_->setStore(session_->store());
     connect(samples_, &WorkspaceSamples::sampleAdded, annotate_, [this] { annotate_->reload(); });
     train_ = new TrainView(stack_);
     stack_->addWidget(train_);
@@ -191,11 +188,11 @@ void MainWindow::connectViews()
 void MainWindow::connectEngine()
 {
     connect(ask_, &AskView::imageChanged, this, [this](const QString& path) {
-        if (!path.isEmpty() && ws_.isValid())
-            QSettings().setValue("workspaces/" + sha256Hex(ws_.dir().toUtf8()).left(16) + "/image", path);
+        if (!path.isEmpty() && workspace().isValid())
+            QSettings().setValue("workspaces/" + sha256Hex(workspace().dir().toUtf8()).left(16) + "/image", path);
     });
-    connect(worker_.get(), &EngineWorker::modelLoaded, this, &MainWindow::onModelLoaded);
-    connect(worker_.get(), &EngineWorker::failed, this, &MainWindow::onFailed);
+    connect(session_, &StudioSession::modelLoaded, this, &MainWindow::onModelLoaded);
+    connect(session_, &StudioSession::modelFailed, this, &MainWindow::onFailed);
     if (!options_.screenshot.isEmpty()) {
         screenshot_ = new ScreenshotRun(this, options_.screenshot, options_.image, options_.prompt);
         connect(screenshot_, &ScreenshotRun::saved, this, &MainWindow::screenshotSaved);
@@ -239,12 +236,12 @@ void MainWindow::openStartupWorkspace()
 
 MainWindow::~MainWindow()
 {
-    worker_->shutdown();
-    // The views hold the store worker: detach them (the last typed edit is posted on the way),
-    // then end it, which writes everything posted before it joins.
+    session_->shutdownEngine();
+    // The views hold the store worker: detach them (the last typed edit is posted on the way)
+    // before the session ends it, which writes everything posted before it joins.
     annotate_->setStore(nullptr);
     samples_->setStore(nullptr);
-    delete store_;
+    delete session_;
 }
 
 void MainWindow::buildMenus()
@@ -301,22 +298,22 @@ void MainWindow::buildStatusBar()
 
 void MainWindow::updateStatus()
 {
-    workspaceLabel_->setText(ws_.isValid() ? tr("Workspace: %1").arg(QDir::toNativeSeparators(ws_.dir())) : tr("No workspace"));
-    workspaceLabel_->setToolTip(ws_.dir());
-    if (!modelReady_) {
-        modelLabel_->setText(loadRequest_ ? tr("Loading %1…").arg(QFileInfo(loadingPath_).fileName()) : tr("No model"));
+    workspaceLabel_->setText(workspace().isValid() ? tr("Workspace: %1").arg(QDir::toNativeSeparators(workspace().dir())) : tr("No workspace"));
+    workspaceLabel_->setToolTip(workspace().dir());
+    if (!modelReady()) {
+        modelLabel_->setText(session_->loading() ? tr("Loading %1…").arg(QFileInfo(session_->loadingPath()).fileName()) : tr("No model"));
         paramsLabel_->clear();
         threadsLabel_->clear();
         weightsLabel_->clear();
         return;
     }
-    modelLabel_->setText(tr("Model: %1").arg(QString::fromStdString(info_.name)));
-    modelLabel_->setToolTip(QString::fromStdString(info_.path));
-    paramsLabel_->setText(tr("%1 parameters").arg(humanCount(info_.parameters)));
-    paramsLabel_->setToolTip(tr("%L1 parameters").arg(info_.parameters));
-    threadsLabel_->setText(tr("%1 threads · %2").arg(info_.threads).arg(QString::fromStdString(info_.device)));
-    weightsLabel_->setText(info_.trained ? tr("trained weights") : tr("random weights"));
-    weightsLabel_->setStyleSheet(info_.trained ? QString() : QStringLiteral("color: #a15c00;"));
+    modelLabel_->setText(tr("Model: %1").arg(QString::fromStdString(modelInfo().name)));
+    modelLabel_->setToolTip(QString::fromStdString(modelInfo().path));
+    paramsLabel_->setText(tr("%1 parameters").arg(humanCount(modelInfo().parameters)));
+    paramsLabel_->setToolTip(tr("%L1 parameters").arg(modelInfo().parameters));
+    threadsLabel_->setText(tr("%1 threads · %2").arg(modelInfo().threads).arg(QString::fromStdString(modelInfo().device)));
+    weightsLabel_->setText(modelInfo().trained ? tr("trained weights") : tr("random weights"));
+    weightsLabel_->setStyleSheet(modelInfo().trained ? QString() : QStringLiteral("color: #a15c00;"));
 }
 
 QString MainWindow::statusText() const
@@ -336,25 +333,30 @@ int MainWindow::currentView() const { return stack_->currentIndex(); }
 bool MainWindow::openWorkspace(const QString& dir)
 {
     workspaceProblem_.clear();
-    StudioWorkspace ws(dir);
+    ask_->setSampleSink(nullptr);
+    reasoning_->setSampleSource(nullptr);
+    if (demoJob_) {
+        demoJob_->cancel();   // it rolls back in the old workspace
+        demoJob_ = nullptr;
+    }
     QString err;
-    if (!ws.ensureLayout(&err)) {
+    // The store opens on its worker (migration, the tidy walk, the edit journal's replay);
+    // onStoreOpened() wires what needs it, Train and Evaluate among them.
+    if (!session_->openWorkspace(dir, &err)) {
         message_->showError(tr("Could not open the workspace %1: %2").arg(dir, err));
         return false;
     }
-    ws_ = ws;
     QSettings s;
     if (options_.screenshot.isEmpty()) {   // a screenshot run leaves the user's last workspace alone
-        s.setValue("workspace/last", ws_.dir());
-        addRecent("recent/workspaces", ws_.dir());
+        s.setValue("workspace/last", workspace().dir());
+        addRecent("recent/workspaces", workspace().dir());
     }
-    ask_->setWorkspace(ws_);
-    reasoning_->setWorkspace(ws_);
-    openStore(ws_.dir());   // Train and Evaluate follow once it has created or migrated the database
-    const QString wsKey = "workspaces/" + sha256Hex(ws_.dir().toUtf8()).left(16);
+    ask_->setWorkspace(workspace());
+    reasoning_->setWorkspace(workspace());
+    const QString wsKey = "workspaces/" + sha256Hex(workspace().dir().toUtf8()).left(16);
     QString image = s.value(wsKey + "/image").toString();
     if (image.isEmpty() || !QFileInfo::exists(image))
-        image = ws_.firstImage();
+        image = workspace().firstImage();
     if (!image.isEmpty()) {
         ask_->openImageFile(image);
         reasoning_->openImageFile(image);
@@ -363,31 +365,17 @@ bool MainWindow::openWorkspace(const QString& dir)
     if (options_.checkpoint.isEmpty()) {
         QString ck = s.value(wsKey + "/checkpoint").toString();
         if (ck.isEmpty() || !QFileInfo::exists(ck))
-            ck = ws_.firstCheckpoint();
+            ck = workspace().firstCheckpoint();
         if (!ck.isEmpty()) {
             openCheckpoint(ck);
         } else {
             // First start: a randomly initialised base model, made and saved on the worker.
-            loadingPath_ = ws_.defaultCheckpointPath();
-            loadRequest_ = worker_->initRandom(QStringLiteral("base"), 0, loadingPath_);
-            statusBar()->showMessage(tr("Creating a base model with random weights in %1…").arg(ws_.modelsDir()));
+            session_->createRandomModel();
+            statusBar()->showMessage(tr("Creating a base model with random weights in %1…").arg(workspace().modelsDir()));
             updateStatus();
         }
     }
     return true;
-}
-
-// Opening (migration, the tidy walk, the edit journal's replay) runs on the store worker;
-// onStoreOpened() wires what needs an open store.
-void MainWindow::openStore(const QString& dir)
-{
-    ask_->setSampleSink(nullptr);
-    reasoning_->setSampleSource(nullptr);
-    if (demoJob_) {
-        demoJob_->cancel();   // it rolls back in the old workspace
-        demoJob_ = nullptr;
-    }
-    store_->open(dir);
 }
 
 void MainWindow::onStoreOpened(const StoreState& state)
@@ -418,7 +406,7 @@ void MainWindow::onStoreOpened(const StoreState& state)
 void MainWindow::startDemoWorld()
 {
     statusBar()->showMessage(tr("Generating the demo world…"));
-    demoJob_ = DataJob::start(ws_.dir(),
+    demoJob_ = DataJob::start(workspace().dir(),
                               [](ember::data::Workspace& ws, const ember::data::Progress& p) {
                                   ember::data::DemoOptions o;
                                   // The demo recipe's own world, so "Train the demo model" gives its measured model.
@@ -450,29 +438,23 @@ void MainWindow::startDemoWorld()
 
 void MainWindow::openCheckpoint(const QString& path)
 {
-    loadingPath_ = QFileInfo(path).absoluteFilePath();
-    loadRequest_ = worker_->loadCheckpoint(loadingPath_);
-    statusBar()->showMessage(tr("Loading %1…").arg(loadingPath_));
+    session_->loadCheckpoint(path);
+    statusBar()->showMessage(tr("Loading %1…").arg(session_->loadingPath()));
     updateStatus();
 }
 
-void MainWindow::onModelLoaded(int request, const ember::ModelInfo& info)
+void MainWindow::onModelLoaded(const ember::ModelInfo& info)
 {
-    if (request != loadRequest_)
-        return;
-    loadRequest_ = 0;
-    info_ = info;
-    modelReady_ = true;
     statusBar()->clearMessage();
     if (workspaceProblem_.isEmpty())
         message_->dismiss();
     else if (message_->text() != workspaceProblem_)
-        store_->readOnly() ? message_->showInfo(workspaceProblem_) : message_->showError(workspaceProblem_);
+        session_->store()->readOnly() ? message_->showInfo(workspaceProblem_) : message_->showError(workspaceProblem_);
     if (!info.path.empty()) {
         const QString p = QString::fromStdString(info.path);
         addRecent("recent/checkpoints", p);
-        if (ws_.isValid())
-            QSettings().setValue("workspaces/" + sha256Hex(ws_.dir().toUtf8()).left(16) + "/checkpoint", p);
+        if (workspace().isValid())
+            QSettings().setValue("workspaces/" + sha256Hex(workspace().dir().toUtf8()).left(16) + "/checkpoint", p);
     }
     ask_->setModelReady(true);
     reasoning_->setModelReady(true);
@@ -480,7 +462,7 @@ void MainWindow::onModelLoaded(int request, const ember::ModelInfo& info)
     updateStatus();
     if (!info.trained && workspaceProblem_.isEmpty())
         offerDemoTraining();
-    Q_EMIT modelChanged(info_);
+    Q_EMIT modelChanged(info);
     if (screenshot_ && !screenshot_->started())
         screenshot_->start();
 }
@@ -517,7 +499,7 @@ bool MainWindow::trainDemoModel()
     }
     if (!train_->startDemo())
         return false;
-    qCInfo(lcStudio).noquote() << "training the demo model in" << ws_.dir();
+    qCInfo(lcStudio).noquote() << "training the demo model in" << workspace().dir();
     return true;
 }
 
@@ -541,15 +523,12 @@ QString MainWindow::aboutText() const
                  .toHtmlEscaped());
 }
 
-void MainWindow::onFailed(int request, const QString& msg)
+void MainWindow::onFailed(const QString& path, const QString& msg)
 {
-    if (request != loadRequest_)
-        return;
-    loadRequest_ = 0;
     statusBar()->clearMessage();
     message_->showError(tr("Could not open the checkpoint %1: %2%3")
-                            .arg(QFileInfo(loadingPath_).fileName(), msg,
-                                 modelReady_ ? tr(" — still using %1.").arg(QString::fromStdString(info_.name)) : QString()));
+                            .arg(QFileInfo(path).fileName(), msg,
+                                 modelReady() ? tr(" — still using %1.").arg(QString::fromStdString(modelInfo().name)) : QString()));
     updateStatus();
     Q_EMIT modelLoadFailed(msg);
     if (screenshot_)
@@ -594,7 +573,7 @@ void MainWindow::newWorkspaceDialog()
 
 void MainWindow::openWorkspaceDialog()
 {
-    const QString d = QFileDialog::getExistingDirectory(this, tr("Open workspace"), ws_.isValid() ? ws_.dir() : QDir::homePath());
+    const QString d = QFileDialog::getExistingDirectory(this, tr("Open workspace"), workspace().isValid() ? workspace().dir() : QDir::homePath());
     if (!d.isEmpty())
         openWorkspace(d);
 }
@@ -602,7 +581,7 @@ void MainWindow::openWorkspaceDialog()
 void MainWindow::openCheckpointDialog()
 {
     const QString f = QFileDialog::getOpenFileName(
-        this, tr("Open checkpoint"), ws_.isValid() ? ws_.modelsDir() : QDir::homePath(),
+        this, tr("Open checkpoint"), workspace().isValid() ? workspace().modelsDir() : QDir::homePath(),
         tr("Checkpoints and state dicts (*.safetensors *.pt *.pth *.bin);;EmberVLM checkpoints (*.safetensors);;"
            "PyTorch state dicts (*.pt *.pth *.bin);;All files (*)"));
     if (!f.isEmpty())
@@ -611,8 +590,8 @@ void MainWindow::openCheckpointDialog()
 
 void MainWindow::openOrImportCheckpoint(const QString& path)
 {
-    const QString outDir = ws_.isValid() ? ws_.modelsDir() : QFileInfo(path).absolutePath();
-    const QString base = QString::fromStdString(info_.path);   // the open model keeps its other parts
+    const QString outDir = workspace().isValid() ? workspace().modelsDir() : QFileInfo(path).absolutePath();
+    const QString base = QString::fromStdString(modelInfo().path);   // the open model keeps its other parts
     auto plan = std::make_shared<ember::OpenPlan>();
     statusBar()->showMessage(tr("Reading %1…").arg(path));
     DataJob* job = DataJob::start(
@@ -654,7 +633,7 @@ void MainWindow::closeEvent(QCloseEvent* e)
     if (options_.screenshot.isEmpty())
         saveLayout();
     // Stop any generation at once and join the worker: closing never waits on a long answer.
-    worker_->shutdown();
+    session_->shutdownEngine();
     e->accept();
 }
 

@@ -2,6 +2,7 @@
 // The studio's window: navigation between views, the File menu, the status bar with the model,
 // and the workspace (a folder) the views work in. All model work goes through EngineWorker.
 #include "engine.h"
+#include "studio_session.h"
 #include "studio_workspace.h"
 
 #include <QMainWindow>
@@ -25,6 +26,7 @@ class AskView;
 class DataJob;
 class WorkspaceSamples;
 class StoreWorker;
+class StudioSession;
 struct StoreState;
 class EngineWorker;
 class MessageBar;
@@ -68,13 +70,14 @@ public:
     EvaluateView* evaluateView() const { return evaluate_; }
     WorkspaceSamples* workspaceSamples() const { return samples_; }
     // The workspace's store, read and written on its own thread.
-    StoreWorker* store() const { return store_; }
+    StoreWorker* store() const { return session_->store(); }
     bool demoRunning() const { return demoJob_ != nullptr; }
-    EngineWorker* worker() const { return worker_.get(); }
+    EngineWorker* worker() const { return session_->engine(); }
+    StudioSession* session() const { return session_; }
     MessageBar* messageBar() const { return message_; }
-    const StudioWorkspace& workspace() const { return ws_; }
-    bool modelReady() const { return modelReady_; }
-    const ember::ModelInfo& modelInfo() const { return info_; }
+    const StudioWorkspace& workspace() const { return session_->workspace(); }
+    bool modelReady() const { return session_->modelReady(); }
+    const ember::ModelInfo& modelInfo() const { return session_->modelInfo(); }
     QString statusText() const;   // the status bar's permanent labels, joined
     // Help > About: version, Qt, LibTorch, oneDNN, the CPU path, the log file.
     QString aboutText() const;
@@ -104,8 +107,8 @@ private:
     void buildMenus();
     void offerDemoTraining();
     void buildStatusBar();
-    void onModelLoaded(int request, const ember::ModelInfo& info);
-    void onFailed(int request, const QString& message);
+    void onModelLoaded(const ember::ModelInfo& info);
+    void onFailed(const QString& path, const QString& message);
     void updateStatus();
     void addRecent(const QString& key, const QString& path);
     void rebuildRecentMenu();
@@ -113,17 +116,12 @@ private:
     void openWorkspaceDialog();
     void openCheckpointDialog();
     void saveLayout();
-    void openStore(const QString& dir);
     void onStoreOpened(const StoreState& state);
     void startDemoWorld();
 
     StudioOptions options_;
-    std::unique_ptr<EngineWorker> worker_;
-    StudioWorkspace ws_;
-    ember::ModelInfo info_;
-    bool modelReady_ = false;
-    int loadRequest_ = 0;
-    QString loadingPath_;
+    // The workspace, its store worker, the engine worker and the checkpoint (widgets/session/).
+    StudioSession* session_;
     // A workspace problem stays on screen until another workspace opens: loading a model must not
     // hide that the samples are missing because their database could not be read.
     QString workspaceProblem_;
@@ -136,9 +134,6 @@ private:
     AnnotateView* annotate_;
     TrainView* train_;
     EvaluateView* evaluate_;
-    // The datasets store of the workspace on its own thread; background jobs open their own
-    // connection (one Workspace per thread).
-    StoreWorker* store_;
     WorkspaceSamples* samples_;
     DataJob* demoJob_ = nullptr;
     MessageBar* message_;
