@@ -1,4 +1,5 @@
 #include "progress_line.h"
+#include "trainer_protocol.h"
 
 #include <nlohmann/json.hpp>
 
@@ -23,21 +24,22 @@ std::function<void(const std::string&)> stageLine(int stage)
         const auto j = nlohmann::json::parse(line, nullptr, false);
         if (!j.is_object())
             return;
-        const std::string ev = j.value("event", "");
-        if (ev == "started")
+        using ember::train::protocol::Event;
+        const Event ev = ember::train::protocol::parse(j.value("event", ""));
+        if (ev == Event::Started)
             *current = j.value("stage", *current);   // a resumed run says which stage it is
         const int stage = *current;
         const char* name = names[stage >= 1 && stage <= 4 ? stage : 0];
-        if (ev == "step") {
+        if (ev == Event::Step) {
             std::printf("\r\033[Kstage %d %-12s step %4lld/%-4lld  loss %7.4f  %6.1f samples/s  ETA %s", stage, name,
                         j.value("step", 0LL), j.value("total", 0LL), j.value("loss", 0.0), j.value("samples_per_s", 0.0),
                         clock(j.value("eta_s", 0.0)).c_str());
-        } else if (ev == "finished") {
+        } else if (ev == Event::Finished) {
             std::printf("\r\033[Kstage %d %-12s %lld steps  loss %7.4f  %s\n", stage, name, j.value("step", 0LL),
                         j.value("loss", 0.0), clock(j.value("seconds", 0.0)).c_str());
-        } else if (ev == "stopped") {
+        } else if (ev == Event::Stopped) {
             std::printf("\r\033[Kstage %d %-12s stopped at step %lld (checkpoint saved)\n", stage, name, j.value("step", 0LL));
-        } else if (ev == "error" || ev == "failed") {
+        } else if (ev == Event::Failed) {
             std::printf("\r\033[K");
         } else {
             return;

@@ -1,4 +1,5 @@
 #include "train_commands.h"
+#include "trainer_protocol.h"
 
 #include "demo_world.h"
 #include "evaluate.h"
@@ -63,7 +64,7 @@ int finish(const train::TrainResult& r, const std::string& ws, const char* comma
         std::cerr << "embervlm " << command << ": " << r.message << "\n";
         return ember::cli::kFailure;
     }
-    std::cerr << "run " << r.runId << " " << (r.status == RunStatus::Paused ? "stopped" : ember::data::toString(r.status)) << " after " << r.steps << " steps; last checkpoint "
+    std::cerr << "run " << r.runId << " " << ember::train::protocol::statusWord(r.status) << " after " << r.steps << " steps; last checkpoint "
               << r.lastCheckpoint << "\n";
     if (r.status == RunStatus::Paused) {
         std::cerr << "resume " << (std::string(command) == "demo" ? "that stage" : "it") << " with: embervlm train -w " << ws
@@ -239,7 +240,7 @@ int cmdDemo(const Args& a)
     if (const int rc = evaluateOrStop(e, rep, !lines && !quiet, stdout); rc != ember::cli::kSuccess)
         return rc;
     if (lines) {
-        std::cout << json{{"event", "demo"}, {"checkpoint", init}, {"test_accuracy", rep.selection.accuracy},
+        std::cout << json{{"event", ember::train::protocol::name(ember::train::protocol::Event::Demo)}, {"checkpoint", init}, {"test_accuracy", rep.selection.accuracy},
                           {"macro_f1", rep.selection.macroF1}, {"metrics", rep.flatMetrics()}, {"seconds", elapsed()},
                           {"stages", summary}}
                          .dump()

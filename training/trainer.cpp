@@ -1,6 +1,7 @@
 #include "trainer.h"
 
 #include "training_loop.h"
+#include "trainer_protocol.h"
 
 namespace ember::train {
 
@@ -8,7 +9,7 @@ TrainResult runTraining(const TrainerOptions& options) { return Trainer(options)
 
 std::string runDirectory(const std::string& workspaceDir, int64_t runId)
 {
-    return workspaceDir + "/runs/run-" + std::to_string(runId);
+    return protocol::runDirectory(workspaceDir, runId);
 }
 
 } // namespace ember::train

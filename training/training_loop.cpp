@@ -1,5 +1,7 @@
 #include "training_loop.h"
 
+#include "trainer_protocol.h"
+
 #include "atomic_file.h"
 #include "checkpoint.h"
 #include "seeded_model.h"
@@ -252,7 +254,7 @@ void Trainer::begin()
         ws_.updateRun(run_);
         emit_.logTo(inRunDir("train.log"));
     }
-    emit_({{"event", "started"}, {"run", run_.id}, {"stage", cfg_.stage}, {"total_steps", total_},
+    emit_({{"event", protocol::name(protocol::Event::Started)}, {"run", run_.id}, {"stage", cfg_.stage}, {"total_steps", total_},
            {"start_step", state_.step}, {"samples", batches_->sampleCount()}, {"lm_vocabulary", vocabulary_}, {"dir", dir_}});
     tLoop_ = Clock::now();
     startStep_ = state_.step;
@@ -387,7 +389,7 @@ void Trainer::report(const StepTotals& t, int phase)
     const double perStep = elapsed / double(state_.step - startStep_);
     const double lr = schedule_.at(state_.step - 1);
     const double samplesPerS = t.samples * o_.worldSize / std::max(1e-9, perStep);
-    json line{{"event", "step"}, {"step", state_.step}, {"total", total_}, {"epoch", state_.epoch},
+    json line{{"event", protocol::name(protocol::Event::Step)}, {"step", state_.step}, {"total", total_}, {"epoch", state_.epoch},
               {"phase", phase}, {"loss", t.loss}, {"lr", lr}, {"grad_norm", t.gradNorm},
               {"samples_per_s", samplesPerS}, {"eta_s", perStep * double(total_ - state_.step)},
               {"ms", {{"data", t.dataMs}, {"forward", t.forwardMs}, {"backward", t.backwardMs}, {"rehearsal", t.rehearsalMs},
@@ -446,7 +448,7 @@ double Trainer::validate(int phase, bool frozenVision)
         return std::numeric_limits<double>::quiet_NaN();
     const double loss = sum / n;
     std::vector<std::pair<std::string, double>> values{{"val/loss", loss}};
-    json j{{"event", "eval"}, {"step", state_.step}, {"loss", loss}};
+    json j{{"event", protocol::name(protocol::Event::Eval)}, {"step", state_.step}, {"loss", loss}};
     for (auto& [k, v] : parts) {
         values.emplace_back("val/" + k, v / n);
         j["parts"][k] = v / n;
@@ -519,7 +521,7 @@ void Trainer::recordCheckpoint(bool best, const std::string& name)
     ci.isBest = best;
     ci.metrics = json{{"best_loss", finiteOrNull(state_.bestLoss)}}.dump();
     ws_.addCheckpoint(ci);
-    emit_({{"event", "checkpoint"}, {"step", state_.step}, {"path", inRunDir(name)}, {"best", best}});
+    emit_({{"event", protocol::name(protocol::Event::Checkpoint)}, {"step", state_.step}, {"path", inRunDir(name)}, {"best", best}});
 }
 
 // --- the end ------------------------------------------------------------------------------
@@ -531,7 +533,7 @@ TrainResult Trainer::stopHere()
         run_.status = data::RunStatus::Paused;
         ws_.updateRun(run_);
     }
-    emit_({{"event", "stopped"}, {"step", state_.step}, {"message", "stopped; resume to continue"}});
+    emit_({{"event", protocol::name(protocol::Event::Stopped)}, {"step", state_.step}, {"message", "stopped; resume to continue"}});
     TrainResult result;
     result.runId = run_.id;
     result.status = data::RunStatus::Paused;
@@ -555,7 +557,7 @@ TrainResult Trainer::fail(const std::exception& e)
             // The database is unavailable: the message below still reaches the caller.
         }
     }
-    emit_({{"event", "failed"}, {"step", state_.step}, {"message", run_.notes}});
+    emit_({{"event", protocol::name(protocol::Event::Failed)}, {"step", state_.step}, {"message", run_.notes}});
     TrainResult result;
     result.runId = run_.id;
     result.status = data::RunStatus::Failed;
@@ -580,7 +582,7 @@ TrainResult Trainer::finish()
     result.lastCheckpoint = inRunDir(state_.last);
     result.bestCheckpoint = state_.best.empty() ? "" : inRunDir(state_.best);
     result.seconds = std::chrono::duration<double>(Clock::now() - t0_).count();
-    emit_({{"event", "finished"}, {"step", state_.step}, {"loss", lastLoss_}, {"last", result.lastCheckpoint},
+    emit_({{"event", protocol::name(protocol::Event::Finished)}, {"step", state_.step}, {"loss", lastLoss_}, {"last", result.lastCheckpoint},
            {"best", result.bestCheckpoint}, {"seconds", result.seconds}});
     return result;
 }

@@ -1,4 +1,5 @@
 #include "train_view.h"
+#include "trainer_protocol.h"
 
 #include "loss_chart.h"
 #include "message_bar.h"
@@ -447,8 +448,10 @@ void TrainView::stop()
 
 void TrainView::onEvent(const QJsonObject& e)
 {
-    const QString ev = e.value("event").toString();
-    if (ev == "started") {
+    using ember::train::protocol::Event;
+    const QString word = e.value("event").toString();
+    const Event ev = ember::train::protocol::parse(word.toStdString());
+    if (ev == Event::Started) {
         activeRun_ = e.value("run").toInteger();
         totalSteps_ = e.value("total_steps").toInteger();
         runsModel_->setOwnRun(activeRun_);
@@ -461,27 +464,27 @@ void TrainView::onEvent(const QJsonObject& e)
                       .arg(e.value("samples").toInteger()));
         setOverlaid(activeRun_, true);
         Q_EMIT runStarted(activeRun_);
-    } else if (ev == "step") {
+    } else if (ev == Event::Step) {
         onStepEvent(e);
-    } else if (ev == "demo") {
+    } else if (ev == Event::Demo) {
         // `embervlm demo` ends with its test metrics and the model it trained.
         appendLog(tr("Demo model ready: %1 (test accuracy %2)")
                       .arg(e.value("checkpoint").toString())
                       .arg(e.value("test_accuracy").toDouble(), 0, 'f', 3));
         Q_EMIT demoModelReady(e.value("checkpoint").toString());
-    } else if (ev == "eval") {
+    } else if (ev == Event::Eval) {
         appendLog(tr("step %1: validation loss %2%3")
                       .arg(e.value("step").toInteger())
                       .arg(e.value("loss").toDouble(), 0, 'g', 5)
                       .arg(e.contains("accuracy") ? tr(", accuracy %1").arg(e.value("accuracy").toDouble(), 0, 'f', 3) : QString()));
-    } else if (ev == "checkpoint") {
+    } else if (ev == Event::Checkpoint) {
         appendLog(tr("step %1: checkpoint %2%3")
                       .arg(e.value("step").toInteger())
                       .arg(e.value("path").toString())
                       .arg(e.value("best").toBool() ? tr(" (best)") : QString()));
         pollNow();   // the list shows it once the monitor has read it
-    } else if (ev == "finished" || ev == "failed" || ev == "stopped") {
-        onEndEvent(ev, e);
+    } else if (ember::train::protocol::ends(ev)) {
+        onEndEvent(word, e);
     }
 }
 
@@ -503,7 +506,7 @@ void TrainView::onEndEvent(const QString& ev, const QJsonObject& e)
                   .arg(ev)
                   .arg(e.value("step").toInteger())
                   .arg(e.value("message").toString()));
-    if (ev == "failed")
+    if (ember::train::protocol::parse(ev.toStdString()) == ember::train::protocol::Event::Failed)
         message_->showError(tr("Run %1 failed: %2").arg(activeRun_).arg(e.value("message").toString()));
     pollNow();
     Q_EMIT runEnded(activeRun_, ev);

@@ -1,4 +1,5 @@
 #include "runs_model.h"
+#include "trainer_protocol.h"
 
 #include <cmath>
 
@@ -77,7 +78,7 @@ const RunRow* RunsModel::run(qint64 id) const { return rowAt(rowOf(id)); }
 QString RunsModel::statusText(const RunRow& r) const
 {
     if (r.status != data::RunStatus::Running)
-        return QString::fromLatin1(r.status == data::RunStatus::Paused ? "stopped" : data::toString(r.status));
+        return QString::fromStdString(ember::train::protocol::statusWord(r.status));
     return isInterrupted(r) ? QStringLiteral("interrupted") : QStringLiteral("running");
 }
 

@@ -1,4 +1,5 @@
 #include "train_process.h"
+#include "trainer_protocol.h"
 
 #include "studio_log.h"
 
@@ -34,7 +35,7 @@ bool takeLine(QByteArray& buf, QByteArray& line)
 
 QString runDir(const QString& workspace, qint64 runId)
 {
-    return workspace + "/runs/run-" + QString::number(runId);
+    return QString::fromStdString(ember::train::protocol::runDirectory(workspace.toStdString(), runId));
 }
 } // namespace
 
@@ -123,9 +124,11 @@ void TrainProcess::readOut()
             continue;
         }
         const QJsonObject e = d.object();
-        if (const QString ev = e.value("event").toString(); ev != "step" && ev != "eval")
+        using ember::train::protocol::Event;
+        const Event ev = ember::train::protocol::parse(e.value("event").toString().toStdString());
+        if (ev != Event::Step && ev != Event::Eval)
             qCInfo(lcTrain).noquote() << "run event:" << QString::fromUtf8(line);
-        if (e.value("event").toString() == "started") {
+        if (ev == Event::Started) {
             // Written here, not by the trainer: only the launcher knows it will need to stop it later.
             const qint64 run = e.value("run").toInteger();
             QFile f(pidFile(workspace_, run));
