@@ -3,7 +3,9 @@
 // compare runs, stop and resume. RunMonitor reads the workspace database and the processes on
 // its own thread every kPollMs, so a studio opened while a run is going (or after it ended)
 // shows the same curves as the one that launched it, and the pid file in the run's directory
-// lets it stop that run too. This view only lays out what the monitor reports and reacts.
+// lets it stop that run too. Which process is followed is RunController's (no widgets); this
+// view only lays out what the monitor and the controller report, and reacts.
+#include "run_controller.h"
 #include "run_monitor.h"
 #include "run_series.h"
 
@@ -51,7 +53,7 @@ public:
     // demoModelReady(checkpoint) when it has finished.
     bool startDemo();
     bool isRunning() const;                  // a run of this view, or a re-attached one, is alive
-    qint64 activeRun() const { return activeRun_; }
+    qint64 activeRun() const { return run_->activeRun(); }
     void setOverlaid(qint64 runId, bool on);
     QList<qint64> overlaid() const;
 
@@ -87,14 +89,12 @@ private:
     void connectControls();
     void connectProcess();
 
-    void onEvent(const QJsonObject& e);
+    void onEvent(ember::train::protocol::Event type, const QJsonObject& e);
     void onStepEvent(const QJsonObject& e);
     void onEndEvent(const QString& ev, const QJsonObject& e);
-    void onExited(int code, bool crashed);
+    void onExited(qint64 run, int code, bool crashed);
     void onMarkedFailed(qint64 runId, bool wasRunning);
     void onSnapshot(const RunSnapshot& s);
-    void followProcesses(const RunSnapshot& s);
-    void attach(const RunRow& r);
     void updateCheckpointChoices();
     void updateCharts();
     void updateButtons();
@@ -111,13 +111,9 @@ private:
     bool firstSnapshot_ = true;   // of this workspace: select and overlay the newest run
     RunMonitor* monitor_;
     RunsModel* runsModel_;
-    TrainProcess* proc_;
+    RunController* run_;
     QMap<qint64, RunSeries> series_;   // the overlaid (and active) runs' curves
     QSet<qint64> overlay_;
-    qint64 activeRun_ = 0, attachedPid_ = 0, totalSteps_ = 0;
-    qint64 ownPid_ = 0, lastOwnPid_ = 0;   // this view's child; once it exited, never re-attached to
-    int lastExitCode_ = 0;
-    bool ownRun_ = false;     // launched by this view (its pipe is read)
     qint64 shownCheckpointsOf_ = -1;
     QVector<CheckpointRow> shownCheckpoints_;
 

@@ -69,7 +69,7 @@ TrainView::TrainView(QWidget* parent)
     : QWidget(parent)
     , monitor_(new RunMonitor(this))
     , runsModel_(new RunsModel(this))
-    , proc_(new TrainProcess(this))
+    , run_(new RunController(this))
     , kick_(new QTimer(this))
 {
     setObjectName("trainView");
@@ -268,9 +268,19 @@ void TrainView::connectControls()
 
 void TrainView::connectProcess()
 {
-    connect(proc_, &TrainProcess::event, this, &TrainView::onEvent);
-    connect(proc_, &TrainProcess::logLine, this, &TrainView::appendLog);
-    connect(proc_, &TrainProcess::exited, this, &TrainView::onExited);
+    connect(run_, &RunController::event, this, &TrainView::onEvent);
+    connect(run_, &RunController::logLine, this, &TrainView::appendLog);
+    connect(run_, &RunController::exited, this, &TrainView::onExited);
+    connect(run_, &RunController::attached, this, [this](qint64 run, qint64 pid) {
+        setOverlaid(run, true);
+        appendLog(tr("Re-attached to run %1 (process %2).").arg(run).arg(pid));
+    });
+    connect(run_, &RunController::advanced, this, [this](qint64 run) { setOverlaid(run, true); });
+    connect(run_, &RunController::detached, this, [this](qint64 run) {
+        watchChanged();
+        const RunRow* r = runsModel_->run(run);
+        Q_EMIT runEnded(run, r ? runsModel_->statusText(*r) : QStringLiteral("failed"));
+    });
     connect(monitor_, &RunMonitor::snapshot, this, &TrainView::onSnapshot);
     connect(monitor_, &RunMonitor::markedFailed, this, &TrainView::onMarkedFailed);
     connect(monitor_, &RunMonitor::workspaceError, this, [this](const QString& why) {
@@ -291,7 +301,7 @@ void TrainView::setWorkspace(const QString& dir)
 {
     series_.clear();
     overlay_.clear();
-    activeRun_ = attachedPid_ = totalSteps_ = 0;
+    run_->reset();
     wsDir_ = dir;
     wsError_ = false;
     firstSnapshot_ = true;
@@ -319,80 +329,40 @@ void TrainView::onSnapshot(const RunSnapshot& s)
             series_[it.key()] = it.value();
         updateCharts();
     }
-    followProcesses(s);
+    // Runs this view did not launch: re-attach to a live trainer, follow it, notice its end.
+    run_->follow(runsModel_->runs(), s);
     if (firstSnapshot_) {
         // Show the newest training run (or the live one) right away.
         firstSnapshot_ = false;
-        if (!activeRun_ && !s.runs.isEmpty())
+        if (!run_->activeRun() && !s.runs.isEmpty())
             setOverlaid(s.runs.back().id, true);
         if (runsModel_->rowCount() > 0)
             runs_->selectRow(0);   // the newest run: its checkpoints and where it stands
     }
     updateCheckpointChoices();
-    const qint64 shown = selectedRun() ? selectedRun() : activeRun_;
+    const qint64 shown = selectedRun() ? selectedRun() : run_->activeRun();
     const RunRow* r = runsModel_->run(shown);
     if (rebuilt || shown != shownCheckpointsOf_ || !r || !sameCheckpoints(r->checkpoints, shownCheckpoints_))
         showCheckpoints(shown);
-    if (attachedPid_)
+    if (run_->attachedPid())
         updateProgressFromSeries();
     else if (!isRunning())
         showIdleProgress();
     updateButtons();
 }
 
-// Runs this view did not launch: re-attach to a live trainer of the workspace, follow it into
-// its next stage, and notice when it ends.
-void TrainView::followProcesses(const RunSnapshot& s)
-{
-    if (ownRun_ && proc_->isRunning())
-        return;
-    const QVector<RunRow>& rows = runsModel_->runs();
-    if (attachedPid_) {
-        const bool inRows = std::any_of(rows.begin(), rows.end(), [this](const RunRow& r) { return r.livePid == attachedPid_; });
-        if (inRows || s.checkedPid != attachedPid_ || s.checkedPidAlive) {
-            // The same process may have moved on to the next stage ("all"): follow its newest run.
-            for (const RunRow& r : rows)
-                if (r.status == data::RunStatus::Running && r.id > activeRun_ && r.livePid == attachedPid_) {
-                    activeRun_ = r.id;
-                    totalSteps_ = r.pidFileSteps ? r.pidFileSteps : r.plannedSteps;
-                    setOverlaid(r.id, true);
-                }
-            return;
-        }
-        const qint64 id = activeRun_;   // it ended while we watched
-        attachedPid_ = 0;
-        watchChanged();
-        const RunRow* r = runsModel_->run(id);
-        Q_EMIT runEnded(id, r ? runsModel_->statusText(*r) : QStringLiteral("failed"));
-    }
-    for (const RunRow& r : rows)
-        if (r.status == data::RunStatus::Running && r.livePid && r.livePid != lastOwnPid_)
-            attach(r);
-    updateButtons();
-}
-
-void TrainView::attach(const RunRow& r)
-{
-    attachedPid_ = r.livePid;
-    activeRun_ = r.id;
-    totalSteps_ = r.pidFileSteps ? r.pidFileSteps : r.plannedSteps;
-    ownRun_ = false;
-    setOverlaid(r.id, true);
-    appendLog(tr("Re-attached to run %1 (process %2).").arg(r.id).arg(r.livePid));
-}
-
 void TrainView::watchChanged()
 {
     QSet<qint64> ids = overlay_;
-    if (activeRun_)
-        ids.insert(activeRun_);
-    monitor_->watch(ids, attachedPid_);
+    if (run_->activeRun())
+        ids.insert(run_->activeRun());
+    monitor_->watch(ids, run_->attachedPid());
     runsModel_->setOverlaid(overlay_);
 }
 
-bool TrainView::isRunning() const { return (ownRun_ && proc_->isRunning()) || attachedPid_ != 0; }
+bool TrainView::isRunning() const { return run_->isRunning(); }
 
-qint64 TrainView::processPid() const { return ownRun_ && proc_->isRunning() ? proc_->pid() : attachedPid_; }
+qint64 TrainView::processPid() const { return run_->processPid(); }
 
 bool TrainView::launch(const QStringList& args, const QString& command)
 {
@@ -400,19 +370,15 @@ bool TrainView::launch(const QStringList& args, const QString& command)
         return false;
     message_->dismiss();
     appendLog("$ embervlm " + command + " -w " + wsDir_ + " " + args.join(' '));
-    activeRun_ = 0;
-    totalSteps_ = 0;
-    ownRun_ = true;
     progress_->setRange(0, 1);
     progress_->setValue(0);
     status_->setText(tr("Starting…"));
-    if (!proc_->start(wsDir_, QStringList{"-w", wsDir_} + args, command)) {
+    if (!run_->launch(wsDir_, args, command)) {
         message_->showError(tr("Could not start %1").arg(TrainProcess::program()));
         status_->setText(tr("Not running"));
         updateButtons();
         return false;
     }
-    ownPid_ = proc_->pid();
     updateButtons();
     return true;
 }
@@ -440,30 +406,25 @@ bool TrainView::resume(qint64 runId)
 void TrainView::stop()
 {
     status_->setText(tr("Stopping (saving a checkpoint)…"));
-    if (ownRun_ && proc_->isRunning())
-        proc_->stop();
-    else if (attachedPid_)
-        TrainProcess::terminate(attachedPid_);
+    run_->stop();
 }
 
-void TrainView::onEvent(const QJsonObject& e)
+void TrainView::onEvent(ember::train::protocol::Event ev, const QJsonObject& e)
 {
     using ember::train::protocol::Event;
     const QString word = e.value("event").toString();
-    const Event ev = ember::train::protocol::parse(word.toStdString());
+    const qint64 run = run_->activeRun();
     if (ev == Event::Started) {
-        activeRun_ = e.value("run").toInteger();
-        totalSteps_ = e.value("total_steps").toInteger();
-        runsModel_->setOwnRun(activeRun_);
-        progress_->setRange(0, static_cast<int>(std::max<qint64>(1, totalSteps_)));
+        runsModel_->setOwnRun(run);
+        progress_->setRange(0, static_cast<int>(std::max<qint64>(1, run_->totalSteps())));
         progress_->setValue(static_cast<int>(e.value("start_step").toInteger()));
         appendLog(tr("Run %1 started: stage %2, %3 steps, %4 samples")
-                      .arg(activeRun_)
+                      .arg(run)
                       .arg(e.value("stage").toInt())
-                      .arg(totalSteps_)
+                      .arg(run_->totalSteps())
                       .arg(e.value("samples").toInteger()));
-        setOverlaid(activeRun_, true);
-        Q_EMIT runStarted(activeRun_);
+        setOverlaid(run, true);
+        Q_EMIT runStarted(run);
     } else if (ev == Event::Step) {
         onStepEvent(e);
     } else if (ev == Event::Demo) {
@@ -501,27 +462,26 @@ void TrainView::onStepEvent(const QJsonObject& e)
 
 void TrainView::onEndEvent(const QString& ev, const QJsonObject& e)
 {
+    const qint64 run = run_->activeRun();
     appendLog(tr("Run %1 %2 at step %3 %4")
-                  .arg(activeRun_)
+                  .arg(run)
                   .arg(ev)
                   .arg(e.value("step").toInteger())
                   .arg(e.value("message").toString()));
     if (ember::train::protocol::parse(ev.toStdString()) == ember::train::protocol::Event::Failed)
-        message_->showError(tr("Run %1 failed: %2").arg(activeRun_).arg(e.value("message").toString()));
+        message_->showError(tr("Run %1 failed: %2").arg(run).arg(e.value("message").toString()));
     pollNow();
-    Q_EMIT runEnded(activeRun_, ev);
+    Q_EMIT runEnded(run, ev);
 }
 
-void TrainView::onExited(int code, bool crashed)
+void TrainView::onExited(qint64 run, int code, bool crashed)
 {
     appendLog(tr("embervlm exited with code %1%2").arg(code).arg(crashed ? tr(" (crashed)") : QString()));
-    lastOwnPid_ = ownPid_;
-    lastExitCode_ = code;
     runsModel_->setOwnRun(0);
-    if (!wsDir_.isEmpty() && activeRun_) {
+    if (!wsDir_.isEmpty() && run) {
         // A crash leaves the record "running"; the studio outlives it and says so (once the
         // monitor has marked it failed: onMarkedFailed).
-        monitor_->markFailed(activeRun_, QString("the training process %1 (code %2)")
+        monitor_->markFailed(run, QString("the training process %1 (code %2)")
                                              .arg(crashed ? QStringLiteral("crashed") : QStringLiteral("exited"))
                                              .arg(code));
     } else if (code != 0) {
@@ -539,7 +499,7 @@ void TrainView::onMarkedFailed(qint64 runId, bool wasRunning)
     message_->showError(tr("The training process of run %1 ended unexpectedly (code %2). Resume continues from its "
                            "last checkpoint.")
                             .arg(runId)
-                            .arg(lastExitCode_));
+                            .arg(run_->lastExitCode()));
     Q_EMIT runEnded(runId, QStringLiteral("crashed"));
 }
 
@@ -547,14 +507,14 @@ void TrainView::pollNow() { monitor_->pollSoon(); }
 
 void TrainView::updateProgressFromSeries()
 {
-    auto it = series_.find(activeRun_);
+    auto it = series_.find(run_->activeRun());
     if (it == series_.end())
         return;
     const SeriesData* s = it->find("train/loss");
     if (!s || s->step.isEmpty())
         return;
     const double step = s->step.back();
-    const qint64 total = std::max<qint64>(totalSteps_, static_cast<qint64>(step));
+    const qint64 total = std::max<qint64>(run_->totalSteps(), static_cast<qint64>(step));
     progress_->setRange(0, static_cast<int>(std::max<qint64>(1, total)));
     progress_->setValue(static_cast<int>(step));
     const int k = std::min<int>(10, s->step.size() - 1);
@@ -652,7 +612,7 @@ qint64 TrainView::selectedRun() const
 void TrainView::showCheckpoints(qint64 runId)
 {
     if (!runId)
-        runId = activeRun_;
+        runId = run_->activeRun();
     ckpts_->clear();
     shownCheckpointsOf_ = runId;
     const RunRow* r = runId ? runsModel_->run(runId) : nullptr;
