@@ -199,7 +199,7 @@ json guiPhase(const QString& wsDir, int repeats)
     data::setQueryObserver(countGuiStatements);
     Heartbeat hb;
     StoreWorker store;
-    store.setOpenHook([](data::Workspace& ws) { ember::studio::replayEditJournal(ws); });
+    store.setOpenHook([](data::SampleStore& ws) { ember::studio::replayEditJournal(ws); });
     AnnotateView view(nullptr);
     view.setStore(&store);
     view.resize(1280, 800);
@@ -329,7 +329,7 @@ int typingChild(const QString& wsDir, const QString& extraPhotos, int chars)
     data::setQueryObserver(countGuiStatements);
     Heartbeat hb;
     StoreWorker store;
-    store.setOpenHook([](data::Workspace& ws) { ember::studio::replayEditJournal(ws); });
+    store.setOpenHook([](data::SampleStore& ws) { ember::studio::replayEditJournal(ws); });
     AnnotateView view(nullptr);
     view.setStore(&store);
     view.resize(1280, 800);
@@ -387,7 +387,7 @@ json typingPhase(const QString& self, const QString& wsDir, const QString& extra
     // The studio's next start: opening replays what the lock kept out of the database.
     {
         StoreWorker store;
-        store.setOpenHook([](data::Workspace& ws) { ember::studio::replayEditJournal(ws); });
+        store.setOpenHook([](data::SampleStore& ws) { ember::studio::replayEditJournal(ws); });
         QSignalSpy opened(&store, &StoreWorker::opened);
         store.open(wsDir);
         opened.wait(120000);

@@ -243,6 +243,13 @@ void Workspace::insertMany(std::vector<Sample>& samples, const Progress& progres
     report(progress, total, total);
 }
 
+void Workspace::updateMany(std::vector<Sample>& samples)
+{
+    Transaction tx(*db_);
+    for (Sample& s : samples) update(s);
+    tx.commit();
+}
+
 void Workspace::update(Sample& s)
 {
     validate(s);

@@ -6,6 +6,7 @@
 #include "progress.h"
 #include "run_status.h"
 #include "sample.h"
+#include "sample_store.h"
 #include "sqlite_db.h"
 
 #include <array>
@@ -22,39 +23,6 @@ struct UnsafePathError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-
-// A page of the sample list: every filter is optional; nothing outside [offset, offset+limit)
-// is read from disk.
-struct SampleQuery {
-    enum class Sort { Id, Created, Modified, Task };
-    std::optional<Split> split;
-    std::optional<Status> status;
-    int robot = -1;                  // samples whose labels include this robot; -1: any
-    std::string text;                // case-insensitive substring of task, caption or source
-    std::optional<bool> hasImage;
-    std::optional<bool> derived;     // false: originals only; true: augmented copies only
-    std::string source;              // prefix of the source field ("demo", "upstream-single", ...)
-    Sort sort = Sort::Id;
-    bool descending = false;
-    int64_t offset = 0;
-    int64_t limit = -1;              // -1: no limit
-};
-
-// What a list view shows: no child rows, no instruction text, no thumbnail.
-struct SampleRow {
-    int64_t id = 0;
-    std::string uid;
-    std::string task;
-    std::string caption;
-    std::vector<int> robots;
-    Split split = Split::None;
-    Status status = Status::Draft;
-    std::string source;
-    int64_t imageId = 0;
-    std::string imagePath;   // relative to the workspace
-    int64_t modified = 0;
-    std::string derivedFrom;
-};
 
 struct RunInfo {
     int64_t id = 0;
@@ -83,12 +51,8 @@ struct CheckpointInfo {
     int64_t created = 0;
 };
 
-struct StoredImage {
-    ImageInfo info;
-    bool newFile = false;   // this call wrote the file (so a rolled-back import removes it)
-};
 
-class Workspace {
+class Workspace final : public SampleStore {
 public:
     static constexpr const char* kDbName = "workspace.db";
     static constexpr const char* kImagesDir = "images";
@@ -103,7 +67,8 @@ public:
     // read-only: readOnly() is true and every write throws. A writable one is tidied at its first
     // open in a process (files left by a killed process, see tidy()). Throws DbError / std::runtime_error naming the path.
     static Workspace open(const std::string& dir, Mode mode = Mode::Create);
-    bool readOnly() const;
+    bool readOnly() const override;
+    std::string location() const override { return dir_; }
     // Removes what a killed process leaves: temporary files, image files no row references,
     // checkpoint rows whose file is gone, checkpoint files a run's state no longer names. Only
     // files older than an hour, so another process's import or run in progress keeps its own.
@@ -119,27 +84,28 @@ public:
     // dir()/relative, for a path read from the database: throws UnsafePathError unless it stays
     // inside the workspace (no absolute path, no "..", no symbolic link leading out), because a
     // workspace from someone else is untrusted input.
-    std::string absolutePath(const std::string& relative) const;
+    std::string absolutePath(const std::string& relative) const override;
 
     // --- samples ---------------------------------------------------------------------------
     // Sets id, uid (when empty), created/modified (when 0). Child rows are written in the
     // same transaction. Throws std::invalid_argument for an invalid sample.
-    int64_t insert(Sample& s);
+    int64_t insert(Sample& s) override;
     // All in one transaction; the whole batch or nothing.
     void insertMany(std::vector<Sample>& samples, const Progress& progress = {});
     // Replaces every field of the stored sample s.id (modified is set to now).
     void update(Sample& s);
+    void updateMany(std::vector<Sample>& samples) override;
     bool remove(int64_t id);   // derived copies go with their source
-    std::optional<Sample> get(int64_t id) const;
+    std::optional<Sample> get(int64_t id) const override;
     std::optional<Sample> getByUid(const std::string& uid) const;
     void setSplit(const std::vector<int64_t>& ids, Split split);
     void setStatus(const std::vector<int64_t>& ids, Status status);
 
-    std::vector<SampleRow> query(const SampleQuery& q) const;
-    int64_t count(const SampleQuery& q = {}) const;
-    std::vector<int64_t> ids(const SampleQuery& q) const;   // in query()'s order
+    std::vector<SampleRow> query(const SampleQuery& q) const override;
+    int64_t count(const SampleQuery& q = {}) const override;
+    std::vector<int64_t> ids(const SampleQuery& q) const override;   // in query()'s order
     // Per robot label (MODEL.md order): how many matching samples name it.
-    std::vector<int64_t> labelHistogram(const SampleQuery& q = {}) const;
+    std::vector<int64_t> labelHistogram(const SampleQuery& q = {}) const override;
     // Samples per split: [none, train, val, test].
     std::array<int64_t, 4> splitCounts() const;
 
@@ -147,12 +113,12 @@ public:
     // Decodes (throws ember::ImageError for a corrupt or unreadable image), stores the bytes as
     // images/<hash[0..2]>/<hash>.<ext>, makes a thumbnail. An image already stored (same
     // hash) is returned as is.
-    StoredImage storeImageBytes(const std::vector<uint8_t>& bytes, const std::string& ext);
+    StoredImage storeImageBytes(const std::vector<uint8_t>& bytes, const std::string& ext) override;
     // expectedSha256 (hex, when not empty): the file must have this content, or ImageError.
-    StoredImage storeImageFile(const std::string& path, const std::string& expectedSha256 = "");
+    StoredImage storeImageFile(const std::string& path, const std::string& expectedSha256 = "") override;
     std::optional<ImageInfo> image(int64_t imageId) const;
     std::optional<ImageInfo> imageByHash(const std::string& hash) const;
-    std::vector<uint8_t> thumbnail(int64_t imageId) const;   // JPEG bytes; empty when none
+    std::vector<uint8_t> thumbnail(int64_t imageId) const override;   // JPEG bytes; empty when none
     int64_t imageCount() const;
 
     // --- training runs ---------------------------------------------------------------------

@@ -28,7 +28,7 @@ int main(int argc, char** argv)
     }
     const QString mode = QString::fromUtf8(argv[3]);
     ember::studio::StoreWorker store;
-    store.setOpenHook([](ember::data::Workspace& ws) { ember::studio::replayEditJournal(ws); });
+    store.setOpenHook([](ember::data::SampleStore& ws) { ember::studio::replayEditJournal(ws); });
     ember::studio::AnnotateView view(nullptr);
     view.setStore(&store);
     view.resize(1000, 700);

@@ -70,7 +70,7 @@ private:
     {
         auto store = std::make_unique<StoreWorker>();
         QSignalSpy opened(store.get(), &StoreWorker::opened);
-        store->setOpenHook([](data::Workspace& ws) { replayEditJournal(ws); });
+        store->setOpenHook([](data::SampleStore& ws) { replayEditJournal(ws); });
         store->open(dir);
         if (!opened.wait(30000) || !store->isOpen())
             return nullptr;

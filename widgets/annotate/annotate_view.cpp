@@ -416,7 +416,7 @@ void AnnotateView::updateChart()
         return;
     }
     store_->read<std::vector<int64_t>>(
-        this, [q = model_->filter().query](data::Workspace& ws) { return ws.labelHistogram(q); },
+        this, [q = model_->filter().query](data::SampleStore& ws) { return ws.labelHistogram(q); },
         [this, request](std::vector<int64_t> counts) {
             if (request == chartRequest_)
                 chart_->setCounts(counts);
@@ -516,7 +516,7 @@ void AnnotateView::showSample(qint64 id)
     };
     store_->read<Shown>(
         this,
-        [id, near](data::Workspace& ws) {
+        [id, near](data::SampleStore& ws) {
             Shown r;
             r.sample = ws.get(id);
             if (r.sample && r.sample->image.id)
@@ -625,7 +625,7 @@ void AnnotateView::suggestFiltered()
     listing_ = true;
     setBackgroundRunning(tr("Listing the samples…"));
     store_->read<std::vector<int64_t>>(
-        this, [q = model_->filter().query](data::Workspace& ws) { return ws.ids(q); },
+        this, [q = model_->filter().query](data::SampleStore& ws) { return ws.ids(q); },
         [this, start](std::vector<int64_t> ids) {
             if (!listing_)
                 return;   // cancelled

@@ -86,9 +86,9 @@ void EditQueue::send()
     const QList<FieldEdit> edits = inFlight_;
     store_->update<Outcome>(
         this,
-        [edits](data::Workspace& ws) {
+        [edits](data::SampleStore& ws) {
             Outcome o;
-            const QString dir = QString::fromStdString(ws.dir());
+            const QString dir = QString::fromStdString(ws.location());
             appendToEditJournal(dir, edits);
             try {
                 applyEdits(ws, edits);

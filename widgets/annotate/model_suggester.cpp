@@ -72,7 +72,7 @@ void ModelSuggester::loadInput(qint64 id, std::function<void(bool, const ImageIn
     }
     store_->read<Input>(
         this,
-        [id](ember::data::Workspace& ws) {
+        [id](ember::data::SampleStore& ws) {
             Input in;
             auto s = ws.get(id);
             if (!s)

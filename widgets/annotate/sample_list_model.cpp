@@ -41,7 +41,7 @@ QString shortRobots(const std::vector<int>& robots)
 
 // The filter's ids in the order the list shows them (on the store's thread): samples with a
 // suggestion first, sorted by it, then the rest in store order.
-std::vector<int64_t> orderedIds(data::Workspace& ws, const ListFilter& filter, const QHash<qint64, Suggestion>& sugg,
+std::vector<int64_t> orderedIds(data::SampleStore& ws, const ListFilter& filter, const QHash<qint64, Suggestion>& sugg,
                                 data::SampleQuery q)
 {
     const std::vector<int64_t> all = ws.ids(q);
@@ -82,7 +82,7 @@ std::vector<int64_t> orderedIds(data::Workspace& ws, const ListFilter& filter, c
     return suggested;
 }
 
-std::vector<data::SampleRow> rowsByIds(data::Workspace& ws, const std::vector<int64_t>& ids)
+std::vector<data::SampleRow> rowsByIds(data::SampleStore& ws, const std::vector<int64_t>& ids)
 {
     std::vector<data::SampleRow> rows;
     rows.reserve(ids.size());
@@ -177,7 +177,7 @@ void SampleListModel::reload()
     if (filter_.usesSuggestions()) {
         store_->read<FirstPage>(
             this,
-            [q, f = filter_, sugg = suggestions_->snapshot()](data::Workspace& ws) {
+            [q, f = filter_, sugg = suggestions_->snapshot()](data::SampleStore& ws) {
                 FirstPage r;
                 r.ids = orderedIds(ws, f, sugg, q);
                 r.count = static_cast<int64_t>(r.ids.size());
@@ -193,7 +193,7 @@ void SampleListModel::reload()
     } else {
         store_->read<FirstPage>(
             this,
-            [q](data::Workspace& ws) {
+            [q](data::SampleStore& ws) {
                 FirstPage r;
                 r.count = ws.count(q);
                 data::SampleQuery first = q;
@@ -217,16 +217,16 @@ void SampleListModel::requestPage(int p) const
     auto* self = const_cast<SampleListModel*>(this);   // the cache fills from a const data()
     const int epoch = epoch_;
     const qint64 first = static_cast<qint64>(p) * kPageSize;
-    std::function<std::vector<data::SampleRow>(data::Workspace&)> work;
+    std::function<std::vector<data::SampleRow>(data::SampleStore&)> work;
     if (idMode_) {
         const qint64 last = std::min<qint64>(first + kPageSize, static_cast<qint64>(ids_.size()));
         std::vector<int64_t> ids(ids_.begin() + first, ids_.begin() + last);
-        work = [ids](data::Workspace& ws) { return rowsByIds(ws, ids); };
+        work = [ids](data::SampleStore& ws) { return rowsByIds(ws, ids); };
     } else {
         data::SampleQuery q = countQuery();
         q.offset = first;
         q.limit = kPageSize;
-        work = [q](data::Workspace& ws) { return ws.query(q); };
+        work = [q](data::SampleStore& ws) { return ws.query(q); };
     }
     store_->read<std::vector<data::SampleRow>>(
         self, std::move(work),
@@ -274,7 +274,7 @@ void SampleListModel::requestThumbnails(int p)
     const int epoch = epoch_;
     store_->read<Thumbs>(
         this,
-        [want](data::Workspace& ws) {
+        [want](data::SampleStore& ws) {
             Thumbs out;
             out.reserve(want.size());
             for (int64_t id : want) {
@@ -368,7 +368,7 @@ void SampleListModel::locate(qint64 id, std::function<void(int row)> done)
     const int epoch = epoch_;
     store_->read<int>(
         this,
-        [q = countQuery(), id](data::Workspace& ws) {
+        [q = countQuery(), id](data::SampleStore& ws) {
             const std::vector<int64_t> ids = ws.ids(q);
             auto it = std::find(ids.begin(), ids.end(), id);
             return it == ids.end() ? -1 : static_cast<int>(it - ids.begin());
@@ -382,7 +382,7 @@ void SampleListModel::refreshSample(qint64 id)
         return;
     const int epoch = epoch_;
     store_->read<std::optional<data::Sample>>(
-        this, [id](data::Workspace& ws) { return ws.get(id); },
+        this, [id](data::SampleStore& ws) { return ws.get(id); },
         [this, epoch, id](std::optional<data::Sample> s) {
             const int row = rowOf(id);
             if (epoch != epoch_ || row < 0 || !s)

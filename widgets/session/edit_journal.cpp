@@ -1,6 +1,6 @@
 #include "edit_journal.h"
 
-#include "workspace.h"
+#include "sample_store.h"
 
 #include <QFile>
 #include <QJsonDocument>
@@ -54,34 +54,31 @@ QList<FieldEdit> readEditJournal(const QString& workspaceDir)
     return out;
 }
 
-int applyEdits(data::Workspace& ws, const QList<FieldEdit>& edits)
+int applyEdits(data::SampleStore& store, const QList<FieldEdit>& edits)
 {
     if (edits.isEmpty())
         return 0;
-    data::Transaction tx(ws.database());
     std::map<qint64, std::optional<data::Sample>> samples;   // each sample read and written once
     for (const FieldEdit& e : edits) {
         auto it = samples.find(e.sampleId);
         if (it == samples.end())
-            it = samples.emplace(e.sampleId, ws.get(e.sampleId)).first;
+            it = samples.emplace(e.sampleId, store.get(e.sampleId)).first;
         if (it->second)
             setFieldValue(*it->second, e.field, e.value);
     }
-    int changed = 0;
+    std::vector<data::Sample> changed;
     for (auto& [id, s] : samples)
-        if (s) {
-            ws.update(*s);
-            ++changed;
-        }
-    tx.commit();
-    return changed;
+        if (s)
+            changed.push_back(std::move(*s));
+    store.updateMany(changed);   // one transaction
+    return static_cast<int>(changed.size());
 }
 
-int replayEditJournal(data::Workspace& ws)
+int replayEditJournal(data::SampleStore& store)
 {
-    const QString dir = QString::fromStdString(ws.dir());
+    const QString dir = QString::fromStdString(store.location());
     const QList<FieldEdit> edits = readEditJournal(dir);
-    const int n = applyEdits(ws, edits);
+    const int n = applyEdits(store, edits);
     clearEditJournal(dir);
     return n;
 }

@@ -11,7 +11,7 @@
 #include <QVariant>
 
 namespace ember::data {
-class Workspace;
+class SampleStore;
 }
 
 namespace ember::studio {
@@ -30,7 +30,7 @@ QList<FieldEdit> readEditJournal(const QString& workspaceDir);   // malformed li
 // Applies every edit in one transaction (a sample that is gone is passed over), in the order
 // written, and removes the journal. Returns how many samples changed; throws DbError (busy when
 // the lock is still held: the journal stays for the next try).
-int applyEdits(ember::data::Workspace& ws, const QList<FieldEdit>& edits);
-int replayEditJournal(ember::data::Workspace& ws);
+int applyEdits(ember::data::SampleStore& ws, const QList<FieldEdit>& edits);
+int replayEditJournal(ember::data::SampleStore& ws);
 
 } // namespace ember::studio

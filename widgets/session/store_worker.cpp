@@ -45,7 +45,7 @@ void StoreWorker::open(const QString& dir)
         if (!dir.isEmpty()) {
             try {
                 // Migration and the tidy walk of a workspace opened for the first time run here.
-                ws_ = std::make_unique<data::Workspace>(data::Workspace::open(dir.toStdString()));
+                ws_ = data::openSampleStore(dir.toStdString(), kBusyTimeoutMs);
                 st.open = true;
                 st.readOnly = ws_->readOnly();
                 st.samples = ws_->count();
@@ -61,8 +61,6 @@ void StoreWorker::open(const QString& dir)
                     QMetaObject::invokeMethod(this, [this, message] { Q_EMIT error(message); }, Qt::QueuedConnection);
                 }
             }
-            if (ws_)
-                ws_->database().setBusyTimeout(kBusyTimeoutMs);
         }
         QMetaObject::invokeMethod(this, [this, st, gen] {
             --pending_;
@@ -74,7 +72,7 @@ void StoreWorker::open(const QString& dir)
     }, Qt::QueuedConnection);
 }
 
-void StoreWorker::write(QObject* context, std::function<void(data::Workspace&)> work, std::function<void()> done,
+void StoreWorker::write(QObject* context, std::function<void(data::SampleStore&)> work, std::function<void()> done,
                         std::function<void(const QString&)> failed)
 {
     if (!done)
@@ -82,7 +80,7 @@ void StoreWorker::write(QObject* context, std::function<void(data::Workspace&)> 
     post(context, std::move(work), std::move(done), std::move(failed), true);
 }
 
-void StoreWorker::post(QObject* context, std::function<void(data::Workspace&)> work, std::function<void()> done,
+void StoreWorker::post(QObject* context, std::function<void(data::SampleStore&)> work, std::function<void()> done,
                        std::function<void(const QString&)> failed, bool isWrite)
 {
     ++pending_;

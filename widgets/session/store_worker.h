@@ -6,9 +6,9 @@
 // for opening (migration and tidy run on the worker too).
 //
 // Calls run in the order they were posted, so a write posted before a read is seen by it.
-// A second backend (a server database) is another implementation of the same posting: the views
-// only ever see `read`/`write` with functions of a data::Workspace.
-#include "workspace.h"
+// The views only ever see `read`/`write` with functions of a data::SampleStore: a second backend
+// (a team's server database) is one more SampleStore behind data::openSampleStore().
+#include "sample_store.h"
 
 #include <QObject>
 #include <QPointer>
@@ -41,7 +41,7 @@ public:
     void open(const QString& dir);
     // Runs on the worker right after each open, before any call (e.g. the edit journal's
     // replay); what it throws is reported through error() and the workspace stays open.
-    void setOpenHook(std::function<void(ember::data::Workspace&)> hook) { openHook_ = std::move(hook); }
+    void setOpenHook(std::function<void(ember::data::SampleStore&)> hook) { openHook_ = std::move(hook); }
     // A statement waits this long for another process's write lock (an import) before the
     // call fails as busy; short, because reads queued behind it must not wait long.
     static constexpr int kBusyTimeoutMs = 250;
@@ -56,7 +56,7 @@ public:
     // workspace opened meanwhile. An exception (or no open workspace) calls failed(message)
     // instead, or emits error() when failed is empty.
     template <class R>
-    void read(QObject* context, std::function<R(ember::data::Workspace&)> work, std::function<void(R)> done,
+    void read(QObject* context, std::function<R(ember::data::SampleStore&)> work, std::function<void(R)> done,
               std::function<void(const QString&)> failed = {})
     {
         call<R>(false, context, std::move(work), std::move(done), std::move(failed));
@@ -64,13 +64,13 @@ public:
     // As read(), for work that writes: it still runs when the worker is closing (an edit posted
     // as the window closes reaches the disk).
     template <class R>
-    void update(QObject* context, std::function<R(ember::data::Workspace&)> work, std::function<void(R)> done,
+    void update(QObject* context, std::function<R(ember::data::SampleStore&)> work, std::function<void(R)> done,
                 std::function<void(const QString&)> failed = {})
     {
         call<R>(true, context, std::move(work), std::move(done), std::move(failed));
     }
     // work(ws) on the worker; done() (when given) on context's thread afterwards.
-    void write(QObject* context, std::function<void(ember::data::Workspace&)> work, std::function<void()> done = {},
+    void write(QObject* context, std::function<void(ember::data::SampleStore&)> work, std::function<void()> done = {},
                std::function<void(const QString&)> failed = {});
 
     // Calls posted and not finished yet (tests wait for 0; the studio never does).
@@ -83,23 +83,23 @@ Q_SIGNALS:
 
 private:
     template <class R>
-    void call(bool isWrite, QObject* context, std::function<R(ember::data::Workspace&)> work, std::function<void(R)> done,
+    void call(bool isWrite, QObject* context, std::function<R(ember::data::SampleStore&)> work, std::function<void(R)> done,
               std::function<void(const QString&)> failed)
     {
         auto result = std::make_shared<std::optional<R>>();
         post(
-            context, [work = std::move(work), result](ember::data::Workspace& ws) { *result = work(ws); },
+            context, [work = std::move(work), result](ember::data::SampleStore& ws) { *result = work(ws); },
             [done = std::move(done), result] { done(std::move(**result)); }, std::move(failed), isWrite);
     }
-    void post(QObject* context, std::function<void(ember::data::Workspace&)> work, std::function<void()> done,
+    void post(QObject* context, std::function<void(ember::data::SampleStore&)> work, std::function<void()> done,
               std::function<void(const QString&)> failed, bool isWrite);
 
     QThread thread_;
     QObject* home_;   // lives on thread_: posted calls run in its event queue
-    std::unique_ptr<ember::data::Workspace> ws_;   // touched on thread_ only
+    std::unique_ptr<ember::data::SampleStore> ws_;   // touched on thread_ only
     QString dir_;
     StoreState state_;
-    std::function<void(ember::data::Workspace&)> openHook_;
+    std::function<void(ember::data::SampleStore&)> openHook_;
     int generation_ = 0;
     std::atomic<int> pending_{0};
     std::atomic<bool> stopping_{false};

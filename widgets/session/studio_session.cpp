@@ -12,7 +12,7 @@ StudioSession::StudioSession(const QString& device, QObject* parent)
     , store_(std::make_unique<StoreWorker>())
 {
     // Edits typed while another process held the write lock, then killed: applied at the next open.
-    store_->setOpenHook([](ember::data::Workspace& ws) { replayEditJournal(ws); });
+    store_->setOpenHook([](ember::data::SampleStore& ws) { replayEditJournal(ws); });
     connect(store_.get(), &StoreWorker::opened, this, &StudioSession::storeOpened);
     connect(engine_.get(), &EngineWorker::modelLoaded, this, [this](int request, const ember::ModelInfo& info) {
         if (request != loadRequest_)

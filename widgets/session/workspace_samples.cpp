@@ -25,7 +25,7 @@ void WorkspaceSamples::addDraftSample(const DraftSample& d, std::function<void(c
     }
     store_->update<qint64>(
         this,
-        [d](data::Workspace& ws) {
+        [d](data::SampleStore& ws) {
             data::Sample s;
             if (!d.imageBytes.isEmpty()) {
                 QString ext = QFileInfo(d.imagePath).suffix().toLower();
@@ -95,7 +95,7 @@ void WorkspaceSamples::pickTaskSample(QWidget* parent, std::function<void(const 
         return;
     store_->read<std::optional<TaskSample>>(
         this,
-        [id](data::Workspace& ws) -> std::optional<TaskSample> {
+        [id](data::SampleStore& ws) -> std::optional<TaskSample> {
             auto s = ws.get(id);
             if (!s)
                 return std::nullopt;
