@@ -193,17 +193,34 @@ bool visibleRowsLoaded(AnnotateView& v)
     return (!first.isValid() || v.listModel()->idAt(first.row())) && (!last.isValid() || v.listModel()->idAt(last.row()));
 }
 
+// As the studio opens a store: what a kill left in the edit journal is applied first.
+void replayAtOpen(StoreWorker& store)
+{
+    store.setOpenHook([](data::SampleStore& s) { ember::studio::replayEditJournal(s); });
+}
+
+// The Annotate view over its own store worker, as the studio builds it, shown at 1280×800;
+// every SQLite statement on this (the GUI) thread is counted from here on.
+struct AnnotateStudio {
+    StoreWorker store;
+    AnnotateView view{nullptr};
+    AnnotateStudio()
+    {
+        gGuiThread = QThread::currentThread();
+        data::setQueryObserver(countGuiStatements);
+        replayAtOpen(store);
+        view.setStore(&store);
+        view.resize(1280, 800);
+        view.show();
+    }
+};
+
 json guiPhase(const QString& wsDir, int repeats)
 {
-    gGuiThread = QThread::currentThread();
-    data::setQueryObserver(countGuiStatements);
     Heartbeat hb;
-    StoreWorker store;
-    store.setOpenHook([](data::SampleStore& ws) { ember::studio::replayEditJournal(ws); });
-    AnnotateView view(nullptr);
-    view.setStore(&store);
-    view.resize(1280, 800);
-    view.show();
+    AnnotateStudio studio;
+    StoreWorker& store = studio.store;
+    AnnotateView& view = studio.view;
     QTest::qWait(300);   // the first paint of an empty view is the same for any workspace
 
     json out;
@@ -325,15 +342,10 @@ json beforePhase(const QString& wsDir, int repeats)
 // field; says what it typed and is killed -9 by the parent while the import still writes.
 int typingChild(const QString& wsDir, const QString& extraPhotos, int chars)
 {
-    gGuiThread = QThread::currentThread();
-    data::setQueryObserver(countGuiStatements);
     Heartbeat hb;
-    StoreWorker store;
-    store.setOpenHook([](data::SampleStore& ws) { ember::studio::replayEditJournal(ws); });
-    AnnotateView view(nullptr);
-    view.setStore(&store);
-    view.resize(1280, 800);
-    view.show();
+    AnnotateStudio studio;
+    StoreWorker& store = studio.store;
+    AnnotateView& view = studio.view;
     store.open(wsDir);
     waitFor([&] { return store.isOpen() && view.settled() && view.currentId(); });
     view.startImport({extraPhotos});
@@ -387,7 +399,7 @@ json typingPhase(const QString& self, const QString& wsDir, const QString& extra
     // The studio's next start: opening replays what the lock kept out of the database.
     {
         StoreWorker store;
-        store.setOpenHook([](data::SampleStore& ws) { ember::studio::replayEditJournal(ws); });
+        replayAtOpen(store);
         QSignalSpy opened(&store, &StoreWorker::opened);
         store.open(wsDir);
         opened.wait(120000);
