@@ -632,8 +632,9 @@ void MainWindow::closeEvent(QCloseEvent* e)
 {
     if (options_.screenshot.isEmpty())
         saveLayout();
-    // Stop any generation at once and join the worker: closing never waits on a long answer.
-    session_->shutdownEngine();
+    // Stop any generation at once; the engine's thread is joined when the window is destroyed,
+    // after it has gone from the screen: closing never waits on a long answer or a model load.
+    session_->engine()->cancel();
     e->accept();
 }
 
