@@ -10,12 +10,13 @@
 option(EMBERVLM_SANITIZE "Build the torch-free and widget code with ASan and UBSan" OFF)
 
 # What the tests run with (tests/CMakeLists.txt appends it to each test's ENVIRONMENT); the
-# `embervlm` and crash children inherit it. Leak checking is off: at exit Qt, fontconfig, the
-# offscreen platform and LibTorch (thread pools, op registries) still hold allocations that LSan
-# would report as leaks, in every suite, and none is ours to free. An error ends the process
-# (UBSan too: -fno-sanitize-recover), and the report goes to <build>/sanitizer-reports/asan.<pid>
-# or ubsan.<pid>, so that a report from a child process whose exit a test tolerates is not lost:
-# scripts/test-sanitize.sh prints them and fails when there is any.
+# `embervlm` and crash children inherit it. Leak checking stays on: the studio suites leak
+# nothing but what tests/lsan.supp names (Qt's, fontconfig's and LibTorch's caches stay
+# reachable from globals, so LSan does not count them). An error ends the process with a
+# non-zero exit (UBSan too: -fno-sanitize-recover). ASan's and LSan's reports go to
+# <build>/sanitizer-reports/asan.<pid>, so that one from a child process whose exit a test
+# tolerates is not lost: scripts/test-sanitize.sh prints them and fails when there is any.
+# (GCC's UBSan runtime ignores log_path when linked with ASan: its reports go to stderr.)
 set(EMBERVLM_SANITIZE_TEST_ENV "")
 
 if(EMBERVLM_SANITIZE)
@@ -24,8 +25,9 @@ if(EMBERVLM_SANITIZE)
   set(_reports "${CMAKE_BINARY_DIR}/sanitizer-reports")
   file(MAKE_DIRECTORY "${_reports}")
   set(EMBERVLM_SANITIZE_TEST_ENV
-      "ASAN_OPTIONS=detect_leaks=0:detect_stack_use_after_return=1:log_path=${_reports}/asan"
-      "UBSAN_OPTIONS=print_stacktrace=1:log_path=${_reports}/ubsan")
+      "ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:log_path=${_reports}/asan"
+      "LSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/lsan.supp:print_suppressions=0"
+      "UBSAN_OPTIONS=print_stacktrace=1")
 
   # Applied once every directory has defined its targets (end of the top-level CMakeLists.txt).
   function(_embervlm_sanitize_targets)

@@ -311,6 +311,10 @@ private Q_SLOTS:
         QVERIFY(n > 50);
         v.reset();
         base.shutdown();
+#if defined(__SANITIZE_ADDRESS__)
+        // Instrumented code runs several times slower: under ASan this slot checks memory, not time.
+        QSKIP(qPrintable(QString("timing not asserted under AddressSanitizer (longest stall %1 ms)").arg(worstMs)));
+#endif
         QVERIFY2(worstMs < 50.0, qPrintable(QString("longest stall %1 ms").arg(worstMs)));
     }
 };

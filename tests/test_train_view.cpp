@@ -12,11 +12,13 @@
 #include "train_view.h"
 #include "workspace.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSlider>
 #include <QTableView>
 #include <QTemporaryDir>
 
@@ -162,18 +164,66 @@ private Q_SLOTS:
         c.resize(400, 300);
         c.show();
         SeriesData d;
-        QVector<LossChart::Curve> curves{{1, "train/loss", "loss", &d}};
         const int before = c.replotCount();
         for (int i = 0; i < 2000; ++i) {   // data far faster than any screen
             d.step.push_back(i);
             d.seconds.push_back(i * 0.001);
             d.value.push_back(1.0 / (i + 1));
-            c.setCurves(curves);
+            c.setCurves({{1, "train/loss", "loss", d}});
         }
         QTRY_COMPARE_WITH_TIMEOUT(c.replotCount(), before + 1, 2000);
         QTest::qWait(3 * LossChart::kRedrawMs);
         QCOMPARE(c.replotCount(), before + 1);
         QCOMPARE(c.pointCount(), 2000);
+    }
+
+    // Issue 27: after a workspace with curves, one without runs shows empty charts, and moving
+    // the smoothing slider or ticking log scale redraws them from nothing, never from the
+    // curves of the workspace before (whose storage the view has freed: a use-after-free that
+    // AddressSanitizer reports, scripts/test-sanitize.sh).
+    void smoothingAfterOpeningAnEmptyWorkspace()
+    {
+        const QString few = dir_.path() + "/few-runs", none = dir_.path() + "/no-runs";
+        ember::bench::addFinishedRuns(few.toStdString(), 3);
+        data::Workspace::open(none.toStdString());
+        TrainView v;
+        v.resize(1280, 800);
+        v.show();
+        QSlider* smoothing = nullptr;
+        for (auto* s : v.findChildren<QSlider*>())
+            if (s->toolTip().startsWith("Debiased"))
+                smoothing = s;
+        QCheckBox* logScale = nullptr;
+        for (auto* c : v.findChildren<QCheckBox*>())
+            if (c->text() == "Log scale")
+                logScale = c;
+        QVERIFY(smoothing && logScale);
+
+        v.setWorkspace(few);
+        QTRY_COMPARE_WITH_TIMEOUT(v.lossChart()->pointCount(), 21, 10000);   // run 3: 20 train points, 1 val
+        QTRY_COMPARE_WITH_TIMEOUT(v.lrChart()->pointCount(), 20, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(v.gradChart()->pointCount(), 20, 10000);
+
+        v.setWorkspace(none);
+        QTest::qWait(3 * TrainView::kPollMs);   // the monitor's snapshots of the first workspace are gone too
+        QTest::keyClick(smoothing, Qt::Key_PageUp);   // 60 -> 70
+        QCOMPARE(smoothing->value(), 70);
+        QTest::qWait(3 * LossChart::kRedrawMs);
+        QCOMPARE(v.lossChart()->pointCount(), 0);
+        QTest::mouseClick(logScale, Qt::LeftButton, {}, QPoint(8, logScale->height() / 2));
+        QVERIFY(logScale->isChecked());
+        QTest::qWait(3 * LossChart::kRedrawMs);
+        for (LossChart* c : {v.lossChart(), v.lrChart(), v.gradChart()})
+            QCOMPARE(c->pointCount(), 0);
+
+        // Back to the first workspace: its curves return under the new settings.
+        v.setWorkspace(few);
+        QTRY_COMPARE_WITH_TIMEOUT(v.lossChart()->pointCount(), 21, 10000);
+        QTest::keyClick(smoothing, Qt::Key_PageDown);
+        QTest::mouseClick(logScale, Qt::LeftButton, {}, QPoint(8, logScale->height() / 2));
+        QVERIFY(!logScale->isChecked());
+        QTest::qWait(3 * LossChart::kRedrawMs);
+        QCOMPARE(v.lossChart()->pointCount(), 21);
     }
 
     void tinyRunDrawsCurves()
