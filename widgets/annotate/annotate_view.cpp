@@ -178,6 +178,9 @@ QWidget* AnnotateView::buildListColumn(QWidget* parent)
     list_->setObjectName("sampleList");
     list_->setModel(model_);
     list_->setUniformItemSizes(true);   // no per-row size queries: only visible rows are read
+    // A reset of 100,000 rows is laid out a batch per turn of the event loop, not in one stall.
+    list_->setLayoutMode(QListView::Batched);
+    list_->setBatchSize(20000);
     list_->setIconSize(QSize(48, 48));
     list_->setSelectionMode(QAbstractItemView::ExtendedSelection);
     list_->setEditTriggers(QAbstractItemView::NoEditTriggers);
