@@ -2,7 +2,7 @@
 // its StoreWorker, says OPEN once the first sample shows, waits for a line on stdin (the parent
 // may take the write lock meanwhile), types into the first sample's task field through real key
 // events, then leaves the field ("leave") or only waits a second ("pause"), says READY and waits
-// to be killed -9.
+// to be killed -9 ("halves": half the text, a pause, the rest, then leave).
 #include "annotate_view.h"
 #include "edit_journal.h"
 #include "edit_queue.h"
@@ -23,7 +23,7 @@ int main(int argc, char** argv)
 {
     QApplication app(argc, argv);
     if (argc < 4) {
-        std::fprintf(stderr, "usage: annotate_crash_child WORKSPACE TEXT leave|pause\n");
+        std::fprintf(stderr, "usage: annotate_crash_child WORKSPACE TEXT leave|pause|halves\n");
         return 2;
     }
     const QString mode = QString::fromUtf8(argv[3]);
@@ -47,11 +47,19 @@ int main(int argc, char** argv)
         QPlainTextEdit* task = view.editor()->taskEdit();
         task->setFocus();
         task->moveCursor(QTextCursor::End);
-        QTest::keyClicks(task, QString::fromUtf8(argv[2]));
-        if (mode == "leave")
+        const QString text = QString::fromUtf8(argv[2]);
+        if (mode == "halves") {
+            // Half, a pause (its batch goes to a store that may be locked), the rest, then leave.
+            QTest::keyClicks(task, text.left(text.size() / 2));
+            QTest::qWait(ember::studio::EditQueue::kPauseMs + 300);
+            QTest::keyClicks(task, text.mid(text.size() / 2));
+        } else {
+            QTest::keyClicks(task, text);
+        }
+        if (mode == "leave" || mode == "halves")
             view.listView()->setFocus();   // the write is posted now
         // "pause": nothing more; the edit is on disk one second after the first keystroke.
-        const int wait = mode == "leave" ? 200 : ember::studio::EditQueue::kMaxDelayMs + 200;
+        const int wait = mode == "pause" ? ember::studio::EditQueue::kMaxDelayMs + 200 : 200;
         QTimer::singleShot(wait, [&view] {
             std::printf("READY %lld\n", static_cast<long long>(view.currentId()));
             std::fflush(stdout);

@@ -327,6 +327,7 @@ void AnnotateView::setStore(StoreWorker* store)
 void AnnotateView::onStoreOpened()
 {
     undo_->clear();   // commands refer to the old store's ids
+    edits_->reset();
     suggestions_->clear();
     loader_->clear();
     currentId_ = 0;

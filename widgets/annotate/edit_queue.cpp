@@ -1,7 +1,11 @@
 #include "edit_queue.h"
 
+#include "sample_store.h"
+#include "sqlite_db.h"
 #include "store_worker.h"
-#include "workspace.h"
+
+#include <QMetaObject>
+#include <QPointer>
 
 namespace ember::studio {
 
@@ -19,7 +23,7 @@ void merge(QList<FieldEdit>& into, const FieldEdit& e)
     into.append(e);
 }
 
-// The write's outcome as the worker saw it: busy keeps the edits for another try.
+// The write's outcome as the worker saw it: busy keeps the batch for another try.
 struct Outcome {
     bool busy = false;
     QString error;
@@ -29,6 +33,7 @@ struct Outcome {
 EditQueue::EditQueue(QObject* parent)
     : QObject(parent)
 {
+    journal_.setMaxThreadCount(1);
     for (QTimer* t : {&pause_, &maxDelay_, &retry_})
         t->setSingleShot(true);
     pause_.setInterval(kPauseMs);
@@ -36,14 +41,30 @@ EditQueue::EditQueue(QObject* parent)
     retry_.setInterval(kRetryMs);
     connect(&pause_, &QTimer::timeout, this, &EditQueue::send);
     connect(&maxDelay_, &QTimer::timeout, this, &EditQueue::send);
-    connect(&retry_, &QTimer::timeout, this, &EditQueue::send);
+    connect(&retry_, &QTimer::timeout, this, &EditQueue::pump);
 }
+
+EditQueue::~EditQueue() { journal_.waitForDone(); }
 
 void EditQueue::setStore(StoreWorker* store)
 {
     flush();
     store_ = store;
+    dir_ = store ? store->dir() : QString();
 }
+
+void EditQueue::reset()
+{
+    // Calls posted to the store before it opened another workspace ran there, but their answers
+    // are dropped: what was not confirmed stays in that workspace's journal.
+    retry_.stop();
+    batches_.clear();
+    pending_.clear();
+    inFlight_ = false;
+    dir_ = store_ ? store_->dir() : QString();
+}
+
+bool EditQueue::idle() const { return pending_.isEmpty() && batches_.empty() && journal_.activeThreadCount() == 0; }
 
 void EditQueue::edit(qint64 sampleId, SampleField field, const QVariant& value, bool typing)
 {
@@ -57,81 +78,110 @@ void EditQueue::edit(qint64 sampleId, SampleField field, const QVariant& value, 
         maxDelay_.start();
 }
 
-void EditQueue::overlay(data::Sample& s) const
-{
-    for (const QList<FieldEdit>* list : {&inFlight_, &pending_})
-        for (const FieldEdit& e : *list)
-            if (e.sampleId == s.id)
-                setFieldValue(s, e.field, e.value);
-}
-
 void EditQueue::flush()
 {
     if (!pending_.isEmpty())
         send();
 }
 
+void EditQueue::overlay(data::Sample& s) const
+{
+    for (const Batch& b : batches_)
+        for (const FieldEdit& e : b.edits)
+            if (e.sampleId == s.id)
+                setFieldValue(s, e.field, e.value);
+    for (const FieldEdit& e : pending_)
+        if (e.sampleId == s.id)
+            setFieldValue(s, e.field, e.value);
+}
+
+// What waits becomes a batch: journalled at once (its own thread), then queued for the store.
 void EditQueue::send()
 {
     pause_.stop();
     maxDelay_.stop();
-    if (pending_.isEmpty() || !inFlight_.isEmpty() || !store_) {
-        if (!pending_.isEmpty() && !inFlight_.isEmpty())
-            retry_.start();   // one write at a time keeps them in order; this one goes next
+    if (pending_.isEmpty() || !store_)
         return;
-    }
-    retry_.stop();
-    inFlight_ = std::move(pending_);
+    Batch b{nextBatch_++, std::move(pending_)};
     pending_.clear();
-    const QList<FieldEdit> edits = inFlight_;
+    const QString dir = dir_;
+    QPointer<EditQueue> self(this);
+    journal_.start([dir, b, self] {
+        try {
+            appendToEditJournal(dir, b.edits, b.number);
+        } catch (const std::exception& e) {
+            const QString message = QString::fromUtf8(e.what());
+            QMetaObject::invokeMethod(self.data(), [self, message] {
+                if (self)
+                    Q_EMIT self->failed(message);
+            }, Qt::QueuedConnection);
+        }
+    });
+    batches_.push_back(std::move(b));
+    pump();
+}
+
+// The head batch to the store, one at a time so that batches land in order.
+void EditQueue::pump()
+{
+    if (inFlight_ || batches_.empty() || !store_)
+        return;
+    inFlight_ = true;
+    const QList<FieldEdit> edits = batches_.front().edits;
     store_->update<Outcome>(
         this,
-        [edits](data::SampleStore& ws) {
+        [edits](data::SampleStore& store) {
             Outcome o;
-            const QString dir = QString::fromStdString(ws.location());
-            appendToEditJournal(dir, edits);
             try {
-                applyEdits(ws, edits);
-                clearEditJournal(dir);
+                applyEdits(store, edits);
             } catch (const data::DbError& e) {
                 o.busy = e.busy;
                 o.error = QString::fromUtf8(e.what());
-                if (!o.busy)
-                    clearEditJournal(dir);
             }
             return o;
         },
         [this](Outcome o) {
-            QList<FieldEdit> sent = std::move(inFlight_);
-            inFlight_.clear();
+            inFlight_ = false;
             if (o.busy) {
-                // Newer edits made meanwhile replace the ones that could not be written.
-                QList<FieldEdit> again = sent;
-                for (const FieldEdit& e : pending_)
-                    merge(again, e);
-                pending_ = again;
-                retry_.start();
+                retry_.start();   // the batch stays at the head, journalled
                 return;
             }
-            if (!o.error.isEmpty()) {
+            const Batch b = std::move(batches_.front());
+            batches_.pop_front();
+            if (!o.error.isEmpty())
                 Q_EMIT failed(o.error);
-            } else {
-                QList<qint64> ids;
-                bool robots = false;
-                for (const FieldEdit& e : sent) {
-                    if (!ids.contains(e.sampleId))
-                        ids << e.sampleId;
-                    robots = robots || e.field == SampleField::Robots;
-                }
-                Q_EMIT saved(ids, robots);
-            }
-            if (!pending_.isEmpty())
-                send();
+            written(b);
+            pump();
         },
         [this](const QString& message) {
-            inFlight_.clear();
+            // The store could not run it at all: the batch stays in the journal for the next open.
+            inFlight_ = false;
+            batches_.pop_front();
             Q_EMIT failed(message);
+            pump();
         });
+}
+
+void EditQueue::written(const Batch& b)
+{
+    const bool last = batches_.empty() && pending_.isEmpty() && b.number == nextBatch_ - 1;
+    const QString dir = dir_;
+    const qint64 number = b.number;
+    journal_.start([dir, number, last] {
+        try {
+            markEditsWritten(dir, number, last);
+        } catch (const std::exception&) {
+            // The batch is in the store: replaying it once more at the next open is harmless.
+        }
+    });
+    QList<qint64> ids;
+    bool robots = false;
+    for (const FieldEdit& e : b.edits) {
+        if (!ids.contains(e.sampleId))
+            ids << e.sampleId;
+        robots = robots || e.field == SampleField::Robots;
+    }
+    Q_EMIT saved(ids, robots);
 }
 
 } // namespace ember::studio
