@@ -8,18 +8,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/deps.sh" --tests
 build="$root/build-asan"
-jobs="${EMBERVLM_JOBS:-$(nproc)}"
-# Torch translation units need about 1 GB each: do not run more than memory allows.
-mem_gb=$(awk '/MemAvailable/ {print int($2/1048576)}' /proc/meminfo)
-[ "$jobs" -gt "$mem_gb" ] && [ "$mem_gb" -ge 1 ] && jobs=$mem_gb
-
-launcher=()
-if command -v ccache >/dev/null; then
-  # As scripts/build.sh does for build/: the torch translation units stay uninstrumented with the
-  # same flags here, so they are ccache hits when build/ compiled them through ccache before.
-  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  export CCACHE_BASEDIR="$root"
-  export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+. "$root/scripts/build-env.sh"   # $jobs, $launcher (the same ccache settings as build/)
+if [ ${#launcher[@]} -gt 0 ]; then
   export CCACHE_STATSLOG="$build/ccache-stats.log"   # this build's hits and misses alone
   rm -f "$CCACHE_STATSLOG"
 fi
