@@ -6,6 +6,7 @@
 #include "progress_line.h"
 #include "recipe.h"
 #include "runtime.h"
+#include "stage_chain.h"
 #include "trainer.h"
 #include "workspace.h"
 
@@ -135,18 +136,10 @@ int cmdTrain(const Args& a)
         return c;
     };
     if (stage == "all") {
-        std::string init = a.get("--init");
-        train::TrainResult r;
-        for (int s = 1; s <= 4; ++s) {
-            auto c = configFor(s);
-            if (!init.empty())
-                c.init_checkpoint = init;
-            r = runStage(ws, c, 0, a);
-            if (r.status != ember::data::RunStatus::Finished)
-                return finish(r, ws);
-            init = r.lastCheckpoint;
-        }
-        return finish(r, ws);
+        train::StageChain chain;
+        chain.configFor = configFor;
+        chain.run = [&](const train::TrainConfig& c, int) { return runStage(ws, c, 0, a); };
+        return finish(train::runStageChain(chain, a.get("--init")), ws);
     }
     if (stage.size() != 1 || stage[0] < '1' || stage[0] > '4')
         throw UsageError("--stage must be 1, 2, 3, 4 or all");
@@ -206,12 +199,10 @@ int cmdDemo(const Args& a)
         std::cerr << "demo world: " << w.count() << " samples (" << elapsed() << " s)\n";
     }
     const double scale = a.getDouble("--steps-scale", 1.0, 0.001, 100.0);
-    std::string init;
     std::vector<json> summary;
-    for (int s = 1; s <= 4; ++s) {
-        auto c = recipe.stage(s, scale);
-        if (!init.empty())
-            c.init_checkpoint = init;
+    train::StageChain chain;
+    chain.configFor = [&](int s) { return recipe.stage(s, scale); };
+    chain.run = [&](const train::TrainConfig& c, int s) {
         train::TrainerOptions o;
         o.workspaceDir = ws;
         o.config = c;
@@ -221,15 +212,18 @@ int cmdDemo(const Args& a)
             o.progress = [](const std::string&) {};
         else if (!lines)
             o.progress = ember::cli::stageLine(s);
-        const auto r = train::runTraining(o);
-        if (r.status != ember::data::RunStatus::Finished)
-            return finish(r, ws, "demo");
-        init = r.lastCheckpoint;
+        return train::runTraining(o);
+    };
+    chain.finished = [&](int s, const train::TrainResult& r) {
         summary.push_back({{"stage", s}, {"run", r.runId}, {"steps", r.steps}, {"loss", r.finalLoss}, {"seconds", r.seconds}});
         if (lines)
             std::cerr << "stage " << s << ": " << r.steps << " steps, loss " << r.finalLoss << ", " << r.seconds << " s (total "
                       << elapsed() << " s)\n";
-    }
+    };
+    const auto last = train::runStageChain(chain);
+    if (last.status != ember::data::RunStatus::Finished)
+        return finish(last, ws, "demo");
+    const std::string init = last.lastCheckpoint;
     train::EvalOptions e;
     e.workspaceDir = ws;
     e.checkpoint = init;

@@ -18,6 +18,8 @@
 #include <QListWidget>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QRegularExpression>
+#include <QLabel>
 #include <QSlider>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -42,6 +44,9 @@ QString tinyConfig(int maxSteps, int checkpointEvery = 50)
         .arg(maxSteps)
         .arg(checkpointEvery);
 }
+
+// "ETA 1 min 5 s · 12.3 samples/s": both figures present ("–" where a metric row is missing).
+const QRegularExpression kProgressText(QStringLiteral("^ETA \\d[^–]* · \\d+\\.\\d samples/s"));
 
 QThread* gGuiThread = nullptr;
 std::atomic<int> gGuiQueries{0};
@@ -270,6 +275,8 @@ private Q_SLOTS:
         QVERIFY(started.wait(120000));
         const qint64 run = started.first().at(0).toLongLong();
         QTRY_VERIFY_WITH_TIMEOUT(v->progressBar()->value() >= 2, 120000);
+        // The trainer's own ETA and rate, read from its metric rows ("–" when it recorded none).
+        QTRY_VERIFY_WITH_TIMEOUT(kProgressText.match(v->statusLabel()->text()).hasMatch(), 10000);
         const qint64 pid = v->processPid();
         QVERIFY(pid > 0);
         QVERIFY(TrainProcess::isTrainerAlive(pid));
@@ -335,6 +342,8 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(v2->lossChart()->pointCount() > 0, 10000);
         const int n = v2->lossChart()->pointCount();
         QTRY_VERIFY_WITH_TIMEOUT(v2->lossChart()->pointCount() > n, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(kProgressText.match(v2->statusLabel()->text()).hasMatch(), 10000);
+        QVERIFY2(v2->statusLabel()->text().endsWith("(re-attached)"), qPrintable(v2->statusLabel()->text()));
         QVERIFY(v2->stopButton()->isEnabled());
         QSignalSpy ended(v2.get(), &TrainView::runEnded);
         v2->stop();   // by the pid file: SIGTERM, checkpoint, "stopped"

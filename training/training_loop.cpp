@@ -389,13 +389,14 @@ void Trainer::report(const StepTotals& t, int phase)
     const double perStep = elapsed / double(state_.step - startStep_);
     const double lr = schedule_.at(state_.step - 1);
     const double samplesPerS = t.samples * o_.worldSize / std::max(1e-9, perStep);
+    const double etaS = perStep * double(total_ - state_.step);
     json line{{"event", protocol::name(protocol::Event::Step)}, {"step", state_.step}, {"total", total_}, {"epoch", state_.epoch},
               {"phase", phase}, {"loss", t.loss}, {"lr", lr}, {"grad_norm", t.gradNorm},
-              {"samples_per_s", samplesPerS}, {"eta_s", perStep * double(total_ - state_.step)},
+              {"samples_per_s", samplesPerS}, {"eta_s", etaS},
               {"ms", {{"data", t.dataMs}, {"forward", t.forwardMs}, {"backward", t.backwardMs}, {"rehearsal", t.rehearsalMs},
                       {"optimizer", t.optimizerMs}}}};
     std::vector<std::pair<std::string, double>> values{
-        {"train/loss", t.loss}, {"lr", lr}, {"grad_norm", t.gradNorm}, {"samples_per_s", samplesPerS}};
+        {"train/loss", t.loss}, {"lr", lr}, {"grad_norm", t.gradNorm}, {"samples_per_s", samplesPerS}, {"eta_s", etaS}};
     for (auto& [k, v] : t.parts) {
         line["parts"][k] = v;
         values.emplace_back("train/" + k, v);

@@ -344,9 +344,9 @@ void TrainView::onSnapshot(const RunSnapshot& s)
     const RunRow* r = runsModel_->run(shown);
     if (rebuilt || shown != shownCheckpointsOf_ || !r || !sameCheckpoints(r->checkpoints, shownCheckpoints_))
         showCheckpoints(shown);
-    if (run_->attachedPid())
+    if (isRunning() || run_->attachedPid())
         updateProgressFromSeries();
-    else if (!isRunning())
+    else
         showIdleProgress();
     updateButtons();
 }
@@ -449,13 +449,10 @@ void TrainView::onEvent(ember::train::protocol::Event ev, const QJsonObject& e)
     }
 }
 
-void TrainView::onStepEvent(const QJsonObject& e)
+void TrainView::onStepEvent(const QJsonObject&)
 {
-    progress_->setRange(0, static_cast<int>(std::max<qint64>(1, e.value("total").toInteger())));
-    progress_->setValue(static_cast<int>(e.value("step").toInteger()));
-    status_->setText(tr("ETA %1 · %2 samples/s")
-                         .arg(duration(e.value("eta_s").toDouble()))
-                         .arg(e.value("samples_per_s").toDouble(), 0, 'f', 1));
+    // The step's figures reach the view once, as the metric rows the monitor reads
+    // (updateProgressFromSeries); the event only says there are new ones.
     if (!kick_->isActive())
         kick_->start();
 }
@@ -505,6 +502,8 @@ void TrainView::onMarkedFailed(qint64 runId, bool wasRunning)
 
 void TrainView::pollNow() { monitor_->pollSoon(); }
 
+// Where the run this view follows stands, from its metric rows: the trainer's own step, ETA and
+// rate, whether this view launched it or re-attached to it.
 void TrainView::updateProgressFromSeries()
 {
     auto it = series_.find(run_->activeRun());
@@ -517,15 +516,8 @@ void TrainView::updateProgressFromSeries()
     const qint64 total = std::max<qint64>(run_->totalSteps(), static_cast<qint64>(step));
     progress_->setRange(0, static_cast<int>(std::max<qint64>(1, total)));
     progress_->setValue(static_cast<int>(step));
-    const int k = std::min<int>(10, s->step.size() - 1);
-    double perStep = NAN;
-    if (k > 0) {
-        const int n = s->step.size() - 1;
-        perStep = (s->seconds[n] - s->seconds[n - k]) / std::max(1.0, s->step[n] - s->step[n - k]);
-    }
-    status_->setText(tr("ETA %1 · %2 samples/s (re-attached)")
-                         .arg(duration(perStep * (total - step)))
-                         .arg(it->last("samples_per_s"), 0, 'f', 1));
+    const QString text = run_->attachedPid() ? tr("ETA %1 · %2 samples/s (re-attached)") : tr("ETA %1 · %2 samples/s");
+    status_->setText(text.arg(duration(it->last("eta_s"))).arg(it->last("samples_per_s"), 0, 'f', 1));
 }
 
 void TrainView::showIdleProgress()

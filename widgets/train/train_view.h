@@ -71,6 +71,7 @@ public:
     QListWidget* checkpointList() const { return ckpts_; }
     QPlainTextEdit* log() const { return log_; }
     QProgressBar* progressBar() const { return progress_; }
+    QLabel* statusLabel() const { return status_; }
     QPushButton* stopButton() const { return stopBtn_; }
     qint64 processPid() const;
 
