@@ -251,7 +251,7 @@ int run(const Program& program, int argc, char** argv)
             continue;
         if (spec->value.empty()) {
             args.setFlag(splitNames(spec->names));
-        } else if (opt->results().back().empty()) {
+        } else if (opt->results().back().empty() && spec->value != kText) {
             std::cerr << path << ": " << splitNames(spec->names).back() << " needs a value (see " << path << " --help)\n";
             return kUsage;
         } else {

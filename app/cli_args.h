@@ -41,7 +41,9 @@ private:
 };
 
 // One option: CLI11 names ("-w,--workspace"), the value's name in the help ("DIR"; empty for a
-// flag), and what it does. Required options are checked by the parser (a usage error).
+// flag), and what it does. Required options are checked by the parser (a usage error). An empty
+// value is refused (`-w ""` is a mistake), except for a kText value: "" is a text like any other.
+inline constexpr const char* kText = "TEXT";
 struct Option {
     std::string names;
     std::string value;

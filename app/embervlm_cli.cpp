@@ -161,7 +161,7 @@ GenerationOptions generationFrom(const Args& a)
 
 int cmdAsk(const Args& a)
 {
-    const auto question = a.require("--prompt");
+    const auto question = a.get("--prompt");   // required by the parser; "" is a question too
     const auto opts = generationFrom(a);
     auto engine = engineFrom(a);
     const std::string prompt = a.has("--raw") ? question : askPrompt({}, question);
@@ -189,7 +189,7 @@ json traceJson(const RobotSelection& s)
 
 int cmdSelect(const Args& a)
 {
-    const auto task = a.require("--task");
+    const auto task = a.get("--task");   // required by the parser; "" is a task too
     auto engine = engineFrom(a);
     const int maxSteps = static_cast<int>(a.getInt("--max-steps", 0, 0, 64));
     auto sel = engine->selectRobot(task, maxSteps);

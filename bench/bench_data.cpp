@@ -3,6 +3,7 @@
 // Import: N samples (JSONL, with reasoning, QA and subtasks) in one import.
 // Paging: a workspace of --paging-samples rows; first/middle/last pages, filtered, sorted and
 // text-searched, 50 rows each.
+#include "run_facts.h"
 #include "demo_world.h"
 #include "exporters.h"
 #include "importers.h"
@@ -66,20 +67,30 @@ int main(int argc, char** argv)
 {
     int64_t importN = 10000, pagingN = 100000, demoN = 0;
     std::string base = (fs::temp_directory_path() / ("embervlm-bench-data-" + std::to_string(::getpid()))).string();
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i += 2) {
         const std::string k = argv[i];
+        if (k == "--quick") {   // the same figures on small stores: seconds, for CI and a first look
+            importN = 1000;
+            pagingN = 5000;
+            --i;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            std::cerr << "usage: embervlm-bench-data [--samples N] [--paging-samples N] [--demo N] [--dir DIR] [--quick]\n";
+            return 1;
+        }
         if (k == "--samples") importN = std::atoll(argv[i + 1]);
         else if (k == "--paging-samples") pagingN = std::atoll(argv[i + 1]);
         else if (k == "--demo") demoN = std::atoll(argv[i + 1]);
         else if (k == "--dir") base = argv[i + 1];
         else {
-            std::cerr << "usage: embervlm-bench-data [--samples N] [--paging-samples N] [--demo N] [--dir DIR]\n";
+            std::cerr << "usage: embervlm-bench-data [--samples N] [--paging-samples N] [--demo N] [--dir DIR] [--quick]\n";
             return 1;
         }
     }
     fs::remove_all(base);
     fs::create_directories(base);
-    nlohmann::json out;
+    nlohmann::json out{{"bench", "data"}, {"run", ember::bench::runFacts()}};
     try {
         // Import.
         const auto jsonl = base + "/import.jsonl";
@@ -125,7 +136,7 @@ int main(int argc, char** argv)
             SampleQuery f;
             f.split = Split::Val;
             f.robot = 4;
-            f.offset = 1000;
+            f.offset = std::min<int64_t>(1000, std::max<int64_t>(0, reopened.count(f) - 50));   // a full page deep in
             timePage("filter_split_robot", f);
             SampleQuery s;
             s.sort = SampleQuery::Sort::Task;

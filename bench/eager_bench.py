@@ -20,7 +20,9 @@ import time
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "reference"))
+# Installed (and in the build tree) the reference model lies beside this script, which Python
+# searches first; run from the source tree it is in tests/reference.
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "reference"))
 import embervlm_ref as ref  # noqa: E402
 
 

@@ -3,6 +3,7 @@
 // agree, then prints one JSON object with each figure, the eager figure and the ratio.
 //   embervlm-bench [--preset base] [--repeats N] [--rounds N] [--threads N] [--no-eager] [--format f32|bf16|int8]
 //   embervlm-bench --format int8 --agreement WORKSPACE CHECKPOINT   (top-1 agreement with f32)
+#include "run_facts.h"
 #include "checkpoint.h"
 #include "decoder.h"
 #include "engine.h"
@@ -192,7 +193,7 @@ int main(int argc, char** argv)
     ensureFastRuntime(argc, argv);
     std::string preset = "base", format = "f32";
     int repeats = 10, threads = 0, rounds = 3;
-    bool eager = true;
+    bool eager = true, quick = false;
     std::string agreeWs, agreeCkpt;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -203,18 +204,21 @@ int main(int argc, char** argv)
         else if (a == "--rounds") rounds = std::max(1, std::atoi(next().c_str()));
         else if (a == "--format") format = next();
         else if (a == "--no-eager") eager = false;
+        else if (a == "--quick") quick = true;
         else if (a == "--agreement") { agreeWs = next(); agreeCkpt = next(); }
         else {
             std::cerr << "embervlm-bench: unknown option " << a << "\n";
             return 1;
         }
     }
+    if (quick)   // every figure once: seconds, for CI and a first look; the agreement check is the same
+        repeats = rounds = 1;
     setComputeThreads(threads);
     if (!agreeWs.empty())
         return agreement(agreeWs, agreeCkpt, format, 100, 16);
     const ModelConfig cfg = ModelConfig::preset_named(preset);
     const int S = static_cast<int>(cfg.image_size);
-    json engineFig, eagerFig, out{{"preset", preset}, {"threads", computeThreads()}, {"repeats", repeats}, {"format", format}};
+    json engineFig, eagerFig, out{{"preset", preset}, {"threads", computeThreads()}, {"repeats", repeats}, {"format", format}, {"quick", quick}};
 
     char tmpl[] = "/tmp/embervlm-bench-XXXXXX";
     const std::string dir = mkdtemp(tmpl);
@@ -263,10 +267,14 @@ int main(int argc, char** argv)
     EagerServer server;
     json eagerOut;
     if (eager) {
-        // Beside the vocabulary (an install, or the build's share/), else in the source tree.
+        // Beside the vocabulary, with the reference model it imports: in an install and in the
+        // build's share/ alike (never the source tree, which an install does not have).
         const std::string script = selfDir() + "/../share/embervlm/eager_bench.py";
-        const std::string fallback = std::string(EMBERVLM_SOURCE_DIR) + "/bench/eager_bench.py";
-        const std::vector<std::string> args = {"/usr/bin/python3", access(script.c_str(), R_OK) == 0 ? script : fallback,
+        if (access(script.c_str(), R_OK) != 0) {
+            std::cerr << "embervlm-bench: " << script << " is missing (install EmberVLM Studio again, or --no-eager)\n";
+            return 1;
+        }
+        const std::vector<std::string> args = {"/usr/bin/python3", script,
                                                "--serve", "--checkpoint", ckpt, "--ids", joinIds(ids), "--task-ids",
                                                joinIds(taskIds), "--image-f32", dir + "/image.f32", "--threads",
                                                std::to_string(computeThreads()), "--repeats", std::to_string(repeats)};
@@ -332,10 +340,10 @@ int main(int argc, char** argv)
         longPrompt += "the robot walks up the stairs. ";
     auto medianRate = [&](const std::string& p) {
         std::vector<double> rates;
-        for (int i = 0; i < 3; ++i)
+        for (int i = 0; i < (quick ? 1 : 3); ++i)
             rates.push_back(engine.generate(p, greedy).tokensPerSecond);
         std::sort(rates.begin(), rates.end());
-        return rates[1];
+        return rates[rates.size() / 2];
     };
     const std::vector<std::pair<std::string, std::function<double()>>> figures = {
         {"vision_projection_b1_ms",
@@ -432,6 +440,7 @@ int main(int argc, char** argv)
         out["decode_f32_bound_tokens_per_s"] = gbps * 1e9 / fullBytes;
     }
     out["engine"] = engineFig;
+    out["run"] = ember::bench::runFacts();
     if (eager)
         out["comparison"] = cmp;
     // The machine and the code that ran: every figure belongs to one CPU path.

@@ -13,6 +13,7 @@
 //    characters that reached the store. Every SQLite statement on the GUI thread is counted.
 // 4. "before": the same interactions as the view did them before the store worker (queries and
 //    decodes on the GUI thread), replayed with the same calls and timed.
+#include "run_facts.h"
 #include "annotate_view.h"
 #include "display_image.h"
 #include "edit_journal.h"
@@ -64,15 +65,6 @@ void countGuiStatements(const std::string& sql)
         gFirstGuiStatement = sql;
 }
 
-std::string cpuName()
-{
-    QFile f("/proc/cpuinfo");
-    if (f.open(QIODevice::ReadOnly))
-        for (const QByteArray& line : f.readAll().split('\n'))
-            if (line.startsWith("model name"))
-                return line.mid(line.indexOf(':') + 1).trimmed().toStdString();
-    return "unknown";
-}
 
 int64_t folderBytes(const fs::path& p)
 {
@@ -430,6 +422,7 @@ int main(int argc, char** argv)
     int64_t samples = 10000;
     QString work = "/tmp/embervlm-bench-studio";
     int repeats = 50, chars = 200;
+    int64_t extraPhotos = 10000;   // imported while the typing child types
     bool doImport = true;
     for (int i = 1; i < args.size(); ++i) {
         const bool more = i + 1 < args.size();
@@ -438,19 +431,28 @@ int main(int argc, char** argv)
         else if (args[i] == "--repeats" && more) repeats = args[++i].toInt();
         else if (args[i] == "--type-chars" && more) chars = args[++i].toInt();
         else if (args[i] == "--no-import") doImport = false;   // measure the workspace the last run made
+        else if (args[i] == "--quick") {   // every phase, small: a minute, for CI and a first look
+            samples = 200;
+            repeats = 5;
+            chars = 20;
+            extraPhotos = 300;
+        }
         else {
-            std::fprintf(stderr, "usage: embervlm-bench-studio --samples N --work DIR [--repeats R] [--type-chars C] [--no-import]\n");
+            std::fprintf(stderr, "usage: embervlm-bench-studio --samples N --work DIR [--repeats R] [--type-chars C] [--no-import] [--quick]\n");
             return 2;
         }
     }
     const fs::path root = work.toStdString();
     const std::string tag = std::to_string(samples);
     const fs::path wsDir = root / ("ws-" + tag);
-    json out{{"bench", "studio"}, {"samples", samples}, {"cpu", cpuName()}, {"cores", QThread::idealThreadCount()}};
+    const json facts = ember::bench::runFacts();
+    json out{{"bench", "studio"}, {"samples", samples}, {"cpu", facts["cpu"]}, {"cores", facts["cores"]},
+             {"extra_photos", extraPhotos}, {"run", facts}};
     try {
         std::fprintf(stderr, "writing %lld photographs…\n", static_cast<long long>(samples));
         const auto photos = ember::bench::makePhotoFolder((root / ("photos-" + tag)).string(), samples, "main");
-        const auto extra = ember::bench::makePhotoFolder((root / "photos-extra").string(), 10000, "extra");
+        const auto extra = ember::bench::makePhotoFolder((root / ("photos-extra-" + std::to_string(extraPhotos))).string(),
+                                                         extraPhotos, "extra");
         out["photos"] = {{"files", photos.files}, {"mean_bytes", photos.bytes / std::max<int64_t>(1, photos.files)},
                          {"width", 1600}, {"height", 1200}};
         if (doImport) {
@@ -474,7 +476,7 @@ int main(int argc, char** argv)
         out["before"] = beforePhase(QString::fromStdString(wsDir.string()), repeats);
         std::fprintf(stderr, "measuring the Annotate view…\n");
         out["annotate"] = guiPhase(QString::fromStdString(wsDir.string()), repeats);
-        std::fprintf(stderr, "typing while 10,000 photographs import…\n");
+        std::fprintf(stderr, "typing while %lld photographs import…\n", static_cast<long long>(extraPhotos));
         out["typing_during_import"] = typingPhase(app.applicationFilePath(), QString::fromStdString(wsDir.string()),
                                                   QString::fromStdString(extra.dir), chars);
         out["gui_thread_statements"] = gGuiStatements.load();

@@ -6,6 +6,7 @@
 // every 250 ms the "user" selects another run and ticks one to overlay its curves (unticking it
 // at the next action), while the monitor polls every 500 ms.
 #include "many_runs.h"
+#include "run_facts.h"
 #include "sqlite_db.h"
 #include "train_view.h"
 
@@ -20,6 +21,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <cmath>
 #include <cstring>
 
 namespace {
@@ -33,15 +35,6 @@ void countGuiQueries(const std::string&)
         ++gGuiQueries;
 }
 
-QString cpuName()
-{
-    QFile f("/proc/cpuinfo");
-    if (f.open(QIODevice::ReadOnly))
-        for (const QByteArray& line : f.readAll().split('\n'))
-            if (line.startsWith("model name"))
-                return QString::fromUtf8(line.mid(line.indexOf(':') + 1).trimmed());
-    return "unknown";
-}
 
 } // namespace
 
@@ -54,8 +47,13 @@ int main(int argc, char** argv)
         if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[++i]);
         else if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[++i]);
     }
-    for (int i = 1; i < argc; ++i)
+    for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--idle")) userActs = false;   // only the polls, no user
+        if (!std::strcmp(argv[i], "--quick")) {   // seconds, for CI and a first look
+            runs = 50;
+            seconds = 2;
+        }
+    }
     if (!qEnvironmentVariableIsSet("QT_QPA_PLATFORM") && !qEnvironmentVariableIsSet("DISPLAY"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
@@ -118,10 +116,17 @@ int main(int argc, char** argv)
     QTimer::singleShot(static_cast<int>(seconds * 1000), &app, &QApplication::quit);
     app.exec();
     ember::data::setQueryObserver(nullptr);
-    std::printf("{\"bench\":\"train_view\",\"runs\":%d,\"seconds\":%.1f,\"ticks\":%d,\"user_actions\":%d,"
-                "\"table_filled_ms\":%lld,\"longest_stall_ms\":%.1f,\"longest_stall_ends_ms\":%lld,\"gui_thread_db_calls\":%d,\"overlaid\":%lld,"
-                "\"cpu\":\"%s\"}\n",
-                runs, seconds, ticks, actions, static_cast<long long>(tableMs), worst / 1e6, static_cast<long long>(worstAt / 1000000), gGuiQueries.load(),
-                static_cast<long long>(view.overlaid().size()), qPrintable(cpuName()));
+    nlohmann::json out{{"bench", "train_view"},
+                       {"runs", runs},
+                       {"seconds", seconds},
+                       {"ticks", ticks},
+                       {"user_actions", actions},
+                       {"table_filled_ms", tableMs},
+                       {"longest_stall_ms", std::round(worst / 1e5) / 10},
+                       {"longest_stall_ends_ms", worstAt / 1000000},
+                       {"gui_thread_db_calls", gGuiQueries.load()},
+                       {"overlaid", view.overlaid().size()},
+                       {"run", ember::bench::runFacts()}};
+    std::printf("%s\n", out.dump().c_str());
     return 0;
 }

@@ -12,7 +12,11 @@ inline QString isaVariantSkipReason()
 {
     const char* want = std::getenv("EMBERVLM_ISA");
     ember::Isa level;
-    if (!want || !ember::parseIsa(want, level) || level < ember::detectedIsa())
+    if (!want)
+        return {};
+    if (!ember::parseIsa(want, level))   // a typo would run this CPU's own level under the variant's name
+        qFatal("EMBERVLM_ISA=%s is not a level (avx512, avx2, generic)", want);
+    if (level < ember::detectedIsa())
         return {};
     return QString("EMBERVLM_ISA=%1: this CPU's own level is %2, which the plain run tests")
         .arg(want, ember::isaName(ember::detectedIsa()));

@@ -36,6 +36,9 @@
 #include <QUndoStack>
 
 #include <atomic>
+#include <cmath>
+#include <algorithm>
+#include <numeric>
 #include <functional>
 #include <optional>
 
@@ -388,24 +391,35 @@ private Q_SLOTS:
         QVERIFY(s);
         QCOMPARE(s->robots.size(), 1);
         QCOMPARE(s->probs.size(), data::robotCount());
-        QVERIFY(s->confidence > 0.f);
+        // A distribution over the robots; the suggestion is its most likely one, at that probability.
+        const auto top = std::max_element(s->probs.begin(), s->probs.end());
+        QVERIFY(std::abs(std::accumulate(s->probs.begin(), s->probs.end(), 0.0) - 1.0) < 1e-5);
+        QCOMPARE(s->robots.first(), static_cast<int>(top - s->probs.begin()));
+        QCOMPARE(s->confidence, *top);
+        QVERIFY(!s->reasoning.isEmpty());   // the model's steps come with it
         // Not a label yet: the store is untouched, the editor shows it apart.
         QCOMPARE(ws_->get(id)->robots, before.robots);
         QVERIFY(v->editor()->acceptButton()->isVisible());
         QVERIFY(v->editor()->robotBox(s->robots.first())->text().contains(QStringLiteral("◆")));
 
         const int undoBefore = v->undoStack()->count();
-        const bool changes = before.robots != std::vector<int>{s->robots.first()} || !s->reasoning.isEmpty();
+        // The premise of the undo check: accepting changes this sample (its label or its steps;
+        // seeded, so it holds or never does).
+        std::vector<std::string> suggestedSteps;
+        for (const QString& step : s->reasoning)
+            suggestedSteps.push_back(step.toStdString());
+        QVERIFY2(before.robots != std::vector<int>{s->robots.first()} || before.reasoning != suggestedSteps,
+                 "row 7 already holds the suggestion: pick another row");
         v->listView()->setFocus();
         key(v->listView(), Qt::Key_A, Qt::ControlModifier | Qt::ShiftModifier);
         QVERIFY(settle(v.get()));
         const data::Sample accepted = *ws_->get(id);
         QCOMPARE(accepted.robots, (std::vector<int>{s->robots.first()}));
-        if (!s->reasoning.isEmpty())
-            QCOMPARE(static_cast<int>(accepted.reasoning.size()), static_cast<int>(s->reasoning.size()));
+        QCOMPARE(static_cast<int>(accepted.reasoning.size()), static_cast<int>(s->reasoning.size()));   // the steps too
+        for (int i = 0; i < s->reasoning.size(); ++i)
+            QCOMPARE(QString::fromStdString(accepted.reasoning[i]), s->reasoning[i]);
         QVERIFY(v->suggestions()->find(id)->accepted);
-        if (changes)
-            QCOMPARE(v->undoStack()->count(), undoBefore + 1);   // one step for the whole acceptance
+        QCOMPARE(v->undoStack()->count(), undoBefore + 1);   // one step for the whole acceptance
         v->undoStack()->undo();
         QVERIFY(settle(v.get()));
         QCOMPARE(ws_->get(id)->robots, before.robots);
@@ -437,18 +451,28 @@ private Q_SLOTS:
         v->sortBox()->setCurrentIndex(0);
         v->disagreeFilter()->setChecked(true);
         QVERIFY(settle(v.get()));
+        // Disagreeing: a human label, and the suggested robot not among them (the rule, written out here).
         int disagreeing = 0;
         for (int64_t id : ws_->ids({}))
-            if (const Suggestion* sg = v->suggestions()->find(id))
-                disagreeing += Suggestions::disagrees(*sg, ws_->get(id)->robots) ? 1 : 0;
+            if (const Suggestion* sg = v->suggestions()->find(id)) {
+                const auto human = ws_->get(id)->robots;
+                disagreeing += !human.empty() && !sg->robots.isEmpty() &&
+                               std::find(human.begin(), human.end(), sg->robots.first()) == human.end();
+            }
+        QVERIFY(disagreeing > 0);
         QCOMPARE(v->listModel()->rowCount(), disagreeing);
         v->disagreeFilter()->setChecked(false);
 
-        // Cancel stops a batch early.
+        // Cancel stops a batch early: it ends cancelled, with fewer suggestions than samples.
+        v->suggestions()->clear();
+        done.clear();
         v->suggestFiltered();
         QVERIFY(v->busy());
         v->cancelBackground();
-        QVERIFY(!v->busy());
+        QTRY_VERIFY_WITH_TIMEOUT(done.count() >= 1, 30000);
+        QCOMPARE(done.last().at(0).toBool(), false);
+        QTRY_VERIFY_WITH_TIMEOUT(!v->busy(), 30000);
+        QVERIFY2(v->suggestions()->size() < withTask, qPrintable(QString::number(v->suggestions()->size())));
     }
 
     void exportAndImportInTheBackground()
@@ -605,6 +629,7 @@ private Q_SLOTS:
         QVERIFY(v);
         gGuiThread = QThread::currentThread();
         gGuiStatements = 0;
+        gWorkerStatements = 0;
         data::setQueryObserver(countGuiStatements);
         v->listView()->setFocus();
         for (int i = 0; i < 5; ++i)
@@ -618,17 +643,18 @@ private Q_SLOTS:
         v->undoStack()->undo();
         v->splitFilter()->setCurrentIndex(2);
         v->searchBox()->setText("the");
-        QTest::qWait(400);
+        QTRY_COMPARE(QString::fromStdString(v->listModel()->filter().query.text), QString("the"));   // after the typing pause
         v->sortBox()->setCurrentIndex(2);
         v->listView()->verticalScrollBar()->setValue(v->listView()->verticalScrollBar()->maximum());
         v->searchBox()->clear();
         v->splitFilter()->setCurrentIndex(0);
         v->sortBox()->setCurrentIndex(0);
-        QTest::qWait(400);
+        QTRY_COMPARE(QString::fromStdString(v->listModel()->filter().query.text), QString());
         v->openSample(v->listModel()->idAt(3));
         const bool settled = settle(v.get());
-        v.reset();   // closing flushes through the worker too
-        QTest::qWait(50);
+        v.reset();   // closing flushes through the worker too, and joins it
+        QCoreApplication::sendPostedEvents();   // whatever the worker queued to the GUI thread runs now
+        QCoreApplication::processEvents();
         const int seen = gGuiStatements;
         ws_->count();   // control: the observer does see a statement on the GUI thread
         const int control = gGuiStatements - seen;
@@ -638,16 +664,19 @@ private Q_SLOTS:
                                            .arg(seen)
                                            .arg(QString::fromStdString(gFirstGuiStatement))));
         QCOMPARE(control, 1);
+        QVERIFY2(gWorkerStatements > 20, qPrintable(QString::number(gWorkerStatements)));   // the actions did reach the store
     }
 
 private:
     static inline QThread* gGuiThread = nullptr;
-    static inline std::atomic<int> gGuiStatements{0};
+    static inline std::atomic<int> gGuiStatements{0}, gWorkerStatements{0};
     static inline std::string gFirstGuiStatement;
     static void countGuiStatements(const std::string& sql)
     {
-        if (QThread::currentThread() != gGuiThread)
+        if (QThread::currentThread() != gGuiThread) {
+            ++gWorkerStatements;
             return;
+        }
         if (gGuiStatements++ == 0)
             gFirstGuiStatement = sql;
     }

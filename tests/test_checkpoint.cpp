@@ -324,9 +324,8 @@ private Q_SLOTS:
     // EmberVLM state dict saved by PyTorch loads as a model; the studio's Open imports the others.
     void importersReadPyTorchFiles()
     {
-        if (!pythonTorch())
-            QSKIP("Debian's python3-torch is missing (/usr/bin/python3 cannot import torch): it writes the PyTorch "
-                  "files; install it with apt-get install python3-torch");
+        QVERIFY2(pythonTorch(), "Debian's python3-torch is missing (/usr/bin/python3 cannot import torch): it writes the "
+                                "PyTorch files; scripts/deps.sh --tests installs it");
         EmberVLM src(tiny());
         torch::NoGradGuard ng;
         NamedTensors timm, hf;

@@ -20,6 +20,8 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 
+#include <algorithm>
+
 using namespace ember::studio;
 namespace data = ember::data;
 namespace train = ember::train;
@@ -93,6 +95,36 @@ private Q_SLOTS:
                 total += m[t][p];
             }
         QCOMPARE(total, qint64(40));
+        // The same matrix from the engine itself, one sample at a time (not evaluateCheckpoint's
+        // batches): rows the truth (the prediction where it is one of the sample's robots, else
+        // its first), columns the prediction. Batched and single runs may differ in the last
+        // float bits, so a sample whose two best robots are within 1e-4 may move: each such
+        // sample may account for two cells of difference, no other.
+        ember::Engine engine("cpu");
+        engine.loadCheckpoint(ckA_.toStdString());
+        auto ws = data::Workspace::open(ws_.toStdString());
+        std::vector<std::vector<qint64>> expected(m.size(), std::vector<qint64>(m.size(), 0));
+        int close = 0, correct = 0;
+        for (const auto& r : direct_.samples) {   // the samples evaluated (their ids only)
+            const auto s = ws.get(r.sampleId);
+            QVERIFY(s && s->image.id != 0 && !s->robots.empty());
+            engine.setImage(engine.loadImage(ws.absolutePath(s->image.path)));
+            const auto probs = engine.selectRobot(s->task).trace.answerProbs;
+            std::vector<float> sorted(probs.begin(), probs.end());
+            std::sort(sorted.rbegin(), sorted.rend());
+            close += sorted[0] - sorted[1] < 1e-4f;
+            const int predicted = static_cast<int>(std::max_element(probs.begin(), probs.end()) - probs.begin());
+            const bool hit = std::find(s->robots.begin(), s->robots.end(), predicted) != s->robots.end();
+            correct += hit;
+            ++expected[hit ? predicted : s->robots.front()][predicted];
+        }
+        qint64 differ = 0;
+        for (int t = 0; t < m.size(); ++t)
+            for (int p = 0; p < m[t].size(); ++p)
+                differ += std::abs(m[t][p] - expected[t][p]);
+        QVERIFY2(differ <= 2 * close, qPrintable(QString("%1 cells differ, %2 samples within 1e-4").arg(differ).arg(close)));
+        if (close == 0)
+            QCOMPARE(v.metricsTable()->item(0, 1)->data(Qt::DisplayRole).toDouble(), std::round(correct / 40.0 * 1000) / 1000);
         // The metrics table: accuracy first, as evaluateCheckpoint computed it.
         QCOMPARE(v.metricsTable()->item(0, 1)->data(Qt::DisplayRole).toDouble(),
                  std::round(direct_.selection.accuracy * 1000) / 1000);
@@ -118,18 +150,25 @@ private Q_SLOTS:
         engine.loadCheckpoint(ckA_.toStdString());
         engine.setImage(ember::greyImage(static_cast<int>(engine.config().image_size)));
         auto ws = data::Workspace::open(ws_.toStdString());
-        int agree = 0, decided = 0, hits = 0;
+        int agree = 0, decided = 0, hits = 0, close = 0;
         for (const auto& r : direct_.samples) {
             const auto s = ws.get(r.sampleId);
             QVERIFY(s.has_value());
             QCOMPARE(r.imageDecided, s->imageDecided);
             decided += s->imageDecided;
-            QVERIFY(r.blindPredicted >= 0);
-            agree += engine.selectRobot(s->task).trace.answer == r.blindPredicted;
+            QVERIFY(r.blindPredicted >= 0 && r.blindPredicted < data::robotCount());
+            const auto trace = engine.selectRobot(s->task).trace;
+            std::vector<float> sorted(trace.answerProbs.begin(), trace.answerProbs.end());
+            std::sort(sorted.rbegin(), sorted.rend());
+            const bool near = sorted[0] - sorted[1] < 1e-4f;   // batched and single runs may then differ
+            close += near;
+            agree += trace.answer == r.blindPredicted;
+            if (!near)
+                QCOMPARE(trace.answer, r.blindPredicted);
             hits += std::find(r.truth.begin(), r.truth.end(), r.blindPredicted) != r.truth.end();
         }
         QCOMPARE(static_cast<long long>(decided), direct_.imageDecidedCount);
-        QVERIFY2(agree * 10 >= 9 * static_cast<int>(direct_.samples.size()), qPrintable(QString::number(agree)));
+        QVERIFY2(agree + close >= static_cast<int>(direct_.samples.size()), qPrintable(QString("%1 agree, %2 near").arg(agree).arg(close)));
         QCOMPARE(direct_.blindAccuracy, double(hits) / direct_.samples.size());
 
         // The view shows image and blind side by side, as evaluateCheckpoint computed them.

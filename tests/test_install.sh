@@ -7,6 +7,7 @@
 # Usage: test_install.sh BUILD_DIR
 set -euo pipefail
 build="$(cd "$1" && pwd)"
+here="$(cd "$(dirname "$0")" && pwd)"
 tmp="$(mktemp -d)"
 # Kept when the test fails, for its outputs.
 trap 'rc=$?; if [ $rc -eq 0 ]; then rm -rf "$tmp"; else echo "FAIL (line $LINENO, status $rc); files kept in $tmp" >&2; fi' EXIT
@@ -18,7 +19,7 @@ done
 prefix="$tmp/prefix"
 cmake --install "$build" --prefix "$prefix" >/dev/null
 for f in bin/embervlm bin/embervlm-studio bin/embervlm-bench share/embervlm/encoder.json share/embervlm/vocab.bpe \
-         share/embervlm/eager_bench.py share/embervlm/recipes/demo.json share/embervlm/recipes/stage-defaults.json \
+         share/embervlm/eager_bench.py share/embervlm/embervlm_ref.py share/embervlm/recipes/demo.json share/embervlm/recipes/stage-defaults.json \
          share/applications/io.github.embervlm.Studio.desktop share/metainfo/io.github.embervlm.Studio.metainfo.xml \
          share/icons/hicolor/scalable/apps/io.github.embervlm.Studio.svg; do
   [ -e "$prefix/$f" ] || fail "not installed: $f"
@@ -43,6 +44,10 @@ tiny='{"vision_widths":[8,16,24,32],"vision_depths":[1,1,2,1],"n_embd":32,"n_hea
   --config "{\"model_overrides\":$tiny,\"max_steps\":2,\"batch_size\":2,\"eval_split\":\"none\"}" >"$tmp/train.out"
 grep -q '"event":"finished"' "$tmp/train.out" || fail "installed train did not finish"
 [ -s "$ws/runs/run-1/train.log" ] || fail "no runs/run-1/train.log"
+
+# The engine benchmark from the prefix alone (its eager side is the installed script and reference
+# model): the quick mode checks agreement with eager PyTorch and prints every figure.
+/usr/bin/python3 "$here/bench_quick.py" "$prefix/bin" embervlm-bench || fail "installed embervlm-bench --quick"
 
 # The studio from the prefix: its first start makes the default workspace in the fresh home.
 "$prefix/bin/embervlm-studio" --screenshot "$tmp/shot.png" --size 1000x700 >/dev/null

@@ -133,7 +133,8 @@ private Q_SLOTS:
             QVERIFY(m->setData(m->index(100, 0), Qt::Checked, Qt::CheckStateRole));
             QCOMPARE(v.overlaid(), (QList<qint64>{400, 500}));
             QTRY_COMPARE_WITH_TIMEOUT(v.lossChart()->pointCount(), 42, 10000);
-            QTest::qWait(2 * TrainView::kPollMs);
+            QSignalSpy polls(v.monitor(), &RunMonitor::snapshot);
+            QTRY_VERIFY_WITH_TIMEOUT(polls.count() >= 2, 10000);   // two more polls, with nobody acting
         }
         const int seen = gGuiQueries;
         data::Workspace::open(ws.toStdString()).runs();   // control: the observer does see GUI-thread calls
@@ -177,7 +178,7 @@ private Q_SLOTS:
             c.setCurves({{1, "train/loss", "loss", d}});
         }
         QTRY_COMPARE_WITH_TIMEOUT(c.replotCount(), before + 1, 2000);
-        QTest::qWait(3 * LossChart::kRedrawMs);
+        QVERIFY(!c.redrawPending());   // and no second one scheduled
         QCOMPARE(c.replotCount(), before + 1);
         QCOMPARE(c.pointCount(), 2000);
     }
@@ -209,25 +210,37 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(v.lrChart()->pointCount(), 20, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(v.gradChart()->pointCount(), 20, 10000);
 
+        QSignalSpy snapshots(v.monitor(), &RunMonitor::snapshot);
         v.setWorkspace(none);
-        QTest::qWait(3 * TrainView::kPollMs);   // the monitor's snapshots of the first workspace are gone too
+        // The monitor's first snapshot of the empty workspace: those of the first are gone too.
+        QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty() && snapshots.last().at(0).value<RunSnapshot>().workspace == none, 10000);
+        int replots = v.lossChart()->replotCount();
         QTest::keyClick(smoothing, Qt::Key_PageUp);   // 60 -> 70
         QCOMPARE(smoothing->value(), 70);
-        QTest::qWait(3 * LossChart::kRedrawMs);
+        QTRY_VERIFY_WITH_TIMEOUT(v.lossChart()->replotCount() > replots, 5000);   // redrawn under the new smoothing
         QCOMPARE(v.lossChart()->pointCount(), 0);
+        // Log scale applies to the loss and gradient charts (the learning rate keeps its axis).
+        const std::vector<LossChart*> charts{v.lossChart(), v.gradChart()};
+        std::vector<int> before;
+        for (LossChart* c : charts)
+            before.push_back(c->replotCount());
         QTest::mouseClick(logScale, Qt::LeftButton, {}, QPoint(8, logScale->height() / 2));
         QVERIFY(logScale->isChecked());
-        QTest::qWait(3 * LossChart::kRedrawMs);
-        for (LossChart* c : {v.lossChart(), v.lrChart(), v.gradChart()})
-            QCOMPARE(c->pointCount(), 0);
+        for (size_t i = 0; i < charts.size(); ++i) {
+            QTRY_VERIFY_WITH_TIMEOUT(charts[i]->replotCount() > before[i], 5000);
+            QCOMPARE(charts[i]->pointCount(), 0);
+        }
+        QCOMPARE(v.lrChart()->pointCount(), 0);
 
         // Back to the first workspace: its curves return under the new settings.
         v.setWorkspace(few);
         QTRY_COMPARE_WITH_TIMEOUT(v.lossChart()->pointCount(), 21, 10000);
+        replots = v.lossChart()->replotCount();
         QTest::keyClick(smoothing, Qt::Key_PageDown);
+        QCOMPARE(smoothing->value(), 60);
         QTest::mouseClick(logScale, Qt::LeftButton, {}, QPoint(8, logScale->height() / 2));
         QVERIFY(!logScale->isChecked());
-        QTest::qWait(3 * LossChart::kRedrawMs);
+        QTRY_VERIFY_WITH_TIMEOUT(v.lossChart()->replotCount() > replots, 5000);
         QCOMPARE(v.lossChart()->pointCount(), 21);
     }
 

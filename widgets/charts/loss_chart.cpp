@@ -141,4 +141,6 @@ bool LossChart::savePng(const QString& path)
     return plot_->savePng(path, 0, 0, 1.0);
 }
 
+bool LossChart::redrawPending() const { return redraw_->isActive(); }
+
 } // namespace ember::studio

@@ -34,6 +34,7 @@ public:
     // Asks for a redraw; many requests within kRedrawMs make one replot.
     void scheduleReplot();
     int replotCount() const { return replots_; }
+    bool redrawPending() const;   // a coalesced redraw is scheduled
     int pointCount() const;    // raw points plotted (tests)
     bool savePng(const QString& path);
     QCustomPlot* plot() const { return plot_; }

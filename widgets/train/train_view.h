@@ -72,6 +72,7 @@ public:
     QPlainTextEdit* log() const { return log_; }
     QProgressBar* progressBar() const { return progress_; }
     QLabel* statusLabel() const { return status_; }
+    RunMonitor* monitor() const { return monitor_; }
     QPushButton* stopButton() const { return stopBtn_; }
     qint64 processPid() const;
 
