@@ -98,7 +98,8 @@ private Q_SLOTS:
         // The same matrix from the engine itself, one sample at a time (not evaluateCheckpoint's
         // batches): rows the truth (the prediction where it is one of the sample's robots, else
         // its first), columns the prediction. Batched and single runs may differ in the last
-        // float bits, so a sample whose two best robots are within 1e-4 may move: each such
+        // float bits (about 1e-8 at these probabilities; a random model's best two robots are
+        // 1e-7 to 3e-5 apart), so a sample whose two best are within 1e-6 may move: each such
         // sample may account for two cells of difference, no other.
         ember::Engine engine("cpu");
         engine.loadCheckpoint(ckA_.toStdString());
@@ -112,7 +113,7 @@ private Q_SLOTS:
             const auto probs = engine.selectRobot(s->task).trace.answerProbs;
             std::vector<float> sorted(probs.begin(), probs.end());
             std::sort(sorted.rbegin(), sorted.rend());
-            close += sorted[0] - sorted[1] < 1e-4f;
+            close += sorted[0] - sorted[1] < 1e-6f;
             const int predicted = static_cast<int>(std::max_element(probs.begin(), probs.end()) - probs.begin());
             const bool hit = std::find(s->robots.begin(), s->robots.end(), predicted) != s->robots.end();
             correct += hit;
@@ -122,7 +123,9 @@ private Q_SLOTS:
         for (int t = 0; t < m.size(); ++t)
             for (int p = 0; p < m[t].size(); ++p)
                 differ += std::abs(m[t][p] - expected[t][p]);
-        QVERIFY2(differ <= 2 * close, qPrintable(QString("%1 cells differ, %2 samples within 1e-4").arg(differ).arg(close)));
+        qInfo() << "one at a time:" << correct << "of 40 right," << close << "within 1e-6," << differ << "cells differ";
+        QVERIFY2(close <= 20, "most samples must be decided for the comparison to mean anything");
+        QVERIFY2(differ <= 2 * close, qPrintable(QString("%1 cells differ, %2 samples within 1e-6").arg(differ).arg(close)));
         if (close == 0)
             QCOMPARE(v.metricsTable()->item(0, 1)->data(Qt::DisplayRole).toDouble(), std::round(correct / 40.0 * 1000) / 1000);
         // The metrics table: accuracy first, as evaluateCheckpoint computed it.
@@ -160,7 +163,7 @@ private Q_SLOTS:
             const auto trace = engine.selectRobot(s->task).trace;
             std::vector<float> sorted(trace.answerProbs.begin(), trace.answerProbs.end());
             std::sort(sorted.rbegin(), sorted.rend());
-            const bool near = sorted[0] - sorted[1] < 1e-4f;   // batched and single runs may then differ
+            const bool near = sorted[0] - sorted[1] < 1e-6f;   // batched and single runs may then differ
             close += near;
             agree += trace.answer == r.blindPredicted;
             if (!near)

@@ -18,7 +18,11 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <csignal>
+#include <cstdio>
+#include <dlfcn.h>
 #include <filesystem>
 #include <random>
 #include <sys/resource.h>
@@ -27,6 +31,28 @@
 using namespace ember::data;
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+namespace {
+
+// Every fsync the code under test makes while recording, by the path of the descriptor: this
+// executable's definition of fsync takes precedence over libc's for every caller (symbol
+// interposition), and forwards to it.
+std::atomic<bool> gRecordSyncs{false};
+std::vector<std::string> gSynced;
+
+} // namespace
+
+extern "C" int fsync(int fd)
+{
+    if (gRecordSyncs) {
+        char link[64], target[4096];
+        std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        const ssize_t n = ::readlink(link, target, sizeof target - 1);
+        gSynced.emplace_back(n > 0 ? std::string(target, static_cast<size_t>(n)) : std::string("?"));
+    }
+    static const auto real = reinterpret_cast<int (*)(int)>(::dlsym(RTLD_NEXT, "fsync"));
+    return real(fd);
+}
 
 namespace {
 
@@ -95,6 +121,23 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(testutil::readFile(target)), QStringLiteral("previous"));
         QCOMPARE(filesIn(dir.path().toStdString()), std::vector<std::string>{"out.json"});   // no temporary left
         QCOMPARE(QString::fromStdString(ember::ioErrorText(ENOSPC)), QStringLiteral("no space left on the disk"));
+    }
+
+    // A file written atomically is on the disk before it replaces the old one: its data is
+    // synced before the rename, and its folder after (or a power cut could leave an empty file).
+    void atomicWritesAreSynced()
+    {
+        QTemporaryDir dir;
+        const std::string folder = fs::canonical(dir.path().toStdString()).string(), target = folder + "/out.json";
+        gSynced.clear();
+        gRecordSyncs = true;
+        ember::writeFileAtomic(target, std::string("{}"));
+        gRecordSyncs = false;
+        const auto synced = [&](auto match) { return std::any_of(gSynced.begin(), gSynced.end(), match); };
+        QVERIFY2(synced([&](const std::string& p) { return p.rfind(target + ".tmp", 0) == 0; }),
+                 "the temporary file was not synced before the rename");
+        QVERIFY2(synced([&](const std::string& p) { return p == folder; }), "the folder was not synced after the rename");
+        QCOMPARE(QString::fromStdString(testutil::readFile(target)), QStringLiteral("{}"));
     }
 
     void imageFilesMustBeRegularFiles()
