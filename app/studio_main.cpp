@@ -1,6 +1,7 @@
 // `embervlm-studio`: the desktop program. Options: --workspace DIR, --checkpoint FILE,
 // --screenshot FILE [--view NAME] [--size WxH], --threads N, --device cpu|cuda.
 #include "main_window.h"
+#include "run_facts.h"
 #include "runtime.h"
 #include "studio_log.h"
 #include "studio_resources.h"
@@ -10,6 +11,8 @@
 #include <QDir>
 #include <QRegularExpression>
 #include <QTimer>
+
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 
@@ -97,10 +100,15 @@ void reportBenchmark(MainWindow& w, QApplication& app, int& rc, double& windowMs
 {
     QTimer::singleShot(0, &w, [&windowMs] { windowMs = ember::msSinceProgramStart(); });
     QObject::connect(&w, &MainWindow::modelChanged, &w, [&](const ember::ModelInfo& info) {
-        std::printf("{\"window_ms\": %.1f, \"model_ready_ms\": %.1f, \"rss_mb\": %.1f, \"model\": \"%s\", "
-                    "\"parameters\": %lld, \"threads\": %d}\n",
-                    windowMs, ember::msSinceProgramStart(), ember::residentMegabytes(), info.name.c_str(),
-                    static_cast<long long>(info.parameters), info.threads);
+        const nlohmann::json out{{"bench", "studio_start"},
+                                 {"window_ms", windowMs},
+                                 {"model_ready_ms", ember::msSinceProgramStart()},
+                                 {"rss_mb", ember::residentMegabytes()},
+                                 {"model", info.name},
+                                 {"parameters", info.parameters},
+                                 {"threads", info.threads},
+                                 {"run", ember::runFacts()}};
+        std::printf("%s\n", out.dump().c_str());
         std::fflush(stdout);
         QTimer::singleShot(0, &app, &QApplication::quit);
     });

@@ -5,6 +5,7 @@
 #include "evaluate.h"
 #include "progress_line.h"
 #include "recipe.h"
+#include "run_facts.h"
 #include "runtime.h"
 #include "stage_chain.h"
 #include "trainer.h"
@@ -182,13 +183,14 @@ int cmdDemo(const Args& a)
     ember::setComputeThreads(threadsOption(a));
     installStopHandler();
     const auto& recipe = train::demoRecipe();
+    const auto worldSeed = static_cast<uint64_t>(
+        a.getInt("--seed", static_cast<long long>(recipe.worldSeed), 0, std::numeric_limits<long long>::max()));
     {
         auto w = ember::data::Workspace::open(ws);
         if (w.count() == 0) {
             ember::data::DemoOptions d;
             d.count = a.getInt("--samples", recipe.worldSamples, 1, 200000);
-            d.seed = static_cast<uint64_t>(a.getInt("--seed", static_cast<long long>(recipe.worldSeed), 0,
-                                                    std::numeric_limits<long long>::max()));
+            d.seed = worldSeed;
             try {
                 ember::data::generateDemoWorld(w, d, [](int64_t, int64_t) { return !gStop.load(); });
             } catch (const ember::data::Cancelled&) {
@@ -236,7 +238,8 @@ int cmdDemo(const Args& a)
     if (lines) {
         std::cout << json{{"event", ember::train::protocol::name(ember::train::protocol::Event::Demo)}, {"checkpoint", init}, {"test_accuracy", rep.selection.accuracy},
                           {"macro_f1", rep.selection.macroF1}, {"metrics", rep.flatMetrics()}, {"seconds", elapsed()},
-                          {"stages", summary}}
+                          {"stages", summary}, {"seed", worldSeed}, {"test_samples", rep.samples.size()},
+                          {"run", ember::runFacts()}}
                          .dump()
                   << std::endl;
         std::cerr << rep.toTable();

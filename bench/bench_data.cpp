@@ -90,7 +90,7 @@ int main(int argc, char** argv)
     }
     fs::remove_all(base);
     fs::create_directories(base);
-    nlohmann::json out{{"bench", "data"}, {"run", ember::bench::runFacts()}};
+    nlohmann::json out{{"bench", "data"}, {"run", ember::runFacts()}};
     try {
         // Import.
         const auto jsonl = base + "/import.jsonl";

@@ -440,7 +440,7 @@ int main(int argc, char** argv)
         out["decode_f32_bound_tokens_per_s"] = gbps * 1e9 / fullBytes;
     }
     out["engine"] = engineFig;
-    out["run"] = ember::bench::runFacts();
+    out["run"] = ember::runFacts();
     if (eager)
         out["comparison"] = cmp;
     // The machine and the code that ran: every figure belongs to one CPU path.

@@ -445,7 +445,7 @@ int main(int argc, char** argv)
     const fs::path root = work.toStdString();
     const std::string tag = std::to_string(samples);
     const fs::path wsDir = root / ("ws-" + tag);
-    const json facts = ember::bench::runFacts();
+    const json facts = ember::runFacts();
     json out{{"bench", "studio"}, {"samples", samples}, {"cpu", facts["cpu"]}, {"cores", facts["cores"]},
              {"extra_photos", extraPhotos}, {"run", facts}};
     try {

@@ -126,7 +126,7 @@ int main(int argc, char** argv)
                        {"longest_stall_ends_ms", worstAt / 1000000},
                        {"gui_thread_db_calls", gGuiQueries.load()},
                        {"overlaid", view.overlaid().size()},
-                       {"run", ember::bench::runFacts()}};
+                       {"run", ember::runFacts()}};
     std::printf("%s\n", out.dump().c_str());
     return 0;
 }
