@@ -170,12 +170,18 @@ def demo_table():
 
 
 def start_table():
-    d = one("studio-start-*.json")
-    if not d:
-        return "(no docs/bench/studio-start-*.json yet)"
-    return (f"Studio cold start with `{d['model']}` (`embervlm-studio --benchmark`, from the first instruction): "
-            f"window shown after {d['window_ms']:.0f} ms, model ready after {d['model_ready_ms']:.0f} ms, "
-            f"{d['rss_mb']:.0f} MB resident ({facts(d)}).")
+    runs = [json.loads(p.read_text()) | {"_file": p.relative_to(ROOT).as_posix()}
+            for p in sorted(BENCH.glob("start-*.json"))]
+    if not runs:
+        return "(no docs/bench/start-*.json yet)"
+
+    def span(key, unit):
+        lo, hi = min(d[key] for d in runs), max(d[key] for d in runs)
+        return f"{lo:.0f}–{hi:.0f} {unit}" if round(lo) != round(hi) else f"{lo:.0f} {unit}"
+    return (f"Studio cold start with a `base` model (`embervlm-studio --checkpoint base.safetensors --benchmark`, "
+            f"from the first instruction; {len(runs)} runs): window shown after {span('window_ms', 'ms')}, model "
+            f"ready after {span('model_ready_ms', 'ms')}, {span('rss_mb', 'MB')} resident. Runs: "
+            + "; ".join(facts(d) for d in runs) + ".")
 
 
 def train_view_table():
@@ -194,7 +200,7 @@ def data_table():
     if not d:
         return "(no docs/bench/data-*.json yet)"
     p = d["paging"]
-    worst = max(v["ms"] for v in p.values())
+    worst = max(v["ms"] for k, v in p.items() if "rows" in v)   # the pages (the histogram is no page)
     return (f"`embervlm-bench-data` (`{d['run'].get('command', 'embervlm-bench-data')}`): "
             f"{num(d['import_jsonl']['samples'])} samples import in {d['import_jsonl']['ms'] / 1000:.2f} s "
             f"({num(d['import_jsonl']['samples_per_s'])} samples/s); over {num(d['paging_samples'])} samples any 50-row page, "

@@ -246,6 +246,7 @@ private Q_SLOTS:
         QVERIFY(!meta.warnings.empty());
         QVERIFY2(meta.warnings[0].find("unknown config field") != std::string::npos, meta.warnings[0].c_str());
         auto got = stateDict(*back);
+        QCOMPARE(got.size(), state.size());
         for (size_t i = 0; i < state.size(); ++i)
             QVERIFY2(torch::equal(got[i].second, state[i].second), state[i].first.c_str());
         // No config at all: n_head cannot be read from a shape; it is assumed, and said.

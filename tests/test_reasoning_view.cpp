@@ -10,6 +10,7 @@
 
 #include <QFile>
 #include <limits>
+#include <algorithm>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -20,6 +21,36 @@
 #include <QTreeWidget>
 
 using namespace ember::studio;
+
+namespace {
+
+// MODEL.md's stopping rule, written out here (not the engine's applyThreshold): step 0 is always
+// accepted; the first later step scoring below the threshold is shown rejected and ends the
+// trace; the answer is the argmax of the last accepted step's distribution.
+struct Expected {
+    size_t steps = 0;
+    bool lastRejected = false;
+    int answer = -1;
+};
+
+Expected stopRule(const std::vector<ember::ChainStep>& chain, double threshold)
+{
+    Expected e;
+    size_t accepted = 0;
+    for (size_t i = 0; i < chain.size(); ++i) {
+        e.steps = i + 1;
+        if (i > 0 && chain[i].score < threshold) {
+            e.lastRejected = true;
+            break;
+        }
+        accepted = i;
+    }
+    const auto& p = chain[accepted].answerProbs;
+    e.answer = static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin());
+    return e;
+}
+
+} // namespace
 
 class TestReasoningView final : public QObject {
     Q_OBJECT
@@ -79,9 +110,11 @@ private Q_SLOTS:
         QVERIFY(view_->predictionLabel()->text().contains("threshold"));
         QVERIFY(!view_->reasoningText()->toPlainText().isEmpty());
         QVERIFY(view_->imagePane()->hasHeatMap());   // Grad-CAM for the predicted robot
-        // The view's prediction is the engine's trace at the configured threshold.
-        QCOMPARE(view_->predicted().answer, view_->selection().trace.answer);
-        QCOMPARE(view_->predicted().steps.size(), view_->selection().trace.steps.size());
+        // The view's prediction is MODEL.md's rule applied to the engine's chain at the threshold.
+        const Expected e = stopRule(view_->selection().chain, view_->threshold());
+        QCOMPARE(view_->predicted().answer, e.answer);
+        QCOMPARE(view_->predicted().steps.size(), e.steps);
+        QCOMPARE(view_->selection().trace.answer, e.answer);
     }
 
     // Dragging the threshold line moves the predicted stop step (and answer) without a model run.
@@ -96,23 +129,23 @@ private Q_SLOTS:
         const double low = view_->threshold();
         QVERIFY2(std::abs(low - 0.02) < 0.02, qPrintable(QString::number(low)));
         QCOMPARE(view_->chart()->threshold(), low);
-        const auto expectLow = ember::applyThreshold(chain, low, static_cast<int>(chain.size()));
-        QCOMPARE(view_->predictedStopStep(), static_cast<int>(expectLow.steps.size()) - 1);
+        const auto expectLow = stopRule(chain, low);
+        QCOMPARE(view_->predictedStopStep(), static_cast<int>(expectLow.steps) - 1);
         QCOMPARE(view_->predicted().answer, expectLow.answer);
         const QString lowLabel = view_->predictionLabel()->text();
 
         drag(0.98);
         const double high = view_->threshold();
         QVERIFY2(std::abs(high - 0.98) < 0.02, qPrintable(QString::number(high)));
-        const auto expectHigh = ember::applyThreshold(chain, high, static_cast<int>(chain.size()));
-        QCOMPARE(view_->predictedStopStep(), static_cast<int>(expectHigh.steps.size()) - 1);
+        const auto expectHigh = stopRule(chain, high);
+        QCOMPARE(view_->predictedStopStep(), static_cast<int>(expectHigh.steps) - 1);
         QCOMPARE(view_->predicted().answer, expectHigh.answer);
         QVERIFY(view_->predictionLabel()->text() != lowLabel);
         // A random model's scores lie strictly inside (0.02, 0.98): the two stops differ.
-        QVERIFY(expectLow.steps.size() != expectHigh.steps.size());
+        QVERIFY(expectLow.steps != expectHigh.steps);
         QVERIFY(prediction.count() >= 2);   // each drag moved the stop
         QCOMPARE(view_->stepList()->topLevelItem(view_->predictedStopStep())->text(2),
-                 expectHigh.steps.back().accepted ? QString("accepted") : QString("rejected"));
+                 expectHigh.lastRejected ? QString("rejected") : QString("accepted"));
         QVERIFY(view_->predictionLabel()->text().contains(QString::fromStdString(view_->selection().labels[expectHigh.answer])));
         QVERIFY(lowLabel.contains(QString::fromStdString(view_->selection().labels[expectLow.answer])));
         // Keyboard on the focused chart nudges the threshold.

@@ -433,7 +433,7 @@ private Q_SLOTS:
             }
         }
         QVERIFY(refused > 1500);   // the mutations did reach the checks
-        QCOMPARE(refused + opened, 3000);
+        QVERIFY(opened > 0);   // and some mutants were still valid files, which opened
     }
 
     void fuzzJsonlImporter()

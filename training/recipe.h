@@ -13,7 +13,10 @@ struct Recipe {
     std::string description;
     int64_t worldSamples = 2000;   // the demo world it was measured on
     uint64_t worldSeed = 1;
-    double minutes = 0;            // end to end on 2 cores (docs/training.md)
+    // The demo recipe's last measured run, end to end (docs/bench/demo-seed1.json, compiled in):
+    // seconds (0 when the build had no such file) and the machine it ran on.
+    double measuredSeconds = 0;
+    std::string measuredOn;
     std::vector<std::string> stages;   // each stage's TrainConfig fields, as JSON
 
     // Stage s (1..4): TrainConfig::forStage(s) with the recipe's fields; max_steps × stepsScale
