@@ -15,13 +15,13 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH = ROOT / "docs" / "bench"
 
 
+def files(pattern):
+    """Every docs/bench file matching pattern, read, each with its path as "_file"."""
+    return [json.loads(p.read_text()) | {"_file": p.relative_to(ROOT).as_posix()} for p in sorted(BENCH.glob(pattern))]
+
+
 def load(pattern):
-    runs = []
-    for p in sorted(BENCH.glob(pattern)):
-        d = json.loads(p.read_text())
-        d["_file"] = p.relative_to(ROOT).as_posix()
-        runs.append(d)
-    return sorted(runs, key=lambda d: d["samples"])
+    return sorted(files(pattern), key=lambda d: d["samples"])
 
 
 def num(x, digits=0):
@@ -94,12 +94,8 @@ def studio_table():
 
 
 def one(pattern):
-    files = sorted(BENCH.glob(pattern))
-    if not files:
-        return None
-    d = json.loads(files[-1].read_text())
-    d["_file"] = files[-1].relative_to(ROOT).as_posix()
-    return d
+    runs = files(pattern)
+    return runs[-1] if runs else None
 
 
 def facts(d):
@@ -110,8 +106,7 @@ def facts(d):
 
 
 def engine_table():
-    runs = [d for d in (json.loads(p.read_text()) | {"_file": p.relative_to(ROOT).as_posix()}
-                        for p in sorted(BENCH.glob("engine-*.json")))]
+    runs = files("engine-*.json")
     if not runs:
         return "(no docs/bench/engine-*.json yet)"
     runs.sort(key=lambda d: ["avx512", "avx2", "generic"].index(d["run"]["isa"]))
@@ -147,8 +142,7 @@ def engine_table():
 
 
 def demo_table():
-    runs = [json.loads(p.read_text()) | {"_file": p.relative_to(ROOT).as_posix()}
-            for p in sorted(BENCH.glob("demo-seed*.json"))]
+    runs = files("demo-seed*.json")
     if not runs:
         return "(no docs/bench/demo-seed*.json yet)"
     head = ("| run | end to end | accuracy | blind | image-decided | image-decided blind | "
@@ -170,8 +164,7 @@ def demo_table():
 
 
 def start_table():
-    runs = [json.loads(p.read_text()) | {"_file": p.relative_to(ROOT).as_posix()}
-            for p in sorted(BENCH.glob("start-*.json"))]
+    runs = files("start-*.json")
     if not runs:
         return "(no docs/bench/start-*.json yet)"
 
