@@ -118,6 +118,8 @@ train::TrainResult runStage(const std::string& ws, train::TrainConfig cfg, int64
     return train::runTraining(o);
 }
 
+} // namespace
+
 int cmdTrain(const Args& a)
 {
     const std::string ws = a.get("--workspace");
@@ -249,66 +251,4 @@ int cmdDemo(const Args& a)
     return ember::cli::kSuccess;
 }
 
-const Option kWorkspace{"-w,--workspace", "DIR", "the workspace folder", true};
-const Option kJson{"--json", "", "JSON lines on stdout (also when stdout is not a terminal)"};
 
-} // namespace
-
-Command trainCommand()
-{
-    return {"train",
-            "run a training stage (or all four); Ctrl-C checkpoints and exits 130, --resume continues",
-            {kWorkspace,
-             {"--stage", "STAGE", "1 alignment, 2 instruction, 3 selection, 4 reasoning, or all"},
-             {"--config", "JSON", "training config fields (docs/training.md)"},
-             {"--preset", "NAME", "model preset for a fresh start"},
-             {"--init", "FILE", "start from this checkpoint"},
-             {"--resume", "RUN", "continue a stopped run"},
-             {"--name", "TEXT", "the run's name"},
-             {"--world-size", "N", "data-parallel processes (Gloo)"},
-             {"--rank", "R", "this process's rank"},
-             {"--master", "HOST:PORT", "rank 0's address (default 127.0.0.1:29500)"},
-             ember::cli::threadsSpec(),
-             kJson},
-            "",
-            "",
-            cmdTrain};
-}
-
-Command evalCommand()
-{
-    return {"eval",
-            "selection, image reliance (blind), answer, caption and reasoning metrics of a checkpoint",
-            {kWorkspace,
-             {"--checkpoint", "FILE", "the checkpoint", true},
-             {"--split", "SPLIT", "val (default), test, train or all"},
-             {"--text-samples", "N", "samples per text metric (default 100)"},
-             {"--threshold", "X", "consistency threshold in [0, 1] (default: the model's)"},
-             {"--texts", "FILE", "write every generated text with its reference (JSON lines)"},
-             {"--captions-out", "FILE", "write the generated captions as a COCO results file"},
-             {"--answers-out", "FILE", "write the generated answers as a VQA results file"},
-             {"--json", "", "print JSON"},
-             {"--per-sample", "", "with --json: every sample's result"},
-             {"--no-record", "", "do not store the evaluation in the workspace"},
-             ember::cli::threadsSpec()},
-            "",
-            "",
-            cmdEval};
-}
-
-Command demoCommand()
-{
-    return {"demo",
-            "the demo world, the demo recipe's four stages (resources/recipes/demo.json), test metrics",
-            {kWorkspace,
-             {"--samples", "N", "demo-world samples when the workspace is empty (default 2000)"},
-             {"--seed", "S", "demo-world seed (default 1)"},
-             {"--steps-scale", "F", "multiply every stage's steps (quick tries)"},
-             {"--text-samples", "N", "samples per text metric (default 100)"},
-             {"--quiet", "", "no progress"},
-             kJson,
-             ember::cli::threadsSpec()},
-            "",
-            "",
-            cmdDemo};
-}

@@ -1,7 +1,7 @@
 #pragma once
-// `embervlm train`, `embervlm eval` and `embervlm demo`.
+// `embervlm train`, `embervlm eval` and `embervlm demo` (their options: cli_commands.cpp).
 #include "cli_args.h"
 
-ember::cli::Command trainCommand();
-ember::cli::Command evalCommand();
-ember::cli::Command demoCommand();
+int cmdTrain(const ember::cli::Args& a);
+int cmdEval(const ember::cli::Args& a);
+int cmdDemo(const ember::cli::Args& a);

@@ -201,8 +201,22 @@ def data_table():
             f"{p['label_histogram']['ms']:.1f} ms ({facts(d)}).")
 
 
+def cli_table():
+    d = one("cli-*.json")
+    if not d:
+        return "(no docs/bench/cli-*.json yet)"
+    names = [("version", "`embervlm --version`"), ("help", "`embervlm --help`"), ("tokenize", "`embervlm tokenize TEXT`"),
+             ("data_stats_2000", "`embervlm data stats` (2,000 samples)"), ("select_base", "`embervlm select` (`base`, cold)")]
+    lines = ["| command, cold process start to exit | now | in the engine program (as before the front end) |",
+             "|---|---|---|"]
+    for key, label in names:
+        before = d.get("engine_ms", {}).get(key)
+        lines.append(f"| {label} | {d['ms'][key]['median']:.0f} ms | " + (f"{before['median']:.0f} ms" if before else "") + " |")
+    return ("\n".join(lines) + f"\n\nPrinted by `embervlm-bench-cli --runs {d['runs']}` (medians; {facts(d)}).")
+
+
 TABLES = {"studio": studio_table, "engine": engine_table, "demo": demo_table, "studio-start": start_table,
-          "train-view": train_view_table, "data": data_table}
+          "train-view": train_view_table, "data": data_table, "cli": cli_table}
 
 
 def render(readme):

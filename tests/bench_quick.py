@@ -89,8 +89,20 @@ def studio(bin_dir, tmp):
     return f"J stall {d['annotate']['next_sample']['longest_stall_ms']} ms, {t['characters']} characters kept"
 
 
+def cli(bin_dir, tmp):
+    d = run([f"{bin_dir}/embervlm-bench-cli", "--quick"])
+    facts("embervlm-bench-cli", d)
+    for name in ("version", "help", "tokenize", "data_stats_2000", "select_base"):
+        positive("embervlm-bench-cli", d, "ms", name, "median")
+    # The light front end loads no LibTorch: its commands start faster than the engine's.
+    for name in ("version", "help", "data_stats_2000"):
+        if not d["ms"][name]["median"] < d["engine_ms"][name]["median"]:
+            sys.exit(f"FAIL: embervlm-bench-cli: {name} is no faster than in embervlm-engine")
+    return ", ".join(f"{k} {v['median']:.0f} ms" for k, v in d["ms"].items())
+
+
 PROGRAMS = {"embervlm-bench": engine, "embervlm-bench-data": data, "embervlm-bench-train-view": train_view,
-            "embervlm-bench-studio": studio}
+            "embervlm-bench-studio": studio, "embervlm-bench-cli": cli}
 
 
 def main():

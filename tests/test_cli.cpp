@@ -346,6 +346,26 @@ private Q_SLOTS:
         QVERIFY2(tried >= 5, qPrintable(QString("only %1 TEXT options found in the help").arg(tried)));
     }
 
+    // Issue 29: the commands that need no model never load LibTorch or oneDNN (the `embervlm`
+    // front end runs them; a model command is handed to embervlm-engine). The dynamic loader
+    // lists every library it initialises (LD_DEBUG=libs); the control shows it would list them.
+    void lightCommandsLoadNoLibTorch()
+    {
+        const QStringList loader{"LD_DEBUG=libs"};
+        for (const QStringList& args : {QStringList{"--version"}, QStringList{"--help"}, QStringList{"tokenize", "hi"},
+                                        QStringList{"data", "stats", "-w", ws_, "--json"}, QStringList{"data", "--help"},
+                                        QStringList{"train", "--help"}}) {
+            const auto r = embervlm(args, loader);
+            QVERIFY2(r.code == 0, qPrintable(args.join(' ')));
+            QVERIFY2(r.err.contains("calling init:"), "LD_DEBUG=libs printed nothing");
+            for (const char* heavy : {"libtorch", "libc10", "libdnnl"})
+                QVERIFY2(!r.err.contains(heavy), qPrintable(args.join(' ') + " loaded " + heavy));
+        }
+        const auto model = embervlm({"info", "--preset", "lite"}, loader);
+        QCOMPARE(model.code, 0);
+        QVERIFY2(model.err.contains("libtorch_cpu"), "a model command runs in the engine, with LibTorch");
+    }
+
     void infoReportsComponents()
     {
         auto r = embervlm({"info", "--preset", "base", "--json"});

@@ -1,8 +1,8 @@
-// `embervlm`: the command line over the same engine as the studio.
-#include "cli_args.h"
-#include "data_commands.h"
+// `embervlm-engine`: every `embervlm` command in one process, the model's included. The light
+// `embervlm` front end (embervlm_main.cpp) hands the model commands to this program, with the
+// environment already set (so it starts once); run directly it sets that environment itself.
+#include "cli_commands.h"
 #include "train_commands.h"
-#include "score_command.h"
 #include "convert.h"
 #include "describe.h"
 #include "engine.h"
@@ -223,19 +223,6 @@ int cmdSelect(const Args& a)
     return 0;
 }
 
-int cmdTokenize(const Args& a)
-{
-    std::string text = a.has("--text") ? a.get("--text") : "";
-    if (!a.has("--text")) {
-        if (a.positional().size() != 1)
-            throw UsageError("tokenize needs one TEXT argument (or --text TEXT)");
-        text = a.positional()[0];
-    }
-    const auto ids = Tokenizer::shared()->encode(text);
-    std::cout << json(ids).dump() << "\n";
-    return 0;
-}
-
 int cmdForward(const Args& a)
 {
     const auto prompt = a.get("--prompt");
@@ -252,88 +239,6 @@ int cmdForward(const Args& a)
     return 0;
 }
 
-using cli::Command;
-using cli::Option;
-
-// Options of the commands that load or build a model.
-std::vector<Option> modelOptions(std::vector<Option> own)
-{
-    own.push_back(cli::threadsSpec());
-    own.push_back({"--device", "DEVICE", "cpu or cuda (default cpu)"});
-    own.push_back({"--resize", "MODE", "how an image meets the model's square input: resize, crop or pad"});
-    own.push_back({"--config", "JSON", "model configuration overrides, e.g. {\"image_size\":64}"});
-    return own;
-}
-
-std::vector<Option> generationOptions()
-{
-    return {{"--checkpoint", "FILE", "model checkpoint (.safetensors)", true},
-            {"--image", "FILE", "image to ask about"},
-            {"--prompt", "TEXT", "the question", true},
-            {"--raw", "", "send the prompt as it is, without the question template"},
-            {"--max-tokens", "N", "most tokens to generate (default 64)"},
-            {"--temperature", "T", "0 = greedy (default)"},
-            {"--top-k", "K", "sample from the K most likely tokens (0 = all)"},
-            {"--top-p", "P", "nucleus sampling, in (0, 1]"},
-            {"--seed", "S", "sampling seed"}};
-}
-
-std::vector<Command> commands()
-{
-    return {
-        {"info", "parameters, FLOPs and the CPU path in use",
-         modelOptions({{"--preset", "NAME", "base, lite or reasoning (default base)"},
-                       {"--checkpoint", "FILE", "describe this checkpoint instead of a preset"},
-                       {"--json", "", "print JSON"}}),
-         "", "", cmdInfo},
-        {"params", "every parameter name, shape and dtype",
-         modelOptions({{"--preset", "NAME", "base, lite or reasoning (default base)"}}), "", "", cmdParams},
-        {"init", "write a randomly initialised checkpoint",
-         modelOptions({{"--preset", "NAME", "base, lite or reasoning (default base)"},
-                       {"--seed", "S", "initialisation seed (default 0)"},
-                       {"-o", "FILE", "output checkpoint", true}}),
-         "", "", cmdInit},
-        {"convert", "import timm / Hugging Face weights into a checkpoint",
-         modelOptions({{"--timm", "FILE", "timm RepViT weights (.safetensors, or a .pth/.pt torch.save state dict)"},
-                       {"--gpt2", "FILE", "Hugging Face GPT-2 weights (model.safetensors or pytorch_model.bin)"},
-                       {"--base", "FILE", "checkpoint whose other parts are kept"},
-                       {"--preset", "NAME", "preset for the parts not given (default base)"},
-                       {"--seed", "S", "seed for the parts initialised at random"},
-                       {"-o", "FILE", "output checkpoint", true}}),
-         "", "", cmdConvert},
-        {"ask", "stream an answer about an image", modelOptions(generationOptions()), "", "", cmdAsk},
-        {"select", "choose the robot for a task, with the reasoning trace",
-         modelOptions({{"--checkpoint", "FILE", "model checkpoint", true},
-                       {"--image", "FILE", "image of the scene"},
-                       {"--task", "TEXT", "the task", true},
-                       {"--threshold", "X", "consistency threshold in [0, 1]"},
-                       {"--max-steps", "N", "most reasoning steps (0: the model's)"},
-                       {"--json", "", "print JSON"}}),
-         "", "", cmdSelect},
-        {"tokenize", "GPT-2 token ids of a text, as a JSON array",
-         {{"--text", "TEXT", "the text (or give it as the argument; `--` before a text that starts with -)"}}, "TEXT",
-         "the text", cmdTokenize},
-        {"forward", "numbers for cross-implementation checks",
-         modelOptions({{"--checkpoint", "FILE", "model checkpoint", true},
-                       {"--image", "FILE", "image"},
-                       {"--prompt", "TEXT", "prompt"},
-                       {"--json", "", "one line of JSON"}}),
-         "", "", cmdForward},
-        dataCommand(),
-        trainCommand(),
-        evalCommand(),
-        demoCommand(),
-        scoreCommand(),
-    };
-}
-
-const char* kFooter =
-    "Environment: EMBERVLM_ISA=avx512|avx2|generic runs a lower CPU path than this CPU's (oneDNN and\n"
-    "OpenBLAS follow); EMBERVLM_ONEDNN=0 runs LibTorch's ops instead of oneDNN's.\n"
-    "Exit status: 0 success, 1 the command failed, 2 usage error; train and demo stopped by\n"
-    "Ctrl-C or SIGTERM save a checkpoint and exit 130 or 143.\n"
-    "`embervlm COMMAND --help` describes a command.";
-
 } // namespace
 
 int main(int argc, char** argv)
@@ -342,10 +247,14 @@ int main(int argc, char** argv)
     setComputeThreads(0);   // one thread per core unless --threads says otherwise
     cli::Program p;
     p.name = "embervlm";
-    p.description = "EmberVLM on the command line: the same engine, data and training as the studio.";
+    p.description = cli::kDescription;
     p.version = EMBERVLM_VERSION;
-    p.footer = kFooter;
-    p.commands = commands();
+    p.footer = cli::kFooter;
+    p.commands = cli::commandTree();
+    for (const auto& [name, run] : std::initializer_list<std::pair<const char*, int (*)(const Args&)>>{
+             {"info", cmdInfo}, {"params", cmdParams}, {"init", cmdInit}, {"convert", cmdConvert}, {"ask", cmdAsk},
+             {"select", cmdSelect}, {"forward", cmdForward}, {"train", cmdTrain}, {"eval", cmdEval}, {"demo", cmdDemo}})
+        cli::bindRun(p.commands, name, run);
     p.describe = [](const std::exception& e) {
         if (const auto* c = dynamic_cast<const c10::Error*>(&e))
             return std::string(c->what_without_backtrace());
