@@ -1,7 +1,9 @@
 #include "image.h"
 
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
+#include "image_codecs.h"
+
+#include <opencv2/imgcodecs.hpp>   // the IMREAD_ flags only: the codecs load on first use
 #include <opencv2/imgproc.hpp>
 
 #include <gif_lib.h>
@@ -505,7 +507,7 @@ cv::Mat decodeRgbMat(const void* data, size_t bytes, const std::string& what)
             const int flags = format == Format::Jpeg || format == Format::Bmp ? cv::IMREAD_COLOR : cv::IMREAD_UNCHANGED;
             const cv::Mat raw(1, static_cast<int>(bytes), CV_8UC1, const_cast<uint8_t*>(p));
             try {
-                decoded = cv::imdecode(raw, flags);
+                decoded = codecs::decode(raw, flags);
             } catch (const cv::Exception& e) {
                 decodeFailed(e, what);
             }

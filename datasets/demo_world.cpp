@@ -6,7 +6,7 @@
 #include "splits.h"
 #include "workspace.h"
 
-#include <opencv2/imgcodecs.hpp>
+#include "image_codecs.h"
 
 #include <chrono>
 #include <filesystem>
@@ -60,8 +60,7 @@ Sample demoSample(Workspace& ws, const DemoOptions& opts, int64_t i, const std::
     demo::SceneFacts facts = demo::randomFacts(env, rng);
     if (shared) demo::fitScene(facts, *st);
     const cv::Mat img = demo::renderScene(facts, rng, opts.imageSize);
-    std::vector<uint8_t> jpeg;
-    cv::imencode(".jpg", img, jpeg, {cv::IMWRITE_JPEG_QUALITY, kJpegQuality});
+    const std::vector<uint8_t> jpeg = codecs::encodeJpeg(img, kJpegQuality);
     auto stored = ws.storeImageBytes(jpeg, "jpg");
     if (stored.newFile) written.files.push_back(ws.absolutePath(stored.info.path));
 

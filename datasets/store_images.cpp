@@ -6,7 +6,7 @@
 #include "content_hash.h"
 #include "image.h"
 
-#include <opencv2/imgcodecs.hpp>
+#include "image_codecs.h"
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -74,8 +74,7 @@ StoredImage Workspace::storeImageBytes(const std::vector<uint8_t>& bytes, const 
     const double scale = static_cast<double>(kThumbnailSide) / std::max(img.cols, img.rows);
     cv::resize(img, thumb, cv::Size(), std::min(1.0, scale), std::min(1.0, scale), cv::INTER_AREA);
     cv::cvtColor(thumb, thumb, cv::COLOR_RGB2BGR);
-    std::vector<uint8_t> jpeg;
-    cv::imencode(".jpg", thumb, jpeg, {cv::IMWRITE_JPEG_QUALITY, 80});
+    const std::vector<uint8_t> jpeg = codecs::encodeJpeg(thumb, 80);
 
     ImageInfo info;
     info.hash = hash;

@@ -18,7 +18,7 @@ done
 
 prefix="$tmp/prefix"
 cmake --install "$build" --prefix "$prefix" >/dev/null
-for f in bin/embervlm libexec/embervlm/embervlm-engine bin/embervlm-studio bin/embervlm-bench share/embervlm/encoder.json share/embervlm/vocab.bpe \
+for f in bin/embervlm libexec/embervlm/embervlm-engine lib/embervlm/libembervlm_codecs.so bin/embervlm-studio bin/embervlm-bench share/embervlm/encoder.json share/embervlm/vocab.bpe \
          share/embervlm/eager_bench.py share/embervlm/embervlm_ref.py share/embervlm/recipes/demo.json share/embervlm/recipes/stage-defaults.json \
          share/applications/io.github.embervlm.Studio.desktop share/metainfo/io.github.embervlm.Studio.metainfo.xml \
          share/icons/hicolor/scalable/apps/io.github.embervlm.Studio.svg; do

@@ -1,5 +1,6 @@
 // Tests for core/tokenizer: ids against the reference GPT-2 encoder (fixtures made by
 // tests/reference/gen_tokenizer_fixtures.js), round trips, invalid UTF-8, special tokens.
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
@@ -224,6 +225,38 @@ private Q_SLOTS:
             QFAIL("expected std::runtime_error");
         } catch (const std::runtime_error& e) {
             QVERIFY2(std::string(e.what()).find(dataFile("vocab.bpe")) != std::string::npos, e.what());
+        }
+    }
+
+    // encoder.json is read by a fast flat-object reader (and by nlohmann-json when that one gives
+    // up): the same vocabulary written out other ways, as JSON tools write it, tokenizes the same,
+    // and a file that is not {"token": integer} is refused naming the file and the entry.
+    void encoderJsonAsOtherToolsWriteIt()
+    {
+        std::ifstream in(dataFile("encoder.json"));
+        const nlohmann::json vocab = nlohmann::json::parse(in);
+        QTemporaryDir dir;
+        const std::string pretty = dir.path().toStdString() + "/pretty.json", utf8 = dir.path().toStdString() + "/utf8.json",
+                          escaped = dir.path().toStdString() + "/escaped.json", floaty = dir.path().toStdString() + "/floaty.json";
+        std::ofstream(pretty) << vocab.dump(2) << "\n";                 // indented, keys sorted
+        std::ofstream(utf8) << vocab.dump(-1, ' ', false);               // raw UTF-8, no \u escapes
+        std::ofstream(escaped) << vocab.dump(-1, ' ', true);             // every non-ASCII character as \u
+        nlohmann::json bad = vocab;
+        bad["hello"] = 31373.5;
+        std::ofstream(floaty) << bad.dump();
+        const std::string text = "Step 1: the roof is high.<|reasoning_end|> \xc3\xa9t\xc3\xa9 \xf0\x9f\x9a\x81 -- \\ \" '";
+        for (const std::string& f : {pretty, utf8, escaped}) {
+            const auto other = Tokenizer::fromFiles(f, dataFile("vocab.bpe"));
+            QCOMPARE(other->encode(text), tok->encode(text));
+            for (int id : {0, 220, 31373, 50255})
+                QCOMPARE(other->tokenBytes(id), tok->tokenBytes(id));
+        }
+        try {
+            (void)Tokenizer::fromFiles(floaty, dataFile("vocab.bpe"));
+            QFAIL("expected std::runtime_error");
+        } catch (const std::runtime_error& e) {
+            QVERIFY2(std::string(e.what()).find("non-integer id for \"hello\"") != std::string::npos, e.what());
+            QVERIFY2(std::string(e.what()).find(floaty) != std::string::npos, e.what());
         }
     }
 
