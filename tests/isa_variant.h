@@ -12,7 +12,7 @@ inline QString isaVariantSkipReason()
 {
     const char* want = std::getenv("EMBERVLM_ISA");
     ember::Isa level;
-    if (!want)
+    if (!want || !*want)   // unset or empty: this CPU's own level
         return {};
     if (!ember::parseIsa(want, level))   // a typo would run this CPU's own level under the variant's name
         qFatal("EMBERVLM_ISA=%s is not a level (avx512, avx2, generic)", want);

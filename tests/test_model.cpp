@@ -262,16 +262,19 @@ private Q_SLOTS:
             for (int64_t n = 0; n < N; ++n)
                 QCOMPARE(static_cast<int64_t>(y[n]), expect[n].item<int64_t>());
         }
-        for (int64_t D : {64, 24, 5}) {
-            const int64_t n = 13;
-            auto q = torch::randn({D}), K = torch::randn({n, D}), V = torch::randn({n, D});
-            std::vector<float> out(D), scores(n);
-            kernels::attendF32(q.data_ptr<float>(), K.data_ptr<float>(), V.data_ptr<float>(), out.data(), scores.data(),
-                               n, D, 0.125f);
-            auto expect = torch::mv(V.t(), torch::softmax(torch::mv(K, q) * 0.125, 0));
-            for (int64_t i = 0; i < D; ++i)
-                QVERIFY(std::abs(out[i] - expect[i].item<float>()) < 1e-5);
-        }
+        // Attention over the cache: head widths for each path (and the wide-head slice path),
+        // cache lengths around the kernels' blocks of 4 keys and 16 scores, and a long context.
+        for (int64_t D : {64, 24, 5, 320})
+            for (int64_t n : {1, 3, 13, 16, 37, 700}) {
+                auto q = torch::randn({D}), K = torch::randn({n, D}), V = torch::randn({n, D});
+                std::vector<float> out(D), scores(n);
+                kernels::attendF32(q.data_ptr<float>(), K.data_ptr<float>(), V.data_ptr<float>(), out.data(),
+                                   scores.data(), n, D, 0.125f);
+                auto expect = torch::mv(V.t(), torch::softmax(torch::mv(K, q) * 0.125, 0));
+                for (int64_t i = 0; i < D; ++i)
+                    QVERIFY2(std::abs(out[i] - expect[i].item<float>()) < 1e-5,
+                             qPrintable(QString("D %1, n %2, column %3").arg(D).arg(n).arg(i)));
+            }
         {
             const int64_t R = 3, V = 1003;
             auto logits = torch::randn({R, V}) * 4;
