@@ -1,5 +1,5 @@
 // `embervlm`: the light front end. The data, score and tokenize commands, --help and --version run
-// here, with no LibTorch, oneDNN or OpenBLAS loaded (a few milliseconds instead of most of a second);
+// here, with no LibTorch or oneDNN loaded (tens of milliseconds instead of half a second);
 // a model command (info, init, ask, select, train, eval, demo, ...) is parsed like any other and
 // then handed, with the same arguments and the fast environment already set, to the engine program
 // (embervlm-engine, which runs every command), by exec: the same process, pid and signals.
@@ -46,7 +46,6 @@ int runInEngine(const ember::cli::Args&)
         return ember::cli::kFailure;
     }
     // What the engine's libraries read when they load: set now, so that it starts only once.
-    ember::markProgramStart();
     ember::setFastEnvironment();
     setenv("EMBERVLM_REEXECUTED", "1", 1);
     execv(engine.c_str(), gArgv);
@@ -59,6 +58,7 @@ int runInEngine(const ember::cli::Args&)
 int main(int argc, char** argv)
 {
     gArgv = argv;
+    ember::markProgramStart();   // the engine's start-up figures count from here
     ember::cli::Program p;
     p.name = "embervlm";
     p.description = ember::cli::kDescription;
