@@ -42,7 +42,13 @@ void syncFolder(const std::string& path)
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path))
 {
     tmp_ = path_ + ".tmp" + std::to_string(::getpid());
-    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    // Created exclusively, never through a link: a symlink planted under the temporary name would
+    // otherwise take the write to its target, outside the workspace. A file or link already there
+    // (a killed process's leftover with this pid, or a plant) is removed, never followed.
+    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    fd_ = ::open(tmp_.c_str(), flags, 0644);
+    if (fd_ < 0 && errno == EEXIST && ::unlink(tmp_.c_str()) == 0)
+        fd_ = ::open(tmp_.c_str(), flags, 0644);
     if (fd_ < 0)
         throw std::runtime_error(path_ + ": cannot write (" + ioErrorText(errno) + ")");
 }

@@ -62,7 +62,9 @@ void tidyImages(const std::string& dir, const std::set<std::string>& known, Stal
 {
     std::error_code& ec = stale.ec;
     const fs::path images = fs::path(dir) / Workspace::kImagesDir;
-    if (!fs::is_directory(images, ec)) return;
+    // A linked images/ (moved to a bigger disk, or shared with another workspace) may hold files
+    // this database does not list and did not make: nothing is deleted through a link.
+    if (fs::is_symlink(images, ec) || !fs::is_directory(images, ec)) return;
     for (const auto& sub : fs::directory_iterator(images, ec)) {
         if (!sub.is_directory(ec) || sub.is_symlink(ec)) continue;
         for (const auto& f : fs::directory_iterator(sub.path(), ec)) {
@@ -125,7 +127,7 @@ void tidyRuns(const std::string& dir, StaleFiles& stale)
 {
     std::error_code& ec = stale.ec;
     const fs::path runs = fs::path(dir) / "runs";
-    if (!fs::is_directory(runs, ec)) return;
+    if (fs::is_symlink(runs, ec) || !fs::is_directory(runs, ec)) return;   // as images/: never through a link
     for (const auto& run : fs::directory_iterator(runs, ec)) {
         if (!run.is_directory(ec) || run.is_symlink(ec)) continue;
         tidyRun(run.path(), stale);

@@ -140,6 +140,21 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(testutil::readFile(target)), QStringLiteral("{}"));
     }
 
+    // Issue 32: a symlink planted under the temporary file's name is removed, never written
+    // through: the file outside keeps its bytes, the target is a regular file with the new ones.
+    void atomicWritesNeverFollowAPlantedLink()
+    {
+        QTemporaryDir dir, outside;
+        const std::string target = testutil::path(dir, "state.json"), victim = testutil::path(outside, "precious.txt");
+        std::ofstream(victim) << "keep me";
+        QCOMPARE(::symlink(victim.c_str(), (target + ".tmp" + std::to_string(::getpid())).c_str()), 0);
+        ember::writeFileAtomic(target, std::string("{\"step\": 3}"));
+        QCOMPARE(QString::fromStdString(testutil::readFile(victim)), QStringLiteral("keep me"));
+        QVERIFY(fs::is_regular_file(fs::symlink_status(target)));
+        QCOMPARE(QString::fromStdString(testutil::readFile(target)), QStringLiteral("{\"step\": 3}"));
+        QCOMPARE(filesIn(dir.path().toStdString()), std::vector<std::string>{"state.json"});   // the link is gone too
+    }
+
     void imageFilesMustBeRegularFiles()
     {
         QTemporaryDir dir;
@@ -310,6 +325,46 @@ private Q_SLOTS:
         QCOMPARE(testutil::readFile(out), good);
         for (const auto& f : fs::directory_iterator(dir.path().toStdString()))
             QVERIFY2(f.path().filename().string().find(".tmp") == std::string::npos, f.path().c_str());
+    }
+
+    // Issue 32: a workspace whose images/ (or runs/) is a link to another workspace's never
+    // deletes the other's files, however old, when it tidies.
+    void tidyNeverDeletesThroughALinkedFolder()
+    {
+        QTemporaryDir dir;
+        const std::string a = testutil::path(dir, "a"), b = testutil::path(dir, "b");
+        std::string stored;
+        {
+            auto wa = Workspace::open(a);
+            writeImage(testutil::path(dir, "img.png"), 2);
+            stored = wa.storeImageFile(testutil::path(dir, "img.png")).info.path;
+        }
+        const std::string theirs = a + "/images/aa/" + std::string(64, 'a') + ".png";   // a store file A does not list either
+        fs::create_directories(fs::path(theirs).parent_path());
+        testutil::writeFile(theirs, "x");
+        fs::create_directories(a + "/runs/run-1");
+        testutil::writeFile(a + "/runs/run-1/state.json", R"({"last":"ckpt-4.safetensors","best":"best.safetensors"})");
+        testutil::writeFile(a + "/runs/run-1/ckpt-2.safetensors", "old");
+        const auto old = fs::file_time_type::clock::now() - std::chrono::hours(2);
+        for (const std::string& p : {a + "/" + stored, theirs, a + "/runs/run-1/ckpt-2.safetensors"})
+            fs::last_write_time(p, old);
+        {
+            auto wb = Workspace::open(b);
+        }
+        fs::remove_all(b + "/images");
+        fs::remove_all(b + "/runs");
+        fs::create_directory_symlink(a + "/images", b + "/images");
+        fs::create_directory_symlink(a + "/runs", b + "/runs");
+        Workspace::TidyReport rep;
+        try {
+            auto wb = Workspace::open(b);
+            rep = wb.tidy();
+        } catch (const std::exception& e) {
+            QFAIL(e.what());
+        }
+        QCOMPARE(rep.files, int64_t(0));
+        for (const std::string& p : {a + "/" + stored, theirs, a + "/runs/run-1/ckpt-2.safetensors"})
+            QVERIFY2(fs::exists(p), p.c_str());
     }
 
     void leftoversAreTidiedAtTheNextOpen()
