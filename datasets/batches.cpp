@@ -213,7 +213,8 @@ Batch BatchBuilder::build(int64_t epoch, int64_t index) const
         }
         if (s.image.id) {
             try {
-                const auto img = prepareImageFile(workspaceDir_ + "/" + s.image.path, opts_.imageSize, opts_.resize);
+                // Through the workspace's containment check: a stored "../outside.png" is not read.
+                const auto img = prepareImageFile(resolveInWorkspace(workspaceDir_, s.image.path), opts_.imageSize, opts_.resize);
                 std::memcpy(out.images[b].data_ptr<float>(), img.chw.data(), img.chw.size() * sizeof(float));
                 out.hasImage[b] = true;
             } catch (const std::exception&) {

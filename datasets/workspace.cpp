@@ -80,7 +80,9 @@ Workspace Workspace::open(const std::string& dir, Mode mode)
 
 bool Workspace::readOnly() const { return db_->readOnly(); }
 
-std::string Workspace::absolutePath(const std::string& relative) const
+std::string Workspace::absolutePath(const std::string& relative) const { return resolveInWorkspace(dir_, relative); }
+
+std::string resolveInWorkspace(const std::string& dir, const std::string& relative)
 {
     const fs::path rel(relative);
     auto refuse = [&](const char* why) {
@@ -90,11 +92,14 @@ std::string Workspace::absolutePath(const std::string& relative) const
     if (rel.is_absolute() || rel.has_root_name()) refuse("is absolute");
     for (const auto& part : rel.lexically_normal())
         if (part == "..") refuse("leads out of the workspace");
-    const fs::path abs = fs::path(dir_) / rel;
-    // A symbolic link inside the workspace may still point out of it.
+    const fs::path abs = fs::path(dir) / rel;
+    // A symbolic link inside the workspace may still point out of it. A top-level folder
+    // (images/, runs/) may itself be a link, to a bigger disk: what lies in it must stay in its target.
+    const fs::path normal = rel.lexically_normal();
+    const fs::path top = std::distance(normal.begin(), normal.end()) > 1 ? fs::path(dir) / *normal.begin() : fs::path(dir);
     std::error_code ec;
     const fs::path real = fs::weakly_canonical(abs, ec);
-    const fs::path root = fs::weakly_canonical(dir_, ec);
+    const fs::path root = fs::weakly_canonical(top, ec);
     if (!ec) {
         const auto r = real.lexically_relative(root);
         if (r.empty() || *r.begin() == "..") refuse("resolves outside the workspace");

@@ -23,6 +23,11 @@ struct UnsafePathError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// dir/relative for a path read from a workspace's database or files: throws UnsafePathError when
+// it is absolute, climbs out with "..", or resolves (through links) outside the workspace, or
+// outside the target of the top-level folder it is in when that folder (images/, runs/) is a link.
+std::string resolveInWorkspace(const std::string& dir, const std::string& relative);
+
 
 struct RunInfo {
     int64_t id = 0;

@@ -2,6 +2,8 @@
 // a fixed order for a seed, and resuming at a batch.
 #include <QtTest>
 
+#include <filesystem>
+
 #include "batches.h"
 #include "datasets_test_util.h"
 #include "demo_world.h"
@@ -24,6 +26,8 @@ std::vector<int> row(const torch::Tensor& t, int64_t b, const torch::Tensor& mas
         if (mask[b][i].item<double>() != 0) out.push_back(static_cast<int>(t[b][i].item<int64_t>()));
     return out;
 }
+
+namespace fs = std::filesystem;
 
 } // namespace
 
@@ -148,6 +152,27 @@ private Q_SLOTS:
         BatchBuilder c(*ws, options(Stage::Selection, 6));
         QVERIFY(c.epochOrder(0) != BatchBuilder(*ws, options(Stage::Selection, 5)).epochOrder(0));
         QVERIFY(first[0] != first[8]);   // epochs are shuffled differently
+    }
+
+    // Issue 32: an image path stored as "../outside.png" (a valid picture there) is not read:
+    // the batch goes through the workspace's containment check, and the sample trains text-only.
+    void storedPathsLeavingTheWorkspaceAreNotRead()
+    {
+        QTemporaryDir d;
+        const std::string root = testutil::path(d, "ws");
+        auto w = Workspace::open(root);
+        generateDemoWorld(w, {4, 3});
+        const auto row = w.query({}).front();
+        fs::copy_file(w.absolutePath(row.imagePath), testutil::path(d, "outside.jpg"));
+        {
+            BatchBuilder before(w, options(Stage::Alignment));
+            QVERIFY(before.next().hasImage.all().item<bool>());   // the control: stored images are read
+        }
+        w.database().exec("UPDATE images SET path = '../outside.jpg'");
+        BatchBuilder bb(w, options(Stage::Alignment));
+        const Batch b = bb.next();
+        QCOMPARE(b.hasImage.sum().item<int64_t>(), int64_t(0));
+        QCOMPARE(b.images.abs().sum().item<float>(), 0.f);
     }
 
     void emptySelectionIsAClearError()

@@ -305,6 +305,28 @@ private Q_SLOTS:
         QVERIFY(testutil::readFile(out).find("secret") == std::string::npos);
     }
 
+    // A top-level folder may be a link to a bigger disk: what lies in its target is the
+    // workspace's; a link inside it that leads further out is still refused.
+    void aLinkedImagesFolderIsTheWorkspacesOwn()
+    {
+        QTemporaryDir dir;
+        const std::string big = testutil::path(dir, "bigdisk/images"), secret = testutil::path(dir, "secret.txt");
+        fs::create_directories(big + "/ab");
+        testutil::writeFile(secret, "do not copy");
+        const std::string root = testutil::path(dir, "ws");
+        { auto ws = Workspace::open(root); }
+        fs::remove_all(root + "/images");
+        fs::create_directory_symlink(big, root + "/images");
+        auto ws = Workspace::open(root);
+        writeImage(testutil::path(dir, "img.png"), 5);
+        const auto stored = ws.storeImageFile(testutil::path(dir, "img.png"));
+        QVERIFY(fs::exists(big + "/" + fs::path(stored.info.path).lexically_relative("images").string()));   // on the big disk
+        QCOMPARE(QString::fromStdString(ws.absolutePath(stored.info.path)), QString::fromStdString(root + "/" + stored.info.path));
+        fs::create_symlink(secret, big + "/ab/out.png");
+        QVERIFY_THROWS_EXCEPTION(UnsafePathError, ws.absolutePath("images/ab/out.png"));
+        QVERIFY_THROWS_EXCEPTION(UnsafePathError, ws.absolutePath("runs/../../secret.txt"));
+    }
+
     void aFailedExportKeepsThePreviousOne()
     {
         QTemporaryDir dir;

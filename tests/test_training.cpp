@@ -301,6 +301,44 @@ private Q_SLOTS:
         QVERIFY(QFile::exists(victim));
     }
 
+    // Issue 32: a run folder that is a link out of runs/ is neither read nor written: the resume
+    // is refused, and the folder it points to keeps exactly its files.
+    void resumeRefusesALinkedRunFolder()
+    {
+        auto c = tinyConfig(3, 2);
+        c.init_checkpoint = init_;
+        auto o = trainerOn(c);
+        o.progress = [](const std::string&) {};
+        const auto first = train::runTraining(o);
+        QCOMPARE(QString::fromLatin1(data::toString(first.status)), QString("finished"));
+        const std::string run = train::runDirectory(ws_.toStdString(), first.runId);
+        const std::string elsewhere = dir_.path().toStdString() + "/elsewhere-" + std::to_string(first.runId);
+        std::filesystem::rename(run, elsewhere);
+        std::filesystem::create_directory_symlink(elsewhere, run);
+        auto listing = [&] {
+            std::vector<std::string> files;
+            for (const auto& f : std::filesystem::directory_iterator(elsewhere))
+                files.push_back(f.path().filename().string() + ":" + std::to_string(f.file_size()));
+            std::sort(files.begin(), files.end());
+            return files;
+        };
+        const auto before = listing();
+        QVERIFY(!before.empty());
+        train::TrainerOptions again;
+        again.workspaceDir = ws_.toStdString();
+        again.resumeRunId = first.runId;
+        again.progress = [](const std::string&) {};
+        QString message;
+        try {
+            const auto r = train::runTraining(again);
+            message = QString::fromStdString(r.message);
+        } catch (const std::exception& e) {
+            message = QString::fromUtf8(e.what());
+        }
+        QVERIFY2(message.contains("outside the workspace"), qPrintable(message));
+        QCOMPARE(listing(), before);
+    }
+
     // kill -9 in the middle of a run: the last checkpoint is whole and the run resumes to the end.
     void killedRunResumes()
     {

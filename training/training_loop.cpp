@@ -117,6 +117,8 @@ void Trainer::openRun()
             ws_.createRun(run_);
         dir_ = runDirectory(o_.workspaceDir, run_.id);
     }
+    // The run's folder is checked before anything is read from it or written to it.
+    data::resolveInWorkspace(o_.workspaceDir, "runs/run-" + std::to_string(run_.id));
     if (lead_)
         fs::create_directories(dir_);
 }

@@ -68,7 +68,13 @@ private:
     TrainResult stopHere();
     TrainResult fail(const std::exception& e);
     TrainResult finish();
-    std::string inRunDir(const std::string& name) const { return dir_ + "/" + name; }
+    // A file of this run, through the workspace's containment check: the run folder may not be a
+    // link leading out of runs/ (runs/ itself may be a link, to a bigger disk), nor may a name read
+    // from state.json climb out of it. Throws data::UnsafePathError.
+    std::string inRunDir(const std::string& name) const
+    {
+        return data::resolveInWorkspace(o_.workspaceDir, "runs/run-" + std::to_string(run_.id) + "/" + name);
+    }
 
     const TrainerOptions& o_;
     TrainConfig cfg_;
