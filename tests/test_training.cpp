@@ -13,6 +13,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <tuple>
+
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
@@ -299,6 +301,41 @@ private Q_SLOTS:
         }
         QVERIFY2(message.contains("not a checkpoint of this run"), qPrintable(message));
         QVERIFY(QFile::exists(victim));
+    }
+
+    // Issue 32: the numbers of state.json are range-checked against the run: a negative step (which
+    // once resumed into 10^8 steps), a step past the run's end, a batch past an epoch are refused.
+    void resumeRefusesNumbersNoRunHas()
+    {
+        auto c = tinyConfig(3, 2);
+        c.init_checkpoint = init_;
+        auto o = trainerOn(c);
+        o.progress = [](const std::string&) {};
+        const auto first = train::runTraining(o);
+        QCOMPARE(QString::fromLatin1(data::toString(first.status)), QString("finished"));
+        const std::string statePath = train::runDirectory(ws_.toStdString(), first.runId) + "/state.json";
+        std::ifstream in(statePath);
+        const auto good = json::parse(in);
+        in.close();
+        for (const auto& [field, value, says] : std::vector<std::tuple<std::string, json, QString>>{
+                 {"step", -5, "negative"}, {"step", 100000000, "past this run's"}, {"index", 1000000, "past an epoch"},
+                 {"best_loss", -1.0, "not a loss"}}) {
+            auto state = good;
+            state[field] = value;
+            std::ofstream(statePath) << state.dump();
+            train::TrainerOptions again;
+            again.workspaceDir = ws_.toStdString();
+            again.resumeRunId = first.runId;
+            again.progress = [](const std::string&) {};
+            QString message;
+            try {
+                message = QString::fromStdString(train::runTraining(again).message);
+            } catch (const std::exception& e) {
+                message = QString::fromUtf8(e.what());
+            }
+            QVERIFY2(message.contains(says), qPrintable(QString::fromStdString(field) + ": " + message));
+        }
+        std::ofstream(statePath) << good.dump();
     }
 
     // Issue 32: a run folder that is a link out of runs/ is neither read nor written: the resume

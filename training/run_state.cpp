@@ -43,7 +43,25 @@ RunState RunState::fromJson(const std::string& text)
     for (const std::string* name : {&s.last, &s.best})
         if (!name->empty() && !isCheckpointName(*name))
             throw std::runtime_error("state.json names '" + *name + "', which is not a checkpoint of this run; refused");
+    // Numbers from the same file: a negative step once resumed into 10^8 steps.
+    auto refuse = [](const std::string& what) { throw std::runtime_error("state.json: " + what + "; refused"); };
+    if (s.step < 0 || s.epoch < 0 || s.index < 0)
+        refuse("a negative step, epoch or batch index");
+    if (!std::isfinite(s.logitScaleLog))
+        refuse("the contrastive temperature is not a number");
+    if (std::isnan(s.bestLoss) || s.bestLoss < 0)
+        refuse("the best loss is not a loss");
     return s;
+}
+
+void RunState::checkAgainst(int64_t totalSteps, int64_t batchesPerEpoch) const
+{
+    if (step > totalSteps)
+        throw std::runtime_error("state.json: step " + std::to_string(step) + " is past this run's " +
+                                 std::to_string(totalSteps) + " steps; refused");
+    if (index >= batchesPerEpoch)
+        throw std::runtime_error("state.json: batch " + std::to_string(index) + " is past an epoch's " +
+                                 std::to_string(batchesPerEpoch) + " batches; refused");
 }
 
 std::string siblingFile(const std::string& name, const std::string& extension)

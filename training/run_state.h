@@ -20,8 +20,11 @@ struct RunState {
 
     bool started() const { return step > 0 || index > 0 || epoch > 0; }
     std::string toJson() const;
-    // Throws for malformed text, and refuses names that are not this run's checkpoints.
+    // Throws for malformed text, and refuses names that are not this run's checkpoints and
+    // numbers no run can have (negative, not finite).
     static RunState fromJson(const std::string& text);
+    // Refuses a step past the run's end or a batch past an epoch (the file is anyone's to edit).
+    void checkAgainst(int64_t totalSteps, int64_t batchesPerEpoch) const;
 };
 
 // The file beside checkpoint `name` with this extension: "ckpt-40.safetensors" → "ckpt-40.optim.pt".

@@ -181,8 +181,10 @@ void Trainer::buildData()
                                  " needs (" + whatStageNeeds(cfg_.stage) + ")");
     const int64_t perEpoch = std::max<int64_t>(1, batches_->batchesPerEpoch() / cfg_.accumulation);
     total_ = cfg_.max_steps > 0 ? cfg_.max_steps : perEpoch * cfg_.epochs;
-    if (state_.started())
+    if (state_.started()) {
+        state_.checkAgainst(total_, batches_->batchesPerEpoch());
         batches_->seek(state_.epoch, state_.index);
+    }
     schedule_ = Schedule{cfg_.lr, std::min(cfg_.warmup_steps, total_ / 2), total_, cfg_.min_lr_ratio};
 }
 
