@@ -288,17 +288,7 @@ private Q_SLOTS:
         in.close();
         state["last"] = "../../../victim.safetensors";
         std::ofstream(statePath) << state.dump();
-        train::TrainerOptions again;
-        again.workspaceDir = ws_.toStdString();
-        again.resumeRunId = first.runId;
-        again.progress = [](const std::string&) {};
-        QString message;
-        try {
-            const auto r = train::runTraining(again);
-            message = QString::fromStdString(r.message);
-        } catch (const std::exception& e) {
-            message = QString::fromUtf8(e.what());
-        }
+        const QString message = resumeMessage(first.runId);
         QVERIFY2(message.contains("not a checkpoint of this run"), qPrintable(message));
         QVERIFY(QFile::exists(victim));
     }
@@ -323,16 +313,7 @@ private Q_SLOTS:
             auto state = good;
             state[field] = value;
             std::ofstream(statePath) << state.dump();
-            train::TrainerOptions again;
-            again.workspaceDir = ws_.toStdString();
-            again.resumeRunId = first.runId;
-            again.progress = [](const std::string&) {};
-            QString message;
-            try {
-                message = QString::fromStdString(train::runTraining(again).message);
-            } catch (const std::exception& e) {
-                message = QString::fromUtf8(e.what());
-            }
+            const QString message = resumeMessage(first.runId);
             QVERIFY2(message.contains(says), qPrintable(QString::fromStdString(field) + ": " + message));
         }
         std::ofstream(statePath) << good.dump();
@@ -361,17 +342,7 @@ private Q_SLOTS:
         };
         const auto before = listing();
         QVERIFY(!before.empty());
-        train::TrainerOptions again;
-        again.workspaceDir = ws_.toStdString();
-        again.resumeRunId = first.runId;
-        again.progress = [](const std::string&) {};
-        QString message;
-        try {
-            const auto r = train::runTraining(again);
-            message = QString::fromStdString(r.message);
-        } catch (const std::exception& e) {
-            message = QString::fromUtf8(e.what());
-        }
+        const QString message = resumeMessage(first.runId);
         QVERIFY2(message.contains("outside the workspace"), qPrintable(message));
         QCOMPARE(listing(), before);
     }
@@ -688,6 +659,20 @@ private Q_SLOTS:
     }
 
 private:
+    // Resumes run runId (quietly): the run's message when it ends, or the set-up error's text.
+    QString resumeMessage(int64_t runId)
+    {
+        train::TrainerOptions again;
+        again.workspaceDir = ws_.toStdString();
+        again.resumeRunId = runId;
+        again.progress = [](const std::string&) {};
+        try {
+            return QString::fromStdString(train::runTraining(again).message);
+        } catch (const std::exception& e) {
+            return QString::fromUtf8(e.what());
+        }
+    }
+
     QTemporaryDir dir_;
     QString ws_;
     std::string init_;
