@@ -274,11 +274,7 @@ private Q_SLOTS:
     // outside the run.
     void resumeRefusesPathsOutsideTheRun()
     {
-        auto c = tinyConfig(3, 2);
-        c.init_checkpoint = init_;
-        auto o = trainerOn(c);
-        o.progress = [](const std::string&) {};
-        const auto first = train::runTraining(o);
+        const auto first = tinyFinishedRun();
         QCOMPARE(QString::fromLatin1(data::toString(first.status)), QString("finished"));
         const QString victim = dir_.path() + "/victim.safetensors";
         QVERIFY(QFile::copy(QString::fromStdString(init_), victim));
@@ -297,11 +293,7 @@ private Q_SLOTS:
     // once resumed into 10^8 steps), a step past the run's end, a batch past an epoch are refused.
     void resumeRefusesNumbersNoRunHas()
     {
-        auto c = tinyConfig(3, 2);
-        c.init_checkpoint = init_;
-        auto o = trainerOn(c);
-        o.progress = [](const std::string&) {};
-        const auto first = train::runTraining(o);
+        const auto first = tinyFinishedRun();
         QCOMPARE(QString::fromLatin1(data::toString(first.status)), QString("finished"));
         const std::string statePath = train::runDirectory(ws_.toStdString(), first.runId) + "/state.json";
         std::ifstream in(statePath);
@@ -323,11 +315,7 @@ private Q_SLOTS:
     // is refused, and the folder it points to keeps exactly its files.
     void resumeRefusesALinkedRunFolder()
     {
-        auto c = tinyConfig(3, 2);
-        c.init_checkpoint = init_;
-        auto o = trainerOn(c);
-        o.progress = [](const std::string&) {};
-        const auto first = train::runTraining(o);
+        const auto first = tinyFinishedRun();
         QCOMPARE(QString::fromLatin1(data::toString(first.status)), QString("finished"));
         const std::string run = train::runDirectory(ws_.toStdString(), first.runId);
         const std::string elsewhere = dir_.path().toStdString() + "/elsewhere-" + std::to_string(first.runId);
@@ -659,6 +647,16 @@ private Q_SLOTS:
     }
 
 private:
+    // A two-step run of the tiny model from the suite's checkpoint, quietly.
+    train::TrainResult tinyFinishedRun()
+    {
+        auto c = tinyConfig(3, 2);
+        c.init_checkpoint = init_;
+        auto o = trainerOn(c);
+        o.progress = [](const std::string&) {};
+        return train::runTraining(o);
+    }
+
     // Resumes run runId (quietly): the run's message when it ends, or the set-up error's text.
     QString resumeMessage(int64_t runId)
     {
