@@ -263,8 +263,8 @@ private Q_SLOTS:
         auto ws = data::Workspace::open(ws_.toStdString());
         QCOMPARE(QString::fromLatin1(data::toString(ws.run(r.runId)->status)), QString("failed"));
         const QDir runDir(QString::fromStdString(train::runDirectory(ws_.toStdString(), r.runId)));
-        // No partial checkpoint: only the run's log, which says why it failed.
-        QCOMPARE(runDir.entryList(QDir::Files), QStringList{"train.log"});
+        // No partial checkpoint: only the run's lock and its log, which says why it failed.
+        QCOMPARE(runDir.entryList(QDir::Files), (QStringList{"lock", "train.log"}));
         QFile log(runDir.filePath("train.log"));
         QVERIFY(log.open(QIODevice::ReadOnly));
         QVERIFY(log.readAll().contains("\"event\":\"failed\""));
@@ -333,6 +333,38 @@ private Q_SLOTS:
         const QString message = resumeMessage(first.runId);
         QVERIFY2(message.contains("outside the workspace"), qPrintable(message));
         QCOMPARE(listing(), before);
+    }
+
+    // Issue 32: one process trains a run at a time. While `embervlm train` runs, a resume of the
+    // same run is refused naming that process; once it is killed, the lock is free again.
+    void aRunIsTrainedByOneProcessAtATime()
+    {
+        auto c = tinyConfig(3, 100000);
+        c.init_checkpoint = init_;
+        QProcess p;
+        p.setProgram(EMBERVLM_BIN_DIR "/embervlm");
+        p.setArguments({"train", "-w", ws_, "--stage", "3", "--config", QString::fromStdString(c.toJson()), "--threads", "1"});
+        p.start();
+        QVERIFY(p.waitForStarted());
+        int64_t runId = 0;
+        QElapsedTimer t;
+        t.start();
+        while (!runId && t.elapsed() < 120000) {
+            p.waitForReadyRead(1000);
+            while (p.canReadLine()) {
+                const auto j = json::parse(p.readLine().toStdString());
+                if (j["event"] == "started")
+                    runId = j["run"];
+            }
+        }
+        QVERIFY(runId > 0);
+        const qint64 pid = p.processId();
+        const QString message = resumeMessage(runId);
+        ::kill(static_cast<pid_t>(pid), SIGKILL);
+        p.waitForFinished();
+        QVERIFY2(message.contains(QString("run %1 is being trained by process %2").arg(runId).arg(pid)), qPrintable(message));
+        auto ws = data::Workspace::open(ws_.toStdString());
+        QCOMPARE(QString::fromLatin1(data::toString(ws.run(runId)->status)), QString("running"));   // not marked failed by the refusal
     }
 
     // kill -9 in the middle of a run: the last checkpoint is whole and the run resumes to the end.

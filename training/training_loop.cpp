@@ -14,6 +14,11 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
+#include <sys/file.h>
+#include <fcntl.h>
 
 namespace ember::train {
 
@@ -58,7 +63,11 @@ Trainer::Trainer(const TrainerOptions& o)
 {
 }
 
-Trainer::~Trainer() = default;
+Trainer::~Trainer()
+{
+    if (lockFd_ >= 0)
+        ::close(lockFd_);   // releases the run's lock (so does the process's end, however it ends)
+}
 
 TrainResult Trainer::run()
 {
@@ -106,6 +115,9 @@ void Trainer::openRun()
         cfg_ = TrainConfig();
         cfg_.applyJson(run_.config);   // a resumed run keeps its own configuration
         dir_ = runDirectory(o_.workspaceDir, run_.id);
+        data::resolveInWorkspace(o_.workspaceDir, "runs/run-" + std::to_string(run_.id));
+        if (lead_)
+            lockRun();
         if (std::ifstream in(inRunDir("state.json")); in)
             state_ = RunState::fromJson(std::string(std::istreambuf_iterator<char>(in), {}));
     } else {
@@ -119,8 +131,36 @@ void Trainer::openRun()
     }
     // The run's folder is checked before anything is read from it or written to it.
     data::resolveInWorkspace(o_.workspaceDir, "runs/run-" + std::to_string(run_.id));
-    if (lead_)
+    if (lead_) {
         fs::create_directories(dir_);
+        lockRun();
+    }
+}
+
+// One process trains a run at a time: a second `train --resume N` while the first runs is refused,
+// naming the holder. The lock is the kernel's (flock), so a killed trainer leaves it free.
+void Trainer::lockRun()
+{
+    if (lockFd_ >= 0)
+        return;
+    fs::create_directories(dir_);
+    const std::string path = inRunDir("lock");
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
+        throw std::runtime_error(path + ": cannot open the run's lock (" + std::string(std::strerror(errno)) + ")");
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char pid[32] = {};
+        const ssize_t n = ::pread(fd, pid, sizeof pid - 1, 0);
+        ::close(fd);
+        throw std::runtime_error("run " + std::to_string(run_.id) + " is being trained by process " +
+                                 (n > 0 ? std::string(pid, static_cast<size_t>(n)) : std::string("(unknown)")) +
+                                 "; refused (stop that one first)");
+    }
+    // The holder's pid for the message above; without it the lock still holds, naming no process.
+    const std::string me = std::to_string(::getpid());
+    const bool named = ::ftruncate(fd, 0) == 0 && ::pwrite(fd, me.data(), me.size(), 0) == static_cast<ssize_t>(me.size());
+    (void)named;
+    lockFd_ = fd;
 }
 
 void Trainer::markSetUpFailed() noexcept

@@ -42,6 +42,7 @@ private:
     // --- set-up ---
     void setUp();
     void openRun();
+    void lockRun();
     void markSetUpFailed() noexcept;
     void buildModel();
     void buildData();
@@ -77,6 +78,7 @@ private:
     }
 
     const TrainerOptions& o_;
+    int lockFd_ = -1;   // runs/run-N/lock, held (flock) while this process trains the run
     TrainConfig cfg_;
     const bool lead_;   // rank 0 writes the database and the files
     ProgressLog emit_;
