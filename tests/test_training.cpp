@@ -342,10 +342,7 @@ private Q_SLOTS:
         auto c = tinyConfig(3, 100000);
         c.init_checkpoint = init_;
         QProcess p;
-        p.setProgram(EMBERVLM_BIN_DIR "/embervlm");
-        p.setArguments({"train", "-w", ws_, "--stage", "3", "--config", QString::fromStdString(c.toJson()), "--threads", "1"});
-        p.start();
-        QVERIFY(p.waitForStarted());
+        QVERIFY(startTrainer(p, c));
         int64_t runId = 0;
         QElapsedTimer t;
         t.start();
@@ -374,10 +371,7 @@ private Q_SLOTS:
         c.init_checkpoint = init_;
         c.checkpoint_every = 2;
         QProcess p;
-        p.setProgram(EMBERVLM_BIN_DIR "/embervlm");
-        p.setArguments({"train", "-w", ws_, "--stage", "3", "--config", QString::fromStdString(c.toJson()), "--threads", "1"});
-        p.start();
-        QVERIFY(p.waitForStarted());
+        QVERIFY(startTrainer(p, c));
         int64_t runId = 0;
         bool checkpointed = false;
         QElapsedTimer t;
@@ -679,6 +673,15 @@ private Q_SLOTS:
     }
 
 private:
+    // `embervlm train` on this suite's workspace with config c, as its own process (JSON lines on stdout).
+    bool startTrainer(QProcess& p, const train::TrainConfig& c)
+    {
+        p.setProgram(EMBERVLM_BIN_DIR "/embervlm");
+        p.setArguments({"train", "-w", ws_, "--stage", "3", "--config", QString::fromStdString(c.toJson()), "--threads", "1"});
+        p.start();
+        return p.waitForStarted();
+    }
+
     // A two-step run of the tiny model from the suite's checkpoint, quietly.
     train::TrainResult tinyFinishedRun()
     {
